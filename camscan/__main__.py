@@ -1,0 +1,3 @@
+from camscan.cli import main
+
+main()

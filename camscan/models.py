@@ -1,0 +1,173 @@
+"""The data that flows through the pipeline: observations in, identified devices out.
+
+Every stage reads and writes these frozen models; the scan document (``camscan scan --format
+json``) is :class:`ScanDocument` serialised, and its JSON Schema is generated from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Observation(_Frozen):
+    """One fact a device told us: a signal name (see :mod:`camscan.signals`) and its value."""
+
+    signal: str = Field(description="Signal name from the vocabulary, e.g. 'http.server'.")
+    value: str = Field(description="What the device said, as text (non-printable bytes as \\xNN).")
+    port: int | None = Field(default=None, description="TCP/UDP port the answer came from.")
+    source: str = Field(default="", description="Discovery method or probe that produced it.")
+
+
+class AttemptStatus(StrEnum):
+    """How one discovery or probe attempt ended."""
+
+    OK = "ok"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    MALFORMED = "malformed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    NO_ANSWER = "no_answer"
+
+
+class ProbeAttempt(_Frozen):
+    """A record of one probe or discovery attempt: errors are data, never exceptions."""
+
+    probe: str
+    port: int | None = None
+    status: AttemptStatus
+    reason: str = ""
+    elapsed_ms: float | None = None
+
+
+class EvidenceKind(StrEnum):
+    """What a piece of evidence says about the device."""
+
+    FIRMWARE = "firmware"  # the firmware family / real manufacturer speaks
+    LABEL = "label"  # the brand printed on the box or shown in the UI
+    OUI = "oui"  # the MAC address prefix
+    GENERIC = "generic"  # server software or device class, never a vendor on its own
+
+
+class Evidence(_Frozen):
+    """A rule that matched an observation, and what it contributes."""
+
+    rule: str = Field(description="Signature rule id, or 'oui:<prefix>' for MAC evidence.")
+    kind: EvidenceKind
+    signal: str
+    value: str
+    port: int | None = None
+    vendor: str | None = Field(default=None, description="Firmware family the rule points to.")
+    brand: str | None = Field(default=None, description="Label brand the rule points to.")
+    software: str | None = Field(default=None, description="Server software (generic rules).")
+    device_type: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    weight: float = Field(ge=0.0, le=1.0)
+    counted: bool = Field(
+        default=True, description="False when the evidence needed corroboration it did not get."
+    )
+    note: str = ""
+
+
+class Alternative(_Frozen):
+    """A vendor that some evidence pointed to but that lost to the chosen one (a conflict)."""
+
+    vendor: str
+    confidence: float
+    rules: list[str] = Field(default_factory=list)
+
+
+class Identification(_Frozen):
+    """Who made the device, with the evidence for it."""
+
+    vendor: str | None = Field(default=None, description="Real manufacturer (firmware family).")
+    brand: str | None = Field(default=None, description="Label brand when it differs (rebadge).")
+    model: str | None = None
+    firmware: str | None = None
+    serial: str | None = None
+    device_type: str = "unknown"
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    evidence: list[Evidence] = Field(default_factory=list)
+    conflicts: list[Alternative] = Field(default_factory=list)
+    software: list[str] = Field(default_factory=list, description="Generic server software seen.")
+    mac_vendor: str | None = Field(default=None, description="IEEE registrant of the MAC's OUI.")
+    mac_locally_administered: bool = False
+    relation: str | None = Field(
+        default=None, description="How brand relates to vendor: own-brand, subsidiary, oem..."
+    )
+
+
+class PolicyMatch(_Frozen):
+    """One clause of one policy that covers the device."""
+
+    policy: str
+    entity: str
+    basis: str
+    source: str
+    clause: str = ""
+    effective: str | None = None
+    via: str = Field(default="", description="Which identification fact triggered the match.")
+    certainty: Literal["confirmed", "suspected"] = "confirmed"
+
+
+class PolicyResult(_Frozen):
+    """The policy verdict for one device."""
+
+    restricted: bool = False
+    suspected: bool = Field(
+        default=False, description="Covered only by weak evidence (label alone, low confidence)."
+    )
+    matches: list[PolicyMatch] = Field(default_factory=list)
+    acknowledged: str | None = Field(
+        default=None, description="Reason given with `camscan ack`, when acknowledged."
+    )
+
+
+class Device(_Frozen):
+    """One device: where it is, what it said, and what camscan concluded."""
+
+    address: str
+    mac: str | None = None
+    hostnames: list[str] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    attempts: list[ProbeAttempt] = Field(default_factory=list)
+    identification: Identification = Field(default_factory=Identification)
+    policy: PolicyResult = Field(default_factory=PolicyResult)
+
+
+class ToolInfo(_Frozen):
+    """Which camscan and which signature set produced a document."""
+
+    name: str = "camscan"
+    version: str = ""
+    signatures_version: str = ""
+    signatures_date: str = ""
+    policies: list[str] = Field(default_factory=list)
+
+
+class ScanDocument(_Frozen):
+    """The scan document: what `camscan scan --format json` writes and `identify` reads."""
+
+    schema_version: int = SCHEMA_VERSION
+    tool: ToolInfo = Field(default_factory=ToolInfo)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    complete: bool = True
+    interrupted: bool = False
+    scope: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=list)
+    attempts: list[ProbeAttempt] = Field(
+        default_factory=list, description="Scan-wide discovery attempts (per method)."
+    )
+    devices: list[Device] = Field(default_factory=list)
