@@ -1,0 +1,16 @@
+"""The `camscan` command line. The core never prints; these modules render."""
+
+from __future__ import annotations
+
+import click
+
+from camscan import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="camscan")
+def main() -> None:
+    """Find CCTV cameras and recorders and say, with evidence, who really made them.
+
+    Use only on networks you are authorised to audit.
+    """

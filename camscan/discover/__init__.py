@@ -1,0 +1,1 @@
+"""Discovery methods, one module each; see :mod:`camscan.discover.base`."""

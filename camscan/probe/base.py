@@ -1,0 +1,60 @@
+"""The probe seam: one module per probe, each a :class:`Probe` returning a :class:`ProbeResult`.
+
+A probe never raises: timeouts, refusals and garbage become :class:`ProbeAttempt` records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from camscan.models import Observation, ProbeAttempt
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Credentials the user supplied for ONVIF/SNMP; camscan never guesses any."""
+
+    username: str | None = None
+    password: str | None = None
+    snmp_community: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """A live host and what discovery already knows about it."""
+
+    address: str
+    open_ports: frozenset[int] = frozenset()
+    onvif_xaddrs: tuple[str, ...] = ()  # device-service URLs from WS-Discovery
+    upnp_locations: tuple[str, ...] = ()  # SSDP LOCATION URLs
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """Knobs shared by all probes (timeouts in seconds, caps in bytes)."""
+
+    timeout: float = 3.0
+    connect_timeout: float = 1.5
+    max_bytes: int = 64 * 1024
+    http_paths: tuple[str, ...] = ()  # vendor paths the signature files ask for
+    credentials: Credentials = field(default_factory=Credentials)
+    user_agent: str = "camscan"
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one probe learned about one host."""
+
+    observations: tuple[Observation, ...] = ()
+    attempts: tuple[ProbeAttempt, ...] = ()
+
+
+class Probe(Protocol):
+    """A read-only probe of one host."""
+
+    name: str
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        """Probe ``target``; must not raise and must honour ``settings`` timeouts and caps."""
+        ...
