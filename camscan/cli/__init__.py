@@ -14,3 +14,12 @@ def main() -> None:
 
     Use only on networks you are authorised to audit.
     """
+
+
+def _register() -> None:
+    from camscan.cli.signatures import signatures_group
+
+    main.add_command(signatures_group)
+
+
+_register()

@@ -1,0 +1,76 @@
+"""`camscan signatures list|validate|test`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from camscan.cli.common import console, safe
+from camscan.exitcodes import ExitCode
+from camscan.signatures import validate
+from camscan.signatures.selftest import run_examples
+
+extra_dirs = click.option(
+    "--signatures", "signature_dirs", multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Extra signature directory merged over the shipped set (repeatable).",
+)
+
+
+@click.group("signatures")
+def signatures_group() -> None:
+    """Inspect, validate and self-test the signature files."""
+
+
+@signatures_group.command("list")
+@extra_dirs
+def list_cmd(signature_dirs: tuple[Path, ...]) -> None:
+    """List families with their vendor, brands and rule counts."""
+    sigset, problems = validate(signature_dirs)
+    if problems:
+        raise SystemExit(_report(problems))
+    assert sigset is not None
+    out = console()
+    out.print(f"signature set {sigset.version} ({sigset.date}), {len(sigset.rules)} rules")
+    for family in sorted(sigset.families.values(), key=lambda f: f.family):
+        brands = ", ".join(b.name for b in family.brands) or "-"
+        out.print(
+            f"{family.family:<12} {safe(family.vendor or '(generic)'):<22} "
+            f"rules={len(family.rules):<4} brands: {safe(brands)}",
+            highlight=False,
+        )
+
+
+def _report(problems: list[object]) -> int:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} problem(s)", err=True)
+    return int(ExitCode.USAGE)
+
+
+@signatures_group.command("validate")
+@extra_dirs
+def validate_cmd(signature_dirs: tuple[Path, ...]) -> None:
+    """Check every file against the schema: YAML, unknown fields, regexes, duplicate ids."""
+    sigset, problems = validate(signature_dirs)
+    if problems:
+        raise SystemExit(_report(list(problems)))
+    assert sigset is not None
+    click.echo(f"ok: {len(sigset.families)} families, {len(sigset.rules)} rules")
+
+
+@signatures_group.command("test")
+@extra_dirs
+def test_cmd(signature_dirs: tuple[Path, ...]) -> None:
+    """Run every rule's examples and negatives."""
+    sigset, problems = validate(signature_dirs)
+    if problems:
+        raise SystemExit(_report(list(problems)))
+    assert sigset is not None
+    checks, failures = run_examples(sigset)
+    for failure in failures:
+        click.echo(str(failure), err=True)
+    click.echo(f"{checks - len(failures)} passed, {len(failures)} failed")
+    sys.exit(int(ExitCode.USAGE) if failures else 0)

@@ -1,0 +1,180 @@
+"""Load signature and policy files, reporting every problem with its file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from camscan.signatures.schema import Family, Policy
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a signature or policy file."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class SignatureError(Exception):
+    """Signature or policy files failed validation."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def default_dir() -> Path:
+    """The shipped signature directory: inside the wheel, else the source checkout's."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_signatures", here.parent / "signatures"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("camscan's signature directory is missing from this installation")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate mapping keys (YAML silently keeps the last)."""
+
+
+def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _no_duplicates,  # type: ignore[arg-type]
+)
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a 1-based line."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                key = next((k for k, _ in node.value if k.value == part), None)
+                return key.start_mark.line + 1 if key is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def _parse(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path, None, f"cannot read: {exc}")]
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(path, line, f"bad YAML: {problem}")]
+    if not isinstance(data, dict):
+        return None, [Problem(path, 1, "expected a mapping at the top level")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+            field = ".".join(str(p) for p in loc) or "(file)"
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(path, _line_of(node, loc), f"{field}: {message}"))
+        return None, problems
+
+
+def _yaml_files(directory: Path) -> Iterator[Path]:
+    yield from sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def load_families(dirs: Iterable[Path]) -> tuple[list[tuple[Path, Family]], list[Problem]]:
+    """Parse every family file in ``dirs``; later directories may override a family."""
+    loaded: dict[str, tuple[Path, Family]] = {}
+    problems: list[Problem] = []
+    for directory in dirs:
+        for path in _yaml_files(directory):
+            if path.name == "meta.yaml":
+                continue
+            family, errs = _parse(path, Family)
+            problems += errs
+            if family is None:
+                continue
+            if family.family != path.stem:
+                problems.append(Problem(path, 1, f"family {family.family!r} must match file name"))
+            loaded[family.family] = (path, family)
+    problems += _duplicate_rule_ids(list(loaded.values()))
+    return list(loaded.values()), problems
+
+
+def _duplicate_rule_ids(families: list[tuple[Path, Family]]) -> list[Problem]:
+    seen: dict[str, Path] = {}
+    problems = []
+    for path, family in families:
+        for index, rule in enumerate(family.rules):
+            if rule.id in seen:
+                node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+                line = _line_of(node, ("rules", index, "id"))
+                problems.append(Problem(path, line, f"duplicate rule id {rule.id!r} "
+                                        f"(also in {seen[rule.id].name})"))
+            seen[rule.id] = path
+    return problems
+
+
+def load_policies(paths: Iterable[Path]) -> tuple[list[Policy], list[Problem]]:
+    """Parse policy files; ids must be unique."""
+    policies: dict[str, Policy] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        policy, errs = _parse(path, Policy)
+        problems += errs
+        if policy is None:
+            continue
+        if policy.id in policies:
+            problems.append(Problem(path, 1, f"duplicate policy id {policy.id!r}"))
+        policies[policy.id] = policy
+    return list(policies.values()), problems
+
+
+def policy_files(directory: Path) -> list[Path]:
+    """The policy files shipped in ``directory/policies``."""
+    return list(_yaml_files(directory / "policies"))
+
+
+def load_meta(directory: Path) -> dict[str, str]:
+    """Signature-set version and date from ``meta.yaml``."""
+    path = directory / "meta.yaml"
+    if not path.is_file():
+        return {"version": "unknown", "date": ""}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {"version": str(data.get("version", "unknown")), "date": str(data.get("date", ""))}
