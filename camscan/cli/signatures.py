@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,7 +14,9 @@ from camscan.signatures import validate
 from camscan.signatures.selftest import run_examples
 
 extra_dirs = click.option(
-    "--signatures", "signature_dirs", multiple=True,
+    "--signatures",
+    "signature_dirs",
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Extra signature directory merged over the shipped set (repeatable).",
 )
@@ -43,7 +46,7 @@ def list_cmd(signature_dirs: tuple[Path, ...]) -> None:
         )
 
 
-def _report(problems: list[object]) -> int:
+def _report(problems: Sequence[object]) -> int:
     for problem in problems:
         click.echo(str(problem), err=True)
     click.echo(f"{len(problems)} problem(s)", err=True)
@@ -56,7 +59,7 @@ def validate_cmd(signature_dirs: tuple[Path, ...]) -> None:
     """Check every file against the schema: YAML, unknown fields, regexes, duplicate ids."""
     sigset, problems = validate(signature_dirs)
     if problems:
-        raise SystemExit(_report(list(problems)))
+        raise SystemExit(_report(problems))
     assert sigset is not None
     click.echo(f"ok: {len(sigset.families)} families, {len(sigset.rules)} rules")
 
@@ -67,7 +70,7 @@ def test_cmd(signature_dirs: tuple[Path, ...]) -> None:
     """Run every rule's examples and negatives."""
     sigset, problems = validate(signature_dirs)
     if problems:
-        raise SystemExit(_report(list(problems)))
+        raise SystemExit(_report(problems))
     assert sigset is not None
     checks, failures = run_examples(sigset)
     for failure in failures:

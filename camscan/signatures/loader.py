@@ -63,7 +63,7 @@ def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool =
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _no_duplicates,  # type: ignore[arg-type]
+    _no_duplicates,
 )
 
 
@@ -94,7 +94,7 @@ def _parse(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
         return None, [Problem(path, None, f"cannot read: {exc}")]
     try:
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -145,8 +145,11 @@ def _duplicate_rule_ids(families: list[tuple[Path, Family]]) -> list[Problem]:
             if rule.id in seen:
                 node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
                 line = _line_of(node, ("rules", index, "id"))
-                problems.append(Problem(path, line, f"duplicate rule id {rule.id!r} "
-                                        f"(also in {seen[rule.id].name})"))
+                problems.append(
+                    Problem(
+                        path, line, f"duplicate rule id {rule.id!r} (also in {seen[rule.id].name})"
+                    )
+                )
             seen[rule.id] = path
     return problems
 

@@ -92,7 +92,11 @@ class SignatureSet:
             else:
                 by_signal[signal].append(compiled)
         return cls(
-            directory, version, date, fams, rules,
+            directory,
+            version,
+            date,
+            fams,
+            rules,
             {k: tuple(v) for k, v in by_signal.items()},
             {k: tuple(v) for k, v in by_prefix.items()},
         )

@@ -112,7 +112,7 @@ def _nested_quantifier(parsed: Any, inside_repeat: bool = False) -> bool:
     repeats = {re_parser.MAX_REPEAT, re_parser.MIN_REPEAT, re_parser.POSSESSIVE_REPEAT}
     for op, arg in parsed:
         if op in repeats:
-            low, high, sub = arg
+            _low, high, sub = arg
             unbounded = high == re_parser.MAXREPEAT or high > 64
             if unbounded and inside_repeat:
                 return True

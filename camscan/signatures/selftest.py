@@ -46,20 +46,32 @@ def run_examples(sigset: SignatureSet) -> tuple[int, list[Failure]]:
             for attr in ("model", "firmware", "serial"):
                 expected = getattr(example, attr)
                 if expected is not None and getattr(hit, attr) != expected:
-                    failures.append(Failure(
-                        rule.id, fam.family, example.value,
-                        f"{attr} extracted {getattr(hit, attr)!r}, expected {expected!r}",
-                    ))
+                    failures.append(
+                        Failure(
+                            rule.id,
+                            fam.family,
+                            example.value,
+                            f"{attr} extracted {getattr(hit, attr)!r}, expected {expected!r}",
+                        )
+                    )
             if example.device_type is not None and rule.device_type != example.device_type:
-                failures.append(Failure(
-                    rule.id, fam.family, example.value,
-                    f"device_type {rule.device_type!r}, expected {example.device_type!r}",
-                ))
+                failures.append(
+                    Failure(
+                        rule.id,
+                        fam.family,
+                        example.value,
+                        f"device_type {rule.device_type!r}, expected {example.device_type!r}",
+                    )
+                )
             if example.brand is not None and rule.brand != example.brand:
-                failures.append(Failure(
-                    rule.id, fam.family, example.value,
-                    f"brand {rule.brand!r}, expected {example.brand!r}",
-                ))
+                failures.append(
+                    Failure(
+                        rule.id,
+                        fam.family,
+                        example.value,
+                        f"brand {rule.brand!r}, expected {example.brand!r}",
+                    )
+                )
             failures += _cross_vendor(sigset, rule.signal, example.value, fam.vendor, rule.id)
         for negative in rule.negatives:
             checks += 1
@@ -82,8 +94,12 @@ def _cross_vendor(
             continue
         if other.rule.kind is RuleKind.LABEL:
             continue  # a label names a brand; rebadges are expected to meet other families
-        failures.append(Failure(
-            rule_id, other.family.family, value,
-            f"example also claimed by {other.rule.id} ({other.family.vendor})",
-        ))
+        failures.append(
+            Failure(
+                rule_id,
+                other.family.family,
+                value,
+                f"example also claimed by {other.rule.id} ({other.family.vendor})",
+            )
+        )
     return failures

@@ -1,0 +1,281 @@
+"""Decide vendor, brand, model, firmware and confidence from all of a device's evidence.
+
+Not first-match-wins: every observation is matched, independent signals that agree raise the
+confidence (noisy-OR over signals, strongest rule per signal), disagreeing vendors are kept as
+conflicts, and weak hints (``corroborate: true``) count only next to other evidence of the
+same vendor. A label that differs from the firmware family becomes ``brand`` (a rebadge).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from camscan import oui
+from camscan.models import (
+    Alternative,
+    Evidence,
+    EvidenceKind,
+    Identification,
+    Observation,
+)
+from camscan.signatures import Hit, SignatureSet
+from camscan.signatures.schema import Brand, Family, Relation, RuleKind, Strength
+
+# Weight of a MAC prefix registered to the family itself. OEM boxes often keep the upstream
+# OUI (the 2024 DOJ relabelled-Dahua case turned on it), but NICs and modules are bought in.
+OUI_WEIGHT = 0.6
+
+# How much a label counts toward the family that makes the hardware behind it.
+_RELATION_FACTOR = {
+    Relation.OWN_BRAND: 1.0,
+    Relation.SUBSIDIARY: 1.0,
+    Relation.FORMER_SUBSIDIARY: 0.35,
+}
+_OEM_FACTOR = {Strength.STRONG: 0.35, Strength.MODERATE: 0.25, Strength.WEAK: 0.1}
+
+# Protocol fields whose meaning the protocol itself defines; used when no rule extracted one.
+_STRUCTURED = {
+    "model": ("onvif.model", "sadp.DeviceDescription", "dhip.DeviceType", "upnp.model"),
+    "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version"),
+    "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial"),
+}
+# Fields where a device states the name on its label; an unknown name there is an unknown OEM.
+_LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor")
+_NOT_A_NAME = {
+    "",
+    "n/a",
+    "na",
+    "none",
+    "null",
+    "unknown",
+    "onvif",
+    "manufacturer",
+    "general",
+    "ipcam",
+    "ip camera",
+    "ipc",
+    "default",
+    "oem",
+    "-",
+}
+
+
+def _label_factor(family: Family, brand_name: str | None) -> float:
+    if brand_name is None or brand_name == family.vendor:
+        return 1.0
+    brand = next((b for b in family.brands if b.name == brand_name), None)
+    if brand is None:
+        return 0.0
+    if brand.relation is Relation.OEM:
+        return _OEM_FACTOR[brand.evidence]
+    return _RELATION_FACTOR[brand.relation]
+
+
+def _hit_evidence(hit: Hit, obs: Observation) -> Evidence:
+    rule, family = hit.rule.rule, hit.rule.family
+    kind = EvidenceKind(rule.kind.value)
+    weight = rule.weight
+    if rule.kind is RuleKind.LABEL:
+        weight = round(rule.weight * _label_factor(family, rule.brand), 4)
+    return Evidence(
+        rule=rule.id,
+        kind=kind,
+        signal=obs.signal,
+        value=obs.value[:300],
+        port=obs.port,
+        vendor=None if rule.kind is RuleKind.GENERIC else family.vendor,
+        brand=rule.brand,
+        software=rule.software,
+        device_type=rule.device_type,
+        model=hit.model,
+        firmware=hit.firmware,
+        weight=weight,
+        note=rule.description,
+    )
+
+
+def _mac_evidence(
+    mac: str | None, sigset: SignatureSet
+) -> tuple[list[Evidence], oui.MacInfo | None]:
+    info = oui.lookup(mac)
+    if info is None or info.locally_administered:
+        return [], info
+    found: list[Evidence] = []
+    registrant = (info.registrant or "").casefold()
+
+    def prefixed(entries: Iterable[object]) -> bool:
+        return any(info.hexdigits.startswith(getattr(e, "prefix", "")) for e in entries)
+
+    for family in sigset.families.values():
+        if family.vendor is None:
+            continue
+        if (registrant and any(r.casefold() in registrant for r in family.registrants)) or (
+            prefixed(family.ouis)
+        ):
+            found.append(
+                Evidence(
+                    rule=f"oui:{info.hexdigits[:6]}",
+                    kind=EvidenceKind.OUI,
+                    signal="mac",
+                    value=info.mac,
+                    vendor=family.vendor,
+                    weight=OUI_WEIGHT,
+                    note=f"MAC prefix registered to {info.registrant or family.vendor}",
+                )
+            )
+            continue
+        for brand in family.brands:
+            if (registrant and any(r.casefold() in registrant for r in brand.registrants)) or (
+                prefixed(brand.ouis)
+            ):
+                found.append(
+                    Evidence(
+                        rule=f"oui:{info.hexdigits[:6]}",
+                        kind=EvidenceKind.LABEL,
+                        signal="mac",
+                        value=info.mac,
+                        vendor=family.vendor,
+                        brand=brand.name,
+                        weight=round(OUI_WEIGHT * _label_factor(family, brand.name), 4),
+                        note=f"MAC prefix registered to {info.registrant or brand.name}",
+                    )
+                )
+                break
+    return found, info
+
+
+def _corroborated(evidence: list[Evidence], corroborate_rules: set[str]) -> list[Evidence]:
+    """Mark weak hints as not counted unless other evidence for the same vendor exists."""
+    strong_vendors = {
+        e.vendor for e in evidence if e.vendor and e.rule not in corroborate_rules and e.weight > 0
+    }
+    return [
+        e.model_copy(update={"counted": False, "note": (e.note + " (needs corroboration)").strip()})
+        if e.rule in corroborate_rules and e.vendor not in strong_vendors
+        else e
+        for e in evidence
+    ]
+
+
+def _scores(evidence: Sequence[Evidence]) -> dict[str, float]:
+    """Noisy-OR per vendor over signals, taking each signal's strongest counted evidence."""
+    best: dict[str, dict[str, float]] = defaultdict(dict)
+    for e in evidence:
+        if e.vendor and e.counted and e.weight > 0:
+            per_signal = best[e.vendor]
+            per_signal[e.signal] = max(per_signal.get(e.signal, 0.0), e.weight)
+    scores = {}
+    for vendor, per_signal in best.items():
+        miss = 1.0
+        for weight in per_signal.values():
+            miss *= 1.0 - weight
+        scores[vendor] = round(1.0 - miss, 4)
+    return scores
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _structured(observations: Sequence[Observation], field: str) -> str | None:
+    by_signal = {o.signal: o.value.strip()[:120] for o in reversed(observations)}
+    return _first(by_signal.get(s) for s in _STRUCTURED[field])
+
+
+def _unknown_label(
+    observations: Sequence[Observation], vendor: str | None, sigset: SignatureSet
+) -> str | None:
+    """A manufacturer name the device states that is neither its vendor nor a known brand."""
+    for obs in observations:
+        if obs.signal not in _LABEL_FIELDS:
+            continue
+        name = " ".join(obs.value.split())[:60]
+        folded = name.casefold()
+        if folded in _NOT_A_NAME or not any(c.isalpha() for c in name):
+            continue
+        if vendor and (vendor.casefold() in folded or folded in vendor.casefold()):
+            continue
+        if sigset.brand(name) is not None:
+            continue
+        return name
+    return None
+
+
+def identify(
+    observations: Sequence[Observation], mac: str | None, sigset: SignatureSet
+) -> Identification:
+    """Identify one device from its observations and MAC address."""
+    evidence: list[Evidence] = []
+    corroborate_rules: set[str] = set()
+    for obs in observations:
+        for hit in sigset.match(obs):
+            evidence.append(_hit_evidence(hit, obs))
+            if hit.rule.rule.corroborate:
+                corroborate_rules.add(hit.rule.rule.id)
+    mac_evidence, mac_info = _mac_evidence(mac, sigset)
+    evidence = _corroborated(evidence + mac_evidence, corroborate_rules)
+    scores = _scores(evidence)
+
+    def rank(vendor: str) -> tuple[float, bool]:
+        firmware = any(
+            e.vendor == vendor and e.kind is EvidenceKind.FIRMWARE and e.counted for e in evidence
+        )
+        return scores[vendor], firmware
+
+    ordered = sorted(scores, key=rank, reverse=True)
+    vendor = ordered[0] if ordered else None
+    conflicts = [
+        Alternative(
+            vendor=v,
+            confidence=scores[v],
+            rules=sorted({e.rule for e in evidence if e.vendor == v and e.counted}),
+        )
+        for v in ordered[1:]
+    ]
+    mine = [e for e in evidence if e.counted and (e.vendor == vendor or e.vendor is None)]
+    mine.sort(key=lambda e: (e.vendor == vendor, e.weight), reverse=True)
+
+    brand, relation = _brand(evidence, vendor, sigset)
+    if brand is None:
+        brand = _unknown_label(observations, vendor, sigset)
+        relation = "unknown" if brand else None
+    software = sorted({e.software for e in evidence if e.software})
+    return Identification(
+        vendor=vendor,
+        brand=brand,
+        relation=relation,
+        model=_first(e.model for e in mine) or _structured(observations, "model"),
+        firmware=_first(e.firmware for e in mine) or _structured(observations, "firmware"),
+        serial=_structured(observations, "serial"),
+        device_type=_first(e.device_type for e in mine) or "unknown",
+        confidence=scores.get(vendor, 0.0) if vendor else 0.0,
+        evidence=sorted(evidence, key=lambda e: (e.counted, e.weight), reverse=True),
+        conflicts=conflicts,
+        software=software,
+        mac_vendor=mac_info.registrant if mac_info else None,
+        mac_locally_administered=bool(mac_info and mac_info.locally_administered),
+    )
+
+
+def _brand(
+    evidence: Sequence[Evidence], vendor: str | None, sigset: SignatureSet
+) -> tuple[str | None, str | None]:
+    """The strongest label that is not the vendor's own name, and its relation to the vendor."""
+    labels = [e for e in evidence if e.kind is EvidenceKind.LABEL and e.brand and e.counted]
+    labels = [e for e in labels if e.brand != vendor]
+    if not labels:
+        return None, None
+    label = max(labels, key=lambda e: e.weight)
+    assert label.brand is not None
+    found = sigset.brand(label.brand)
+    if found is None:
+        return label.brand, "unknown"
+    family, brand_entry = found
+    if family.vendor != vendor:
+        return label.brand, "label-of-another-family"
+    return label.brand, _relation_name(brand_entry)
+
+
+def _relation_name(brand: Brand | None) -> str:
+    return brand.relation.value if brand is not None else "own-brand"
