@@ -1,0 +1,36 @@
+"""Shared helpers for tests (not fixtures: plain functions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from camscan.models import Observation
+from camscan.signatures import SignatureSet
+from camscan.signatures.loader import load_families, load_policies
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO.parent / "shared" / "protocol-samples"
+
+
+def fixture_signatures() -> SignatureSet:
+    """The made-up families in tests/data/sigs, validated."""
+    loaded, problems = load_families([DATA / "sigs"])
+    assert not problems, problems
+    return SignatureSet.build(DATA / "sigs", "test", "2026-11-28", (f for _, f in loaded))
+
+
+def fixture_policies():  # type: ignore[no-untyped-def]
+    policies, problems = load_policies(sorted((DATA / "sigs" / "policies").glob("*.yaml")))
+    assert not problems, problems
+    return policies
+
+
+def obs(signal: str, value: str, port: int | None = None) -> Observation:
+    return Observation(signal=signal, value=value, port=port, source="test")
+
+
+def sample(name: str) -> str:
+    """A shared protocol sample with its provenance line stripped."""
+    text = (SAMPLES / name).read_text(encoding="utf-8")
+    return text.split("\n", 1)[1]
