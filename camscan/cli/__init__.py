@@ -7,8 +7,26 @@ import click
 from camscan import __version__
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from camscan.signatures import default_dir
+    from camscan.signatures.loader import load_meta
+
+    meta = load_meta(default_dir())
+    click.echo(f"camscan {__version__} (signatures {meta['version']}, {meta['date']})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="camscan")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the tool and signature-set versions and exit.",
+)
 def main() -> None:
     """Find CCTV cameras and recorders and say, with evidence, who really made them.
 
@@ -17,9 +35,11 @@ def main() -> None:
 
 
 def _register() -> None:
+    from camscan.cli.policies import policies_group
     from camscan.cli.signatures import signatures_group
 
     main.add_command(signatures_group)
+    main.add_command(policies_group)
 
 
 _register()

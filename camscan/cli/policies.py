@@ -1,0 +1,60 @@
+"""`camscan policies list|show`."""
+
+from __future__ import annotations
+
+import click
+
+from camscan.cli.common import console, safe
+from camscan.exitcodes import ExitCode
+from camscan.policy import PolicyNotFound, resolve, shipped_policies
+
+
+@click.group("policies")
+def policies_group() -> None:
+    """Restriction policies shipped with camscan (select them with --policy)."""
+
+
+@policies_group.command("list")
+def list_cmd() -> None:
+    """List policies; the default set is marked with *."""
+    out = console()
+    for policy in sorted(shipped_policies(), key=lambda p: p.id):
+        mark = "*" if policy.default else " "
+        effective = policy.effective.isoformat() if policy.effective else "-"
+        out.print(
+            f"{mark} {policy.id:<26} {policy.jurisdiction:<4} {effective:<10} "
+            f"{len(policy.entities):>2} entities  {safe(policy.title)}"
+        )
+    out.print("* applied when no --policy is given")
+
+
+@policies_group.command("show")
+@click.argument("name")
+def show_cmd(name: str) -> None:
+    """Show one policy (a shipped id or a file): entities, clauses, dates and sources."""
+    try:
+        (policy,) = resolve([name])
+    except PolicyNotFound as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(int(ExitCode.USAGE)) from exc
+    out = console()
+    out.print(f"[bold]{safe(policy.title)}[/bold] ({policy.id})")
+    out.print(f"instrument:   {safe(policy.instrument)}")
+    out.print(f"jurisdiction: {policy.jurisdiction}   default: {'yes' if policy.default else 'no'}")
+    out.print(f"effective:    {policy.effective or '-'}   reviewed: {policy.updated}")
+    out.print(f"source:       {safe(policy.source, 500)}")
+    if policy.notes:
+        out.print(f"\n{safe(policy.notes.strip(), 4000)}")
+    for entity in policy.entities:
+        out.print(f"\n- [bold]{safe(entity.entity)}[/bold] {safe(entity.clause)}")
+        out.print(
+            f"  families: {', '.join(entity.families) or '-'}"
+            f"   affiliates: {'yes' if entity.affiliates else 'no'}"
+            f"   effective: {entity.effective or '-'}"
+        )
+        if entity.brands:
+            out.print(f"  brands named: {safe(', '.join(entity.brands))}")
+        if entity.scope:
+            out.print(f"  scope: {safe(entity.scope, 500)}")
+        out.print(f"  basis: {safe(entity.basis, 1000)}")
+        out.print(f"  source: {safe(entity.source, 500)}")

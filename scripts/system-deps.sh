@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install the system packages that root-only tests use. Without root, say what is missing and
+# go on: those tests then skip with a reason (and fail under CI, which runs as root).
+set -eu
+need=""
+command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "note: missing system packages:$need (root-only tests will skip)" >&2
+  exit 0
+fi
+echo "installing system packages:$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $need >/dev/null
