@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from camscan import __version__
+from camscan.exitcodes import ExitCode
 
 
 def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -18,7 +19,22 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns known input errors into a message and exit code 2 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from camscan.document import DocumentError
+        from camscan.policy import PolicyNotFound
+        from camscan.signatures import SignatureError
+
+        try:
+            return super().invoke(ctx)
+        except (DocumentError, PolicyNotFound, SignatureError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(int(ExitCode.USAGE))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     is_flag=True,
