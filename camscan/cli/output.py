@@ -1,0 +1,290 @@
+"""The output layer shared by `camscan scan` and `camscan identify`.
+
+``@output_options`` adds the report/history/email flags and hands the command an
+:class:`OutputOptions`; ``finish(doc, opts, record=...)`` applies acknowledgements, compares with
+the previous run, records history, writes the report, sends the email and returns the exit code.
+
+Exit codes only escalate, and their numeric order is their severity: 0 clean < 1 findings (per
+``--fail-on``) < 2 history/config error < 3 incomplete scan < 4 email failed < 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import platformdirs
+
+from camscan.config import Config, ConfigError, load_config
+from camscan.diff import RunDiff, diff_states
+from camscan.exitcodes import ExitCode
+from camscan.models import ScanDocument
+from camscan.notify import NotifyError, build_message, decide, send
+from camscan.report import SUFFIX, Format, render
+from camscan.report.common import summarize
+from camscan.store import (
+    History,
+    HistoryError,
+    apply_acks,
+    default_db_path,
+    run_lock,
+    states_of,
+)
+
+FAIL_ON = ("restricted", "suspected", "new", "changed", "any", "never")
+EMAIL_ON = ("findings", "changes", "always")
+_BY_SUFFIX = {".json": Format.JSON, ".jsonl": Format.JSONL, ".csv": Format.CSV,
+              ".html": Format.HTML, ".htm": Format.HTML, ".md": Format.MARKDOWN}  # fmt: skip
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CamscanUsageError(click.ClickException):
+    """A configuration or history problem: message on stderr, exit 2."""
+
+    exit_code = int(ExitCode.USAGE)
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and how a result is reported, recorded and mailed."""
+
+    format: Format
+    output: Path | None
+    quiet: bool
+    fail_on: str
+    db: Path | None  # None: history off (--no-db)
+    email: bool
+    email_on: str
+    color: bool
+    progress: bool  # the engine may show progress (stderr is a terminal, not --quiet)
+    config: Config
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def resolve_options(
+    *,
+    fmt: str | None,
+    output: str | None,
+    quiet: bool,
+    fail_on: str | None,
+    db: str | None,
+    no_db: bool,
+    email: bool,
+    email_on: str | None,
+    config_file: str | None,
+    no_color: bool,
+) -> OutputOptions:
+    """Combine command line, environment and config files (in that precedence)."""
+    try:
+        config = load_config(Path(config_file) if config_file else None)
+    except ConfigError as exc:
+        raise CamscanUsageError(str(exc)) from exc
+    out_path = Path(output) if output else config.output.file
+    chosen = fmt or config.output.format
+    if chosen is None:
+        if out_path is not None:
+            chosen = _BY_SUFFIX.get(out_path.suffix.lower(), Format.TEXT)
+        else:
+            chosen = Format.TABLE if _is_tty(sys.stdout) else Format.TEXT
+    color = (
+        out_path is None
+        and _is_tty(sys.stdout)
+        and not no_color
+        and "NO_COLOR" not in os.environ
+        and config.output.color is not False
+    )
+    history_db: Path | None = None
+    if not no_db and config.history.enabled:
+        history_db = Path(db) if db else (config.history.db or default_db_path())
+    quiet = quiet or config.output.quiet
+    if email:
+        cfg = config.email
+        missing = [n for n, v in (("to", cfg.to), ("from", cfg.sender),
+                                  ("smtp_host", cfg.smtp_host)) if not v]  # fmt: skip
+        if missing:
+            raise CamscanUsageError(
+                f"--email needs [email] {', '.join(missing)} in the config "
+                "(or CAMSCAN_EMAIL_* variables); see `camscan config show`"
+            )
+    return OutputOptions(
+        format=Format(chosen),
+        output=out_path,
+        quiet=quiet,
+        fail_on=fail_on or config.output.fail_on,
+        db=history_db,
+        email=email,
+        email_on=email_on or config.email.on,
+        color=color,
+        progress=_is_tty(sys.stderr) and not quiet,
+        config=config,
+    )
+
+
+def output_options(func: F) -> F:
+    """Click decorator: add the output flags and pass ``opts: OutputOptions`` to the command."""
+    options = [
+        click.option("--format", "-f", "fmt", type=click.Choice([f.value for f in Format]),
+                     help="Report format [default: table on a terminal, else text]."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False),
+                     help="Write the report to FILE (atomically) instead of stdout."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="Print nothing when the run is clean (for cron)."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON),
+                     help="What makes the exit code 1 [default: restricted]."),
+        click.option("--db", type=click.Path(dir_okay=False),
+                     help="History database [default: user data dir]."),
+        click.option("--no-db", is_flag=True, help="Do not read or write history."),
+        click.option("--email", is_flag=True, help="Mail the report as configured in [email]."),
+        click.option("--email-on", type=click.Choice(EMAIL_ON),
+                     help="When to mail [default: findings]."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Config file (TOML) instead of the default locations."),
+        click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too)."),
+    ]  # fmt: skip
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = resolve_options(
+            fmt=kwargs.pop("fmt"),
+            output=kwargs.pop("output"),
+            quiet=kwargs.pop("quiet"),
+            fail_on=kwargs.pop("fail_on"),
+            db=kwargs.pop("db"),
+            no_db=kwargs.pop("no_db"),
+            email=kwargs.pop("email"),
+            email_on=kwargs.pop("email_on"),
+            config_file=kwargs.pop("config_file"),
+            no_color=kwargs.pop("no_color"),
+        )
+        return func(*args, opts=opts, **kwargs)
+
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def findings_code(doc: ScanDocument, fail_on: str, diff: RunDiff | None) -> ExitCode:
+    """Exit 1 or 0 for ``--fail-on``; acknowledged devices never count."""
+    s = summarize(doc)
+    if diff is None:  # no previous run: everything is new
+        diff = diff_states({}, states_of(doc))
+    newly = [st for st in diff.newly_flagged() if not st.acknowledged]
+    hit = {
+        "restricted": s.restricted > 0,
+        "suspected": s.restricted + s.suspected > 0,
+        "new": bool(newly),
+        "changed": not diff.empty,
+        "any": s.restricted + s.suspected > 0 or not diff.empty,
+        "never": False,
+    }[fail_on]
+    return ExitCode.FINDINGS if hit else ExitCode.OK
+
+
+def _fallback_path(fmt: Format) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = Path(platformdirs.user_state_dir("camscan")) / "reports"
+    return base / f"camscan-report-{stamp}{SUFFIX[fmt]}"
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
+    """Report, record and notify a finished document; return the process exit code."""
+    code = ExitCode.OK
+    errors: list[str] = []
+    previous = None
+    today = date.today()
+    if opts.db is not None and (record or opts.db.exists()):
+        try:
+            with run_lock(opts.db) if record else nullcontext(), History(opts.db) as history:
+                doc = apply_acks(doc, history.acks(), today)
+                last = history.runs(1, complete_only=True)
+                if last:
+                    previous = history.states(last[0].id)
+                if record:
+                    history.record(doc)
+        except HistoryError as exc:
+            errors.append(f"history: {exc}")
+            code = max(code, ExitCode.USAGE)
+    diff = diff_states(previous, states_of(doc)) if previous is not None else None
+    code = max(code, findings_code(doc, opts.fail_on, diff))
+    if not doc.complete:
+        code = max(code, ExitCode.INCOMPLETE)
+
+    report = render(doc, opts.format, color=opts.color, width=_width())
+    written: Path | None = None
+    if opts.output is not None:
+        try:
+            write_atomic(opts.output, report)
+            written = opts.output
+        except OSError as exc:
+            errors.append(f"cannot write {opts.output}: {exc.strerror or exc}")
+            code = max(code, ExitCode.USAGE)
+
+    if opts.email:
+        decision = decide(opts.email_on, doc, diff)
+        if decision.send:
+            try:
+                send(build_message(doc, opts.config.email, diff), opts.config.email)
+            except NotifyError as exc:
+                code = max(code, ExitCode.NOTIFY_FAILED)
+                errors.append(str(exc))
+                if written is None:
+                    fallback = _fallback_path(Format.HTML)
+                    try:
+                        write_atomic(fallback, render(doc, Format.HTML))
+                        errors.append(f"the report was saved to {fallback}")
+                    except OSError as werr:
+                        errors.append(f"cannot save the report to {fallback}: {werr}")
+    if doc.interrupted:
+        code = max(code, ExitCode.INTERRUPTED)
+
+    clean_run = code == ExitCode.OK
+    if opts.output is None and not (opts.quiet and clean_run):
+        click.echo(report, nl=False)
+    if not (opts.quiet and clean_run):
+        _say(summarize(doc).line() + (f"; report written to {written}" if written else ""))
+    for message in errors:
+        _say(f"camscan: {message}")
+    return int(code)
+
+
+def _width() -> int:
+    try:
+        return max(80, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError, AttributeError):
+        return 120

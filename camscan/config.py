@@ -1,0 +1,244 @@
+"""Configuration: TOML files, then ``CAMSCAN_*`` environment variables, then the command line.
+
+Files read (later wins, key by key): ``/etc/camscan/config.toml``, the user config file
+(platformdirs), or only the file given by ``--config`` / ``CAMSCAN_CONFIG``. Every option is
+also ``CAMSCAN_<SECTION>_<KEY>`` (lists comma-separated), see :func:`env_table`. Passwords are
+never in the file or on the command line: only ``password_env`` or ``password_file``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SYSTEM_CONFIG = Path("/etc/camscan/config.toml")
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_SECRET_BYTES = 4096
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names the file or variable."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class EmailConfig(_Section):
+    """Where and how the report is mailed (``[email]``)."""
+
+    to: list[str] = Field(default_factory=list)
+    sender: str = Field(default="", alias="from")
+    smtp_host: str = ""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    tls: Literal["starttls", "ssl", "none"] = "starttls"
+    ca_file: Path | None = None
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    on: Literal["findings", "changes", "always"] = "findings"
+    timeout: float = Field(default=30.0, gt=0)
+    subject_prefix: str = "[camscan]"
+
+    def port(self) -> int:
+        """The SMTP port: configured, else 465 for implicit TLS, 587 for STARTTLS, 25 plain."""
+        if self.smtp_port:
+            return self.smtp_port
+        return {"ssl": 465, "starttls": 587, "none": 25}[self.tls]
+
+    def password(self, env: Mapping[str, str] | None = None) -> str | None:
+        """Read the SMTP password from its variable or file; None when no login is configured."""
+        env = os.environ if env is None else env
+        if self.password_env:
+            value = env.get(self.password_env)
+            if value is None:
+                raise ConfigError(f"email.password_env: ${self.password_env} is not set")
+            return value
+        if self.password_file:
+            try:
+                with self.password_file.open("rb") as handle:
+                    data = handle.read(MAX_SECRET_BYTES)
+            except OSError as exc:
+                raise ConfigError(
+                    f"email.password_file: cannot read {self.password_file}: {exc.strerror}"
+                ) from exc
+            return data.decode("utf-8", "replace").splitlines()[0] if data.strip() else ""
+        return None
+
+
+class ScanConfig(_Section):
+    """Defaults for ``camscan scan`` (``[scan]``)."""
+
+    targets: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    iface: str | None = None
+    methods: list[str] = Field(default_factory=list)
+    rate: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
+    policies: list[str] = Field(default_factory=list)
+
+
+class OutputConfig(_Section):
+    """Defaults for the report (``[output]``)."""
+
+    format: Literal["table", "text", "json", "jsonl", "csv", "html", "markdown"] | None = None
+    file: Path | None = None
+    fail_on: Literal["restricted", "suspected", "new", "changed", "any", "never"] = "restricted"
+    quiet: bool = False
+    color: bool | None = None
+
+
+class HistoryConfig(_Section):
+    """Where scan history lives (``[history]``)."""
+
+    db: Path | None = None
+    enabled: bool = True
+
+
+class Config(_Section):
+    """The effective configuration."""
+
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    scan: ScanConfig = Field(default_factory=ScanConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
+    files: list[Path] = Field(default_factory=list, description="Files that were read.")
+
+
+_SECTIONS: dict[str, type[_Section]] = {
+    "email": EmailConfig,
+    "scan": ScanConfig,
+    "output": OutputConfig,
+    "history": HistoryConfig,
+}
+
+
+def user_config_path() -> Path:
+    """The per-user config file (e.g. ~/.config/camscan/config.toml)."""
+    return Path(platformdirs.user_config_dir("camscan")) / "config.toml"
+
+
+def default_paths() -> list[Path]:
+    """Config files read when no --config is given, in the order they are applied."""
+    return [SYSTEM_CONFIG, user_config_path()]
+
+
+def _key_name(model: type[_Section], field: str) -> str:
+    alias = model.model_fields[field].alias
+    return alias or field
+
+
+def env_table() -> list[tuple[str, str, str]]:
+    """(variable, config key, type) for every option, for `config show --env` and the docs."""
+    rows = [("CAMSCAN_CONFIG", "(--config)", "path")]
+    for section, model in _SECTIONS.items():
+        for field, info in model.model_fields.items():
+            key = _key_name(model, field)
+            kind = str(info.annotation).replace("typing.", "").replace("pathlib.", "")
+            rows.append((f"CAMSCAN_{section.upper()}_{key.upper()}", f"{section}.{key}", kind))
+    return rows
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for name, value in parsed.items():
+        if name not in _SECTIONS or not isinstance(value, dict):
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(_SECTIONS)})")
+        if "password" in value:
+            raise ConfigError(
+                f"{path}: [{name}] password must not be stored in the config; "
+                "use password_env or password_file"
+            )
+    return parsed
+
+
+def _env_values(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for section, model in _SECTIONS.items():
+        for field, info in model.model_fields.items():
+            key = _key_name(model, field)
+            raw = env.get(f"CAMSCAN_{section.upper()}_{key.upper()}")
+            if raw is None:
+                continue
+            value: Any = raw
+            if "list" in str(info.annotation):
+                value = [item.strip() for item in raw.split(",") if item.strip()]
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Merge the config files and the environment into one validated :class:`Config`."""
+    env = os.environ if env is None else env
+    if path is None and env.get("CAMSCAN_CONFIG"):
+        path = Path(env["CAMSCAN_CONFIG"])
+    files = [path] if path is not None else [p for p in default_paths() if p.is_file()]
+    merged: dict[str, dict[str, Any]] = {}
+    for file in files:
+        for section, values in _read_file(file).items():
+            merged.setdefault(section, {}).update(values)
+    for section, values in _env_values(env).items():
+        merged.setdefault(section, {}).update(values)
+    try:
+        return Config.model_validate({**merged, "files": files})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        origin = ", ".join(str(f) for f in files) or "environment"
+        raise ConfigError(f"{origin}: {where}: {first['msg']}") from exc
+
+
+def _loose(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+    except OSError:
+        return False
+
+
+def secret_warnings(config: Config) -> list[str]:
+    """Warnings for secrets that group or others can read (the password file, its config)."""
+    warnings = []
+    if config.email.password_file is not None:
+        if _loose(config.email.password_file):
+            warnings.append(
+                f"{config.email.password_file} holds the SMTP password and is readable by "
+                f"group/others; run: chmod 600 {config.email.password_file}"
+            )
+        warnings.extend(
+            f"{file} names the SMTP password file and is readable by group/others; "
+            f"consider: chmod 600 {file}"
+            for file in config.files
+            if _loose(file)
+        )
+    return warnings
+
+
+def shown(config: Config, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The effective configuration as plain data with secrets masked, for `config show`."""
+    env = os.environ if env is None else env
+    data = config.model_dump(mode="json", by_alias=True, exclude={"files"})
+    email = config.email
+    if email.password_env:
+        state = "set" if env.get(email.password_env) is not None else "NOT SET"
+        data["email"]["password"] = f"******** (from ${email.password_env}, {state})"
+    elif email.password_file:
+        state = "readable" if os.access(email.password_file, os.R_OK) else "NOT READABLE"
+        data["email"]["password"] = f"******** (from file {email.password_file}, {state})"
+    return data

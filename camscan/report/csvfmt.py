@@ -1,0 +1,60 @@
+"""CSV: one row per device, for spreadsheets and asset registers."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from camscan.models import ScanDocument
+from camscan.report.common import clean, entities, evidence_summary, ordered, policy_ids
+
+COLUMNS = (
+    "address",
+    "mac",
+    "vendor",
+    "brand",
+    "model",
+    "firmware",
+    "device_type",
+    "confidence",
+    "restricted",
+    "policies",
+    "entities",
+    "evidence",
+    "acknowledged",
+)
+# Spreadsheet apps run cells starting with these as formulas (CSV injection).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str | None) -> str:
+    value = clean(text, 500)
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
+def render_csv(doc: ScanDocument) -> str:
+    """Restricted devices first; 'restricted' is yes / suspected / no."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for d in ordered(doc.devices):
+        ident = d.identification
+        restricted = "yes" if d.policy.restricted else "suspected" if d.policy.suspected else "no"
+        writer.writerow(
+            [
+                _cell(d.address),
+                _cell(d.mac),
+                _cell(ident.vendor),
+                _cell(ident.brand),
+                _cell(ident.model),
+                _cell(ident.firmware),
+                _cell(ident.device_type),
+                f"{ident.confidence:.2f}",
+                restricted,
+                _cell(" ".join(policy_ids(d))),
+                _cell("; ".join(entities(d))),
+                _cell(evidence_summary(d, limit=6)),
+                _cell(d.policy.acknowledged),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,61 @@
+"""A rich table for people at a terminal; ``text`` is the format for anything else."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from camscan.models import ScanDocument
+from camscan.report.common import clean, evidence_summary, maker, ordered, policy_ids, status
+from camscan.report.text import header
+
+_STYLE = {"restricted": "bold red", "suspected": "yellow", "acknowledged": "dim", "clear": ""}
+
+
+def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) -> str:
+    """Render with rich; every cell is a :class:`Text`, so device strings are never markup."""
+    table = Table(show_lines=False, expand=False, header_style="bold")
+    for name in (
+        "status",
+        "address",
+        "mac",
+        "maker",
+        "model",
+        "firmware",
+        "type",
+        "conf.",
+        "policies",
+        "evidence",
+    ):
+        table.add_column(name, overflow="fold")
+    for d in ordered(doc.devices):
+        word = status(d)
+        ident = d.identification
+        table.add_row(
+            Text(word, style=_STYLE[word]),
+            Text(clean(d.address)),
+            Text(clean(d.mac)),
+            Text(clean(maker(d), 60)),
+            Text(clean(ident.model, 40)),
+            Text(clean(ident.firmware, 40)),
+            Text(ident.device_type),
+            Text(f"{ident.confidence:.2f}"),
+            Text(" ".join(policy_ids(d))),
+            Text(evidence_summary(d, limit=2)),
+        )
+    console = Console(
+        width=width,
+        record=True,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        file=io.StringIO(),
+    )
+    for line in header(doc):
+        console.print(Text(line))
+    console.print(table)
+    return console.export_text(styles=color)
