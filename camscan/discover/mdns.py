@@ -1,0 +1,154 @@
+"""mDNS/DNS-SD: browse camera, printer, NAS and workstation service types on one interface.
+
+``AsyncZeroconf(interfaces=[iface address])`` keeps zeroconf off every other interface (by
+default it binds all of them: python-zeroconf#330). Axis announces ``_axis-video._tcp`` with
+a ``macaddress=`` TXT entry (julienblitte/UniversalScanner Axis.selftest); Arecont uses
+``_arec._tcp`` (UniversalScanner doc/protocols.html). The others classify non-cameras.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from camscan.discover._common import attempt, is_ipv4, norm_mac, obs, printable
+from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
+from camscan.models import AttemptStatus, Observation
+
+NAME = "mdns"
+PORT = 5353
+MAX_SERVICES = 512
+SERVICE_TYPES = tuple(
+    f"_{name}._tcp.local."
+    for name in (
+        "axis-video",
+        "axis-nvr",
+        "arec",
+        "rtsp",
+        "onvif",
+        "http",
+        "https",
+        "hap",
+        "ipp",
+        "ipps",
+        "printer",
+        "pdl-datastream",
+        "uscan",
+        "smb",
+        "afpovertcp",
+        "adisk",
+        "nfs",
+        "workstation",
+        "device-info",
+        "ssh",
+        "googlecast",
+        "airplay",
+        "raop",
+    )
+)
+_MAC_KEYS = ("macaddress", "mac", "hwaddr", "deviceid")
+
+
+def instance_of(name: str, service_type: str) -> str:
+    """The instance label of a full service name (``AXIS M5014 - ACCC8E3C0419``)."""
+    suffix = "." + service_type
+    return name[: -len(suffix)] if name.endswith(suffix) else name
+
+
+def txt_entries(properties: dict[bytes, bytes | None]) -> list[str]:
+    """TXT entries as ``key=value`` strings, hostile bytes escaped, bounded."""
+    out: list[str] = []
+    for key, value in list(properties.items())[:32]:
+        k = printable(key, 64)
+        out.append(k if value is None else f"{k}={printable(value, 256)}")
+    return out
+
+
+def observations(service_type: str, name: str, txt: list[str]) -> list[Observation]:
+    """``mdns.service`` as 'type instance' and one ``mdns.txt`` per entry."""
+    instance = printable(instance_of(name, service_type), 256)
+    out = [obs("mdns.service", f"{service_type} {instance}", NAME, PORT)]
+    out.extend(obs("mdns.txt", entry, NAME, PORT) for entry in txt)
+    return out
+
+
+def mac_from_txt(txt: list[str]) -> str | None:
+    for entry in txt:
+        key, _, value = entry.partition("=")
+        if key.lower() in _MAC_KEYS and (mac := norm_mac(value)):
+            return mac
+    return None
+
+
+class MdnsDiscovery:
+    """Browse the service types above, resolve each instance, group by address."""
+
+    name = NAME
+
+    async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
+        started = time.monotonic()
+        if not settings.iface_address:
+            reason = "multicast needs --iface"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+        from zeroconf import ServiceStateChange, Zeroconf
+        from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+        try:
+            azc = AsyncZeroconf(interfaces=[settings.iface_address])
+        except (OSError, ValueError) as exc:
+            reason = f"cannot start mDNS on {settings.iface_address}: {exc}"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        seen: dict[tuple[str, str], None] = {}
+
+        def on_change(
+            zeroconf: Zeroconf,
+            service_type: str,
+            name: str,
+            state_change: ServiceStateChange,
+        ) -> None:
+            if state_change is not ServiceStateChange.Removed and len(seen) < MAX_SERVICES:
+                seen[(service_type, name)] = None
+
+        hosts: dict[str, tuple[list[Observation], str | None]] = {}
+        unresolved = 0
+        browser = AsyncServiceBrowser(azc.zeroconf, list(SERVICE_TYPES), handlers=[on_change])
+        try:
+            browse_until = started + settings.timeout * 0.6
+            while time.monotonic() < browse_until:
+                await asyncio.sleep(0.1)
+            resolve_ms = max(int((started + settings.timeout - time.monotonic()) * 1000), 300)
+
+            async def resolve(service_type: str, name: str) -> None:
+                nonlocal unresolved
+                info = AsyncServiceInfo(service_type, name)
+                try:
+                    ok = await info.async_request(azc.zeroconf, resolve_ms)
+                except Exception:  # zeroconf raises assorted errors on bad names
+                    ok = False
+                addresses = [a for a in info.parsed_addresses() if is_ipv4(a)] if ok else []
+                if not addresses:
+                    unresolved += 1
+                    return
+                txt = txt_entries(dict(info.properties or {}))
+                items = observations(service_type, name, txt)
+                for address in addresses[:4]:
+                    found, mac = hosts.setdefault(address, ([], None))
+                    found.extend(x for x in items if x not in found and len(found) < 128)
+                    hosts[address] = (found, mac or mac_from_txt(txt))
+
+            await asyncio.gather(*(resolve(t, n) for t, n in list(seen)))
+        finally:
+            with contextlib.suppress(Exception):
+                await browser.async_cancel()
+            with contextlib.suppress(Exception):
+                await azc.async_close()
+        result_hosts = tuple(
+            DiscoveredHost(address=a, mac=mac, observations=tuple(items))
+            for a, (items, mac) in hosts.items()
+        )
+        status = AttemptStatus.OK if result_hosts else AttemptStatus.NO_ANSWER
+        reason = f"{len(seen)} services on {len(result_hosts)} hosts"
+        if unresolved:
+            reason += f", {unresolved} unresolved"
+        return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))

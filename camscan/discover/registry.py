@@ -1,0 +1,23 @@
+"""The discovery methods by name, in the order ``--methods`` lists them."""
+
+from __future__ import annotations
+
+from camscan.discover.arp import ArpDiscovery
+from camscan.discover.base import DiscoveryMethod
+from camscan.discover.dhip import DhipDiscovery
+from camscan.discover.mdns import MdnsDiscovery
+from camscan.discover.sadp import SadpDiscovery
+from camscan.discover.ssdp import SsdpDiscovery
+from camscan.discover.tcp import TcpSweep
+from camscan.discover.wsd import WsdDiscovery
+
+METHODS: dict[str, DiscoveryMethod] = {
+    "arp": ArpDiscovery(),
+    "wsd": WsdDiscovery(),
+    "mdns": MdnsDiscovery(),
+    "ssdp": SsdpDiscovery(),
+    "sadp": SadpDiscovery(),
+    "dhip": DhipDiscovery(),
+    "tcp": TcpSweep(),
+}
+MULTICAST = frozenset({"wsd", "mdns", "ssdp", "sadp", "dhip"})

@@ -1,0 +1,148 @@
+"""Hikvision SADP discovery: an ``inquiry`` Probe to 239.255.255.250:37020.
+
+Only the ``inquiry`` type is ever sent — SADP also has unauthenticated ``update``/``reset``
+types (Skylight Cyber, "Neighbourhood Watch", 2023). The request body is the one SADPTool
+sends (julienblitte/UniversalScanner UniversalScanner/Hikvision.cs l.107). Replies come to
+port 37020 on the group, so we bind :37020 with SO_REUSEADDR and join the group on the
+interface (https://www.mhzhuji.com/zhuji_info_958/). Replies are often cut short in captures,
+so a ProbeMatch without its closing tag is still read field by field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from camscan.discover._common import (
+    attempt,
+    is_ipv4,
+    local_addresses,
+    norm_mac,
+    obs,
+    receive_until,
+    udp_socket,
+)
+from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
+from camscan.models import AttemptStatus, Observation
+
+NAME = "sadp"
+GROUP = "239.255.255.250"
+PORT = 37020
+MAX_XML = 16 * 1024
+MAX_FIELDS = 64
+# Fields that are device secrets or noise, never reported (Salt is a password-hash salt).
+_DROP = frozenset({"Uuid", "Types", "Salt"})
+_FIELD = re.compile(r"<([A-Za-z][\w.-]{0,63})>([^<]{0,512})</\1>")
+
+
+def build_probe(probe_id: str | None = None) -> bytes:
+    """The SADP inquiry, exactly as SADPTool sends it (upper-case UUID)."""
+    ident = (probe_id or str(uuid.uuid4())).upper()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><Probe><Uuid>{ident}</Uuid>'
+        "<Types>inquiry</Types></Probe>"
+    ).encode()
+
+
+@dataclass(frozen=True)
+class SadpReply:
+    """The fields of one ProbeMatch, in order, values as text."""
+
+    fields: tuple[tuple[str, str], ...]
+
+    def get(self, name: str) -> str:
+        return next((v for k, v in self.fields if k == name), "")
+
+    @property
+    def mac(self) -> str | None:
+        return norm_mac(self.get("MAC"))
+
+    @property
+    def address(self) -> str | None:
+        value = self.get("IPv4Address")
+        return value if is_ipv4(value) else None
+
+
+def parse_sadp(data: bytes) -> SadpReply | None:
+    """A ProbeMatch reply (complete or truncated); ``None`` for probes and garbage."""
+    if len(data) > MAX_XML:
+        data = data[:MAX_XML]
+    text = data.decode("utf-8", errors="replace")
+    if "<ProbeMatch" not in text:
+        return None
+    fields: list[tuple[str, str]] = []
+    try:
+        root = SafeET.fromstring(text.strip())
+        if root.tag == "ProbeMatch":
+            fields = [(c.tag, (c.text or "").strip()) for c in root if isinstance(c.tag, str)]
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        # Truncated or sloppy XML: read leaf elements one by one, never entities.
+        if "<!ENTITY" in text or "<!DOCTYPE" in text:
+            return None
+        body = text.split("<ProbeMatch", 1)[1]
+        fields = [(m.group(1), m.group(2).strip()) for m in _FIELD.finditer(body)]
+    fields = [(k, v) for k, v in fields if k not in _DROP and "}" not in k][:MAX_FIELDS]
+    return SadpReply(tuple(fields)) if fields else None
+
+
+def observations(reply: SadpReply) -> list[Observation]:
+    """One ``sadp.<Field>`` observation per non-empty field."""
+    return [obs(f"sadp.{key}", value, NAME, PORT) for key, value in reply.fields if value]
+
+
+class SadpDiscovery:
+    """Hikvision SADP inquiry on one interface."""
+
+    name = NAME
+
+    async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
+        started = time.monotonic()
+        if not settings.iface_address:
+            reason = "multicast needs --iface"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+        try:
+            sock = udp_socket(
+                settings.iface_address, bind_port=PORT, bind_any=True, join_group=GROUP
+            )
+        except OSError as exc:
+            reason = f"cannot bind :{PORT} on {settings.iface_address}: {exc.strerror or exc}"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        own = local_addresses()
+        hosts: dict[str, DiscoveredHost] = {}
+        malformed = 0
+
+        def feed(data: bytes, addr: tuple[str, int]) -> None:
+            nonlocal malformed
+            if addr[0] in own:
+                return
+            reply = parse_sadp(data)
+            if reply is None:
+                if b"<Probe>" not in data:  # other scanners' inquiries are not errors
+                    malformed += 1
+                return
+            # The sender address is authoritative; the claimed IPv4Address may be stale.
+            hosts[addr[0]] = DiscoveredHost(
+                address=addr[0], mac=reply.mac, observations=tuple(observations(reply))
+            )
+
+        try:
+            await asyncio.get_running_loop().sock_sendto(sock, build_probe(), (GROUP, PORT))
+            count = await receive_until(sock, started + settings.timeout, feed)
+        except OSError as exc:
+            sock.close()
+            reason = f"send failed: {exc.strerror or exc}"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        sock.close()
+        status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
+        reason = f"{len(hosts)} hosts from {count} datagrams"
+        if malformed:
+            reason += f", {malformed} unparseable"
+        return DiscoveryResult(
+            NAME, tuple(hosts.values()), (attempt(NAME, status, reason, started, PORT),)
+        )

@@ -1,0 +1,221 @@
+"""SSDP/UPnP: M-SEARCH ``ssdp:all`` to 239.255.255.250:1900, then read each description.
+
+Replies come unicast to the sender (UniversalScanner doc/protocols.html). The ``LOCATION``
+description is fetched only from the host that answered (never a third host a device points
+us to), with a byte cap and defusedxml, for ``manufacturer``/``modelName``/``serialNumber``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import defusedxml.ElementTree as SafeET
+import httpx
+from defusedxml import DefusedXmlException
+
+from camscan.discover._common import attempt, local_addresses, obs, receive_until, udp_socket
+from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
+
+NAME = "ssdp"
+GROUP = "239.255.255.250"
+PORT = 1900
+MAX_DESCRIPTION = 64 * 1024
+MAX_LOCATIONS_PER_HOST = 2
+
+
+def build_msearch(mx: int = 1, st: str = "ssdp:all") -> bytes:
+    """An M-SEARCH request (UPnP Device Architecture 1.1, section 1.3.2)."""
+    return (
+        "M-SEARCH * HTTP/1.1\r\n"
+        f"HOST: {GROUP}:{PORT}\r\n"
+        'MAN: "ssdp:discover"\r\n'
+        f"MX: {mx}\r\n"
+        f"ST: {st}\r\n"
+        "USER-AGENT: camscan UPnP/1.1 camscan/1\r\n\r\n"
+    ).encode()
+
+
+@dataclass(frozen=True)
+class SsdpMessage:
+    """A search response or NOTIFY: the start line and headers (names upper-cased)."""
+
+    start_line: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_search(self) -> bool:
+        return self.start_line.upper().startswith("M-SEARCH")
+
+
+def parse_ssdp(data: bytes) -> SsdpMessage | None:
+    """Parse an HTTPU message; ``None`` when it is not one."""
+    text = data[:8192].decode("latin-1")
+    lines = text.replace("\r\n", "\n").split("\n")
+    start = lines[0].strip()
+    if not (start.upper().startswith(("HTTP/", "NOTIFY ", "M-SEARCH "))):
+        return None
+    headers: dict[str, str] = {}
+    for line in lines[1:64]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers.setdefault(name.strip().upper(), value.strip())
+    return SsdpMessage(start, headers)
+
+
+def observations(message: SsdpMessage) -> list[Observation]:
+    """``ssdp.server`` and ``ssdp.st`` (search target, or NT for a NOTIFY)."""
+    out: list[Observation] = []
+    if server := message.headers.get("SERVER"):
+        out.append(obs("ssdp.server", server, NAME, PORT))
+    if st := message.headers.get("ST") or message.headers.get("NT"):
+        out.append(obs("ssdp.st", st, NAME, PORT))
+    return out
+
+
+def parse_description(data: bytes) -> list[Observation]:
+    """The root device's manufacturer, model, friendly name and serial from a description."""
+    try:
+        root = SafeET.fromstring(data[:MAX_DESCRIPTION])
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        return []
+    device = next((e for e in root.iter() if str(e.tag).rsplit("}", 1)[-1] == "device"), None)
+    if device is None:
+        return []
+    values: dict[str, str] = {}
+    for child in device:
+        name = str(child.tag).rsplit("}", 1)[-1]
+        if child.text and child.text.strip():
+            values.setdefault(name, child.text.strip())
+    out: list[Observation] = []
+    if manufacturer := values.get("manufacturer"):
+        out.append(obs("upnp.manufacturer", manufacturer, "upnp"))
+    model = " ".join(v for v in (values.get("modelName"), values.get("modelNumber")) if v)
+    if model:
+        out.append(obs("upnp.model", model, "upnp"))
+    if friendly := values.get("friendlyName"):
+        out.append(obs("upnp.friendly_name", friendly, "upnp"))
+    if serial := values.get("serialNumber"):
+        out.append(obs("upnp.serial", serial, "upnp"))
+    return out
+
+
+def same_host_location(location: str, sender: str) -> bool:
+    """Only descriptions served by the device that answered are fetched."""
+    try:
+        parts = urlsplit(location)
+        return parts.scheme in ("http", "https") and parts.hostname == sender
+    except ValueError:
+        return False
+
+
+async def fetch_description(
+    client: httpx.AsyncClient, location: str
+) -> tuple[list[Observation], ProbeAttempt]:
+    """GET a description with a byte cap; errors become an attempt record."""
+    started = time.monotonic()
+    port = urlsplit(location).port or 80
+    try:
+        async with client.stream("GET", location) as response:
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_DESCRIPTION:
+                    break
+            if response.status_code != 200:
+                reason = f"description HTTP {response.status_code}"
+                return [], attempt("upnp", AttemptStatus.ERROR, reason, started, port)
+    except httpx.TimeoutException:
+        return [], attempt("upnp", AttemptStatus.TIMEOUT, location[:200], started, port)
+    except (httpx.HTTPError, OSError, ValueError) as exc:
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return [], attempt("upnp", AttemptStatus.ERROR, reason, started, port)
+    found = parse_description(body)
+    status = AttemptStatus.OK if found else AttemptStatus.MALFORMED
+    return found, attempt("upnp", status, "description" if found else "no device", started, port)
+
+
+class SsdpDiscovery:
+    """SSDP search on one interface, then the UPnP description of each responder."""
+
+    name = NAME
+
+    async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
+        started = time.monotonic()
+        if not settings.iface_address:
+            reason = "multicast needs --iface"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+        try:
+            sock = udp_socket(settings.iface_address)
+        except OSError as exc:
+            reason = f"cannot open a socket on {settings.iface_address}: {exc.strerror or exc}"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        own = local_addresses()
+        found: dict[str, tuple[list[Observation], list[str]]] = {}
+
+        def feed(data: bytes, addr: tuple[str, int]) -> None:
+            if addr[0] in own:
+                return
+            message = parse_ssdp(data)
+            if message is None or message.is_search:
+                return
+            items, locations = found.setdefault(addr[0], ([], []))
+            for item in observations(message):
+                if item not in items and len(items) < 64:
+                    items.append(item)
+            location = message.headers.get("LOCATION", "")
+            if (
+                location
+                and location not in locations
+                and len(locations) < MAX_LOCATIONS_PER_HOST
+                and same_host_location(location, addr[0])
+            ):
+                locations.append(location[:512])
+
+        # Half the budget for answers (MX), the rest for descriptions.
+        search_time = max(settings.timeout * 0.6, 0.2)
+        try:
+            await asyncio.get_running_loop().sock_sendto(sock, build_msearch(), (GROUP, PORT))
+            count = await receive_until(sock, started + search_time, feed)
+        except OSError as exc:
+            sock.close()
+            reason = f"send failed: {exc.strerror or exc}"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        sock.close()
+        attempts: list[ProbeAttempt] = []
+        hosts: list[DiscoveredHost] = []
+        budget = max(settings.timeout - search_time, 0.5)
+        timeout = httpx.Timeout(budget, connect=min(budget, 1.5))
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=0)
+        async with httpx.AsyncClient(
+            timeout=timeout, limits=limits, verify=False, follow_redirects=False, trust_env=False
+        ) as client:
+            fetched = await asyncio.gather(
+                *(
+                    fetch_description(client, loc)
+                    for _, locations in found.values()
+                    for loc in locations
+                )
+            )
+        index = 0
+        for address, (items, locations) in found.items():
+            extra: list[Observation] = []
+            for _ in locations:
+                more, record = fetched[index]
+                index += 1
+                extra.extend(x for x in more if x not in extra)
+                attempts.append(record)
+            hosts.append(
+                DiscoveredHost(
+                    address=address,
+                    observations=tuple(items + extra),
+                    upnp_locations=tuple(locations),
+                )
+            )
+        status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
+        reason = f"{len(hosts)} hosts from {count} datagrams"
+        attempts.insert(0, attempt(NAME, status, reason, started, PORT))
+        return DiscoveryResult(NAME, tuple(hosts), tuple(attempts))

@@ -1,0 +1,300 @@
+"""Discovery parsers on real device messages from /work/shared/protocol-samples."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+
+import pytest
+
+from camscan.discover import dhip, mdns, sadp, ssdp, wsd
+from camscan.discover._common import norm_mac, printable
+from camscan.discover.arp import parse_proc_arp
+from tests.helpers import SAMPLES
+
+pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared protocol samples absent")
+
+
+def raw(name: str) -> bytes:
+    """A sample's bytes with its provenance line removed."""
+    return (SAMPLES / name).read_bytes().split(b"\n", 1)[1]
+
+
+def hexdump(name: str) -> bytes:
+    """Restore an ``xxd`` dump (like ``xxd -r``)."""
+    out = bytearray()
+    for line in raw(name).decode().splitlines():
+        hexpart = line.split(":", 1)[1][:40]
+        out += bytes.fromhex(hexpart.replace(" ", ""))
+    return bytes(out)
+
+
+def reply_part(name: str) -> bytes:
+    return raw(name).split(b"<!-- ===== reply ===== -->", 1)[1].strip()
+
+
+# --- WS-Discovery ---------------------------------------------------------------------
+
+
+def test_wsd_hikvision_probematch_with_undeclared_prefixes() -> None:
+    (msg,) = wsd.parse_wsd(raw("hikvision-wsd-probematch-DFI6256TE.xml"))
+    assert msg.kind == "ProbeMatch"
+    assert msg.endpoint == "urn:uuid:cea94000-fb96-11b3-8260-686dbc5cb15d"
+    assert msg.types == "dn:NetworkVideoTransmitter tds:Device"
+    assert "onvif://www.onvif.org/hardware/DFI6256TE" in msg.scopes
+    assert msg.xaddrs == ("http://172.20.109.220/onvif/device_service",)
+    assert msg.mac == "68:6d:bc:5c:b1:5d"
+
+
+def test_wsd_generic_oem_without_types() -> None:
+    (msg,) = wsd.parse_wsd(raw("generic-ipcam-wsd-probematch.xml"))
+    assert msg.types == ""
+    assert msg.relates_to == "urn:uuid:2de9f5ad-abd2-4c0e-9ba8-178098d67f01"
+    assert "onvif://www.onvif.org/Name/IPCAM" in msg.scopes
+    signals = {o.signal for o in wsd.observations(msg)}
+    assert signals == {"wsd.endpoint", "wsd.scope", "wsd.xaddrs"}
+
+
+def test_wsd_tplink_and_dahua_hello() -> None:
+    (tp,) = wsd.parse_wsd(raw("tplink-wsd-probematch-TP-IPC.xml"))
+    assert tp.types == "tdn:NetworkVideoTransmitter"
+    assert tp.xaddrs == ("http://172.20.109.217:2020/onvif/device_service",)
+    (hello,) = wsd.parse_wsd(raw("dahua-wsd-hello-IPC-HFW2228M.xml"))
+    assert hello.kind == "Hello"
+    assert "onvif://www.onvif.org/name/Dahua" in hello.scopes
+    assert hello.endpoint == "uuid:503b687a-b9d7-474f-a2d0-a18c8b25a464"
+
+
+def test_wsd_universalscanner_layout_and_agsh_mock() -> None:
+    (us,) = wsd.parse_wsd(raw("wsd-probematch-universalscanner-anonymized.xml"))
+    assert us.xaddrs == ("http://240.0.2.0/", "http://[::1]/")
+    assert us.scopes == ()
+    (agsh,) = wsd.parse_wsd(raw("agsh-mock-probe.xml"))
+    assert "onvif://www.onvif.org/hardware/HD_PREDATOR" in agsh.scopes
+
+
+def test_wsd_scopes_are_url_decoded() -> None:
+    text = raw("tplink-wsd-probematch-TP-IPC.xml").replace(b"name/TP-IPC", b"name/Hanwha%20Vision")
+    (msg,) = wsd.parse_wsd(text)
+    assert "onvif://www.onvif.org/name/Hanwha Vision" in msg.scopes
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\x00\xff" * 100,
+        b"<a><b>",
+        b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><x>&b;</x>',
+        b"<Envelope>" + b"<x>" * 50000,
+    ],
+)
+def test_wsd_garbage_gives_nothing(data: bytes) -> None:
+    assert wsd.parse_wsd(data) == []
+
+
+def test_wsd_probe_is_well_formed_and_typed() -> None:
+    probe = wsd.build_probe("dn:NetworkVideoTransmitter", "abc")
+    assert b"urn:uuid:abc" in probe
+    assert b"<d:Types>dn:NetworkVideoTransmitter</d:Types>" in probe
+    assert b"urn:schemas-xmlsoap-org:ws:2005:04:discovery" in probe
+    import defusedxml.ElementTree as SafeET
+
+    assert SafeET.fromstring(probe) is not None
+
+
+# --- SADP -----------------------------------------------------------------------------
+
+
+def test_sadp_probe_matches_sadptool_capture() -> None:
+    sent = raw("hikvision-ezviz-sadp-probe-and-probematch-CS-C6TC.xml").split(b"\n", 1)[0]
+    ours = sadp.build_probe("12d17626-0de1-48db-97e3-40b106467932")
+    assert ours == sent.strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "mac"),
+    [
+        (
+            "hikvision-sadp-probematch-DS-7804HQH-K1-TRUNCATED.xml",
+            "DS-7804HQH-K1",
+            "68:6d:bc:ee:f8:f0",
+        ),
+        (
+            "hikvision-sadp-probematch-DS-2CD5026EFWD-A-TRUNCATED.xml",
+            "DS-2CD5026EFWD-A",
+            "64:db:8b:08:cf:45",
+        ),
+        (
+            "hikvision-sadp-probematch-universalscanner-anonymized.xml",
+            "Virtual",
+            "00:11:22:33:44:55",
+        ),
+    ],
+)
+def test_sadp_replies(name: str, model: str, mac: str) -> None:
+    reply = sadp.parse_sadp(raw(name))
+    assert reply is not None
+    assert reply.get("DeviceDescription") == model
+    assert reply.mac == mac
+    signals = {o.signal for o in sadp.observations(reply)}
+    assert "sadp.DeviceDescription" in signals
+    assert "sadp.SoftwareVersion" in signals
+    assert "sadp.Salt" not in signals  # a password-hash salt is never reported
+    assert "sadp.Uuid" not in signals
+
+
+def test_sadp_replies_after_probe_in_capture() -> None:
+    reply = sadp.parse_sadp(reply_part("hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml"))
+    assert reply is not None
+    assert reply.get("DeviceDescription") == "DS-KH6210-L"
+    assert reply.mac == "aa:bb:cc:aa:bb:cc"
+    ezviz = sadp.parse_sadp(reply_part("hikvision-ezviz-sadp-probe-and-probematch-CS-C6TC.xml"))
+    assert ezviz is not None
+    assert ezviz.mac == "54:c4:15:9a:38:72"
+    assert ezviz.address == "172.20.20.100"
+
+
+def test_sadp_ignores_probes_and_entities() -> None:
+    assert sadp.parse_sadp(sadp.build_probe()) is None
+    bomb = b'<!DOCTYPE x [<!ENTITY a "b">]><ProbeMatch><MAC>&a;</MAC>'
+    assert sadp.parse_sadp(bomb) is None
+
+
+# --- DHIP -----------------------------------------------------------------------------
+
+
+def test_dhip_header_layout() -> None:
+    frame = dhip.build_search()
+    assert frame[:8] == b"\x20\x00\x00\x00DHIP"
+    assert frame[8:16] == b"\0" * 8
+    length = struct.unpack("<Q", frame[16:24])[0]
+    assert length == struct.unpack("<Q", frame[24:32])[0] == len(frame) - 32
+    assert json.loads(frame[32:])["method"] == "DHDiscover.search"
+
+
+def test_dhip_universalscanner_reply() -> None:
+    data = hexdump("dahua2-universalscanner-anonymized.hex.txt")
+    assert data[4:8] == b"DHIP"
+    reply = dhip.parse_dhip(data)
+    assert reply is not None
+    assert reply.mac == "00:11:22:33:44:55"
+    assert reply.get("DeviceType") == "Virtual (JSON)"
+    assert reply.get("Vendor") == "General"
+    assert reply.get("IPv4Address.IPAddress") == "240.0.4.0"
+    assert reply.get("Port") == "37777"
+    values = {o.signal: o.value for o in dhip.observations(reply)}
+    assert values["dhip.SerialNo"] == "123456789"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        dhip.build_search(),
+        b"DHIP" + b"\0" * 28 + b"[1,2,3]",
+        b"\0" * 32 + b'{"params": "x"}',
+        b"\0" * 300 + b"{}",
+        b"\0" * 32 + b"{" * 5000,
+    ],
+)
+def test_dhip_ignores_searches_and_wrong_shapes(data: bytes) -> None:
+    assert dhip.parse_dhip(data) is None
+
+
+def test_dhip_flattens_hostile_shapes_boundedly() -> None:
+    info = {f"k{i}": {"x": [1] * 100, "y": "\x1b[31mred"} for i in range(500)}
+    body = json.dumps({"mac": "AA-BB-CC-00-11-22", "params": {"deviceInfo": info}}).encode()
+    reply = dhip.parse_dhip(b"\0" * 32 + body)
+    assert reply is not None
+    assert len(reply.fields) <= dhip.MAX_FIELDS
+    assert all("\x1b" not in v for _, v in reply.fields)
+
+
+# --- SSDP / UPnP ----------------------------------------------------------------------
+
+
+def test_ssdp_notify_sample() -> None:
+    message = ssdp.parse_ssdp(raw("ssdp-notify-universalscanner-anonymized.txt"))
+    assert message is not None
+    assert message.headers["LOCATION"] == "http://240.0.1.0/rootDesc.xml"
+    values = {o.signal: o.value for o in ssdp.observations(message)}
+    assert values == {
+        "ssdp.server": "Universal Scanner/0.0, Virtual/1.0",
+        "ssdp.st": "uuid:unique-id-12345678",
+    }
+
+
+def test_ssdp_msearch_and_location_rules() -> None:
+    search = ssdp.build_msearch()
+    parsed = ssdp.parse_ssdp(search)
+    assert parsed is not None
+    assert parsed.is_search
+    assert parsed.headers["MAN"] == '"ssdp:discover"'
+    assert ssdp.same_host_location("http://192.0.2.5:49152/d.xml", "192.0.2.5")
+    assert not ssdp.same_host_location("http://192.0.2.6/d.xml", "192.0.2.5")
+    assert not ssdp.same_host_location("file:///etc/passwd", "192.0.2.5")
+
+
+def test_upnp_description() -> None:
+    body = (
+        b'<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><device>'
+        b"<friendlyName>Lobby</friendlyName><manufacturer>AXIS</manufacturer>"
+        b"<modelName>AXIS M3106-LVE</modelName><modelNumber>M3106</modelNumber>"
+        b"<serialNumber>ACCC8E000001</serialNumber></device></root>"
+    )
+    values = {o.signal: o.value for o in ssdp.parse_description(body)}
+    assert values == {
+        "upnp.manufacturer": "AXIS",
+        "upnp.model": "AXIS M3106-LVE M3106",
+        "upnp.friendly_name": "Lobby",
+        "upnp.serial": "ACCC8E000001",
+    }
+    assert (
+        ssdp.parse_description(b"<!DOCTYPE r [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><r>&e;</r>")
+        == []
+    )
+
+
+# --- mDNS -----------------------------------------------------------------------------
+
+
+def test_mdns_axis_sample_names() -> None:
+    data = hexdump("axis-universalscanner-anonymized.hex.txt")
+    from zeroconf import DNSIncoming
+
+    incoming = DNSIncoming(data)
+    names = {r.name for r in incoming.answers()}
+    assert "_axis-video._tcp.local." in names
+    ptr = next(r for r in incoming.answers() if r.name == "_rtsp._tcp.local.")
+    alias = ptr.alias  # type: ignore[attr-defined]
+    # The anonymised capture compresses the instance onto the _axis-video type.
+    found = mdns.observations("_axis-video._tcp.local.", alias, ["macaddress=001122334455"])
+    assert found[0].value == "_axis-video._tcp.local. AXIS M5014 - ACCC8E3C0419 H.264"
+    assert found[1].value == "macaddress=001122334455"
+    assert mdns.mac_from_txt(["macaddress=001122334455"]) == "00:11:22:33:44:55"
+    assert mdns.txt_entries({b"a": b"\x1b[0m", b"flag": None}) == ["a=\\x1b[0m", "flag"]
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def test_norm_mac_and_printable() -> None:
+    assert norm_mac("68-6D-BC-EE-F8-F0") == "68:6d:bc:ee:f8:f0"
+    assert norm_mac("686dbceef8f0") == "68:6d:bc:ee:f8:f0"
+    assert norm_mac("00:00:00:00:00:00") is None
+    assert norm_mac("nonsense") is None
+    assert printable(b"ok\x00\xff") == "ok\\x00\\xff"
+    assert len(printable("x" * 10000)) == 512
+    assert re.fullmatch(r"[ -~]*", printable("a\u202eb\x1b"))
+
+
+def test_proc_arp() -> None:
+    text = (
+        "IP address       HW type     Flags       HW address            Mask     Device\n"
+        "192.0.2.10       0x1         0x2         68:6d:bc:00:00:01     *        veth0\n"
+        "192.0.2.11       0x1         0x0         00:00:00:00:00:00     *        veth0\n"
+        "198.51.100.3     0x1         0x2         00:40:8c:00:00:02     *        other\n"
+    )
+    assert parse_proc_arp(text, "veth0") == {"192.0.2.10": "68:6d:bc:00:00:01"}
+    assert len(parse_proc_arp(text)) == 2
