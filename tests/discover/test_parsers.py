@@ -134,7 +134,7 @@ def test_sadp_probe_matches_sadptool_capture() -> None:
     ],
 )
 def test_sadp_replies(name: str, model: str, mac: str) -> None:
-    reply = sadp.parse_sadp(raw("hikvision-" + name))
+    reply = sadp.parse_sadp(raw(name))
     assert reply is not None
     assert reply.get("DeviceDescription") == model
     assert reply.mac == mac
