@@ -141,7 +141,9 @@ def env_table() -> list[tuple[str, str, str]]:
     for section, model in _SECTIONS.items():
         for field, info in model.model_fields.items():
             key = _key_name(model, field)
-            kind = str(info.annotation).replace("typing.", "").replace("pathlib.", "")
+            ann = info.annotation
+            kind = ann.__name__ if isinstance(ann, type) else str(ann)
+            kind = kind.replace("typing.", "").replace("pathlib.", "").replace("Path", "path")
             rows.append((f"CAMSCAN_{section.upper()}_{key.upper()}", f"{section}.{key}", kind))
     return rows
 

@@ -57,5 +57,13 @@ def _register() -> None:
     main.add_command(signatures_group)
     main.add_command(policies_group)
 
+    from camscan.cli.config import config_group
+    from camscan.cli.history import ack_command, diff_command, history_command
+
+    main.add_command(history_command)
+    main.add_command(diff_command)
+    main.add_command(ack_command)
+    main.add_command(config_group)
+
 
 _register()

@@ -13,3 +13,13 @@ def render_json(doc: ScanDocument) -> str:
 def render_jsonl(doc: ScanDocument) -> str:
     """One device per line, for grep/jq pipelines and log shippers."""
     return "".join(d.model_dump_json() + "\n" for d in doc.devices)
+
+
+def schema_json() -> str:
+    """The JSON Schema of the scan document (committed as docs/scan-document.schema.json)."""
+    import json
+
+    schema = ScanDocument.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://camscan.invalid/scan-document.schema.json"
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

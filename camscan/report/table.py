@@ -30,7 +30,7 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
         "policies",
         "evidence",
     ):
-        table.add_column(name, overflow="fold")
+        table.add_column(name, overflow="fold", no_wrap=name in ("status", "address", "mac"))
     for d in ordered(doc.devices):
         word = status(d)
         ident = d.identification
