@@ -1,0 +1,146 @@
+"""Banner probe: connect to service ports and read what the device says first.
+
+Nothing is sent. SSH and telnet daemons and many vendor services speak first; the vendor SDK
+ports (Hikvision 8000, Dahua 37777, XiongMai 34567) usually stay silent, and camscan does not
+send their login packets. An open-but-silent port is recorded as ``no_answer`` with the time
+waited, which is itself a fact the report can show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.probe.common import (
+    Timer,
+    attempt,
+    classify,
+    clean_text,
+    close_writer,
+    dedup,
+    escape_bytes,
+)
+
+# 21 ftp, 22 ssh, 23 telnet; 8000 Hikvision SDK (nmap-service-probes:1821), 37777 Dahua SDK
+# (protocols.md §3, DHIP reply `Port`), 34567 XiongMai/NETSurveillance, 9000 vendor media/SDK
+# ports seen on recorders, 6036 Raysharp DVRs.
+BANNER_PORTS = frozenset({21, 22, 23, 6036, 8000, 9000, 34567, 37777})
+BANNER_BYTES = 1024
+QUIET_GAP = 0.3  # after the first bytes, stop when the service pauses this long
+IAC = 0xFF
+
+
+def strip_telnet(data: bytes) -> bytes:
+    """Remove telnet IAC negotiation (RFC 854: IAC cmd [opt], IAC SB ... IAC SE)."""
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b != IAC:
+            out.append(b)
+            i += 1
+            continue
+        cmd = data[i + 1] if i + 1 < len(data) else None
+        if cmd == IAC:  # escaped 0xff data byte
+            out.append(IAC)
+            i += 2
+        elif cmd == 250:  # SB ... IAC SE
+            end = data.find(bytes([IAC, 240]), i + 2)
+            i = len(data) if end < 0 else end + 2
+        elif cmd is not None and 251 <= cmd <= 254:  # WILL/WONT/DO/DONT option
+            i += 3
+        else:
+            i += 2
+    return bytes(out)
+
+
+def banner_observations(data: bytes, port: int, source: str = "banner") -> list[Observation]:
+    """Signals for one banner: ssh.banner / telnet.banner when recognised, else tcp.banner."""
+
+    def obs(signal: str, value: str) -> Observation:
+        return Observation(signal=signal, value=value, port=port, source=source)
+
+    if not data:
+        return []
+    if data.startswith(b"SSH-"):
+        line = data.split(b"\n", 1)[0].rstrip(b"\r")
+        return [obs("ssh.banner", clean_text(escape_bytes(line), 255))]
+    if data[0] == IAC or port == 23:
+        text = strip_telnet(data)
+        value = clean_text(escape_bytes(text.replace(b"\r", b"").replace(b"\n", b" ")), 255)
+        out = [obs("tcp.banner", escape_bytes(data[:256]))]
+        if value:
+            out.append(obs("telnet.banner", value))
+        return out
+    return [obs("tcp.banner", escape_bytes(data[:256]))]
+
+
+class BannerProbe:
+    """Read the first bytes of each open service port without sending anything."""
+
+    name = "banner"
+
+    def __init__(self, ports: frozenset[int] = BANNER_PORTS) -> None:
+        self.ports = ports
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        ports = sorted(target.open_ports & self.ports)
+        if not ports:
+            t = Timer()
+            reason = "no open banner port" if target.open_ports else "no open ports known"
+            return ProbeResult(
+                attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, reason, t),)
+            )
+        obs: list[Observation] = []
+        attempts: list[ProbeAttempt] = []
+        for port in ports:
+            t = Timer()
+            try:
+                data = await self._read(target.address, port, settings)
+            except Exception as exc:
+                status, reason = classify(exc)
+                attempts.append(attempt(self.name, port, status, reason, t))
+                continue
+            if not data:
+                attempts.append(
+                    attempt(
+                        self.name,
+                        port,
+                        AttemptStatus.NO_ANSWER,
+                        "connected; the service sent nothing",
+                        t,
+                    )
+                )
+                continue
+            obs.extend(banner_observations(data, port, self.name))
+            attempts.append(attempt(self.name, port, AttemptStatus.OK, f"{len(data)} bytes", t))
+        return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
+
+    async def _read(self, address: str, port: int, settings: ProbeSettings) -> bytes:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(address, port), settings.connect_timeout
+        )
+        try:
+            loop = asyncio.get_running_loop()
+            cap = min(BANNER_BYTES, settings.max_bytes)
+            deadline = loop.time() + min(settings.timeout, 2.0)
+            buf = bytearray()
+            while len(buf) < cap:
+                wait = deadline - loop.time()
+                if buf:
+                    wait = min(wait, QUIET_GAP)
+                if wait <= 0:
+                    break
+                try:
+                    chunk = await asyncio.wait_for(reader.read(cap - len(buf)), wait)
+                except TimeoutError:
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+                if buf.startswith(b"SSH-") and b"\n" in buf:
+                    break
+            return bytes(buf)
+        finally:
+            await close_writer(writer)

@@ -1,0 +1,188 @@
+"""Helpers shared by the probes: hostile-text cleaning, capped reads, attempt records.
+
+Device strings are hostile: every value that becomes an :class:`Observation` goes through
+:func:`clean_text` or :func:`escape_bytes`, so terminal escapes and control bytes are kept as
+visible ``\\xNN`` data and can never be interpreted by a terminal or a report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import re
+import ssl
+import time
+from collections.abc import Iterable
+
+from camscan import __version__
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
+
+USER_AGENT = f"camscan/{__version__}"
+MAX_VALUE_CHARS = 512  # an observation value never exceeds this (before escaping)
+
+# C0/C1 controls (ESC starts terminal escapes) and Unicode bidi/line-separator overrides.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def escape_bytes(data: bytes) -> str:
+    """Bytes as text: printable ASCII kept, everything else (and ``\\``) as ``\\xNN``."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in data)
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean_text(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """Collapse whitespace, show control/bidi characters as ``\\xNN``/``\\uNNNN``, cap length."""
+    text = _SPACE.sub(" ", text[: limit * 2]).strip()
+    text = _CONTROL.sub(_visible, text)
+    return text[:limit]
+
+
+def decode_lenient(data: bytes, charset: str | None = None) -> str:
+    """Decode device bytes: the declared charset if Python knows it, else UTF-8, never failing."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate.strip().strip("\"'"), errors="replace")
+        except (LookupError, ValueError):
+            continue
+    return data.decode("latin-1")
+
+
+class Timer:
+    """Milliseconds since creation, for :attr:`ProbeAttempt.elapsed_ms`."""
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+
+    def ms(self) -> float:
+        return round((time.monotonic() - self._start) * 1000.0, 1)
+
+
+def attempt(
+    probe: str, port: int | None, status: AttemptStatus, reason: str, timer: Timer
+) -> ProbeAttempt:
+    """One attempt record; the reason is cleaned because it may quote device text."""
+    return ProbeAttempt(
+        probe=probe, port=port, status=status, reason=clean_text(reason, 300), elapsed_ms=timer.ms()
+    )
+
+
+def classify(exc: BaseException) -> tuple[AttemptStatus, str]:
+    """Map a network exception to an attempt status and a short reason."""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return AttemptStatus.TIMEOUT, "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return AttemptStatus.REFUSED, "connection refused"
+    if isinstance(exc, ssl.SSLError):
+        return AttemptStatus.ERROR, f"TLS: {exc.reason or exc}"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return AttemptStatus.ERROR, "connection reset by peer"
+    if isinstance(exc, asyncio.IncompleteReadError):
+        return AttemptStatus.MALFORMED, f"connection closed after {len(exc.partial)} bytes"
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return AttemptStatus.NO_ANSWER, "host unreachable"
+        return AttemptStatus.ERROR, f"{type(exc).__name__}: {exc.strerror or exc}"
+    return AttemptStatus.ERROR, f"{type(exc).__name__}: {exc}"
+
+
+async def read_capped(reader: asyncio.StreamReader, cap: int, deadline: float) -> bytes:
+    """Read until EOF, ``cap`` bytes or the loop-time ``deadline``, whichever comes first."""
+    loop = asyncio.get_running_loop()
+    buf = bytearray()
+    while len(buf) < cap:
+        left = deadline - loop.time()
+        if left <= 0:
+            break
+        try:
+            chunk = await asyncio.wait_for(reader.read(cap - len(buf)), left)
+        except TimeoutError:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    return bytes(buf)
+
+
+async def read_headers(
+    reader: asyncio.StreamReader, cap: int, timeout: float
+) -> tuple[bytes, bytes]:
+    """Read a ``\\r\\n\\r\\n``-terminated header block (at most ``cap`` bytes).
+
+    Returns (head, extra) where ``extra`` is what arrived after the blank line. Raises
+    ``TimeoutError`` when nothing complete arrives in time and ``ValueError`` when the
+    block exceeds the cap or the peer closes before finishing it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    buf = bytearray()
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            return bytes(buf[:end]), bytes(buf[end + 4 :])
+        if len(buf) >= cap:
+            raise ValueError(f"no end of headers within {cap} bytes")
+        left = deadline - loop.time()
+        if left <= 0:
+            raise TimeoutError
+        chunk = await asyncio.wait_for(reader.read(cap - len(buf)), left)
+        if not chunk:
+            raise ValueError(f"connection closed after {len(buf)} bytes of headers")
+        buf += chunk
+
+
+async def close_writer(writer: asyncio.StreamWriter) -> None:
+    """Close a stream without letting a misbehaving peer raise or hang us."""
+    try:
+        writer.close()
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+    except Exception:  # closing is best effort; the result is already recorded
+        return
+
+
+def dedup(observations: Iterable[Observation]) -> tuple[Observation, ...]:
+    """Drop repeated (signal, value, port) observations, keeping first-seen order."""
+    seen: dict[tuple[str, str, int | None], Observation] = {}
+    for o in observations:
+        seen.setdefault((o.signal, o.value, o.port), o)
+    return tuple(seen.values())
+
+
+_SECRET_PARAM = re.compile(r'\b(nonce|opaque|cnonce)\s*=\s*("[^"]*"|[^,\s]*)', re.IGNORECASE)
+
+
+def redact_challenge(value: str) -> str:
+    """Blank per-request nonces in an auth challenge so scans diff cleanly; keep scheme/realm."""
+    return _SECRET_PARAM.sub(lambda m: f'{m.group(1)}="…"', value)
+
+
+def permissive_tls_context() -> ssl.SSLContext:
+    """A client context that talks to old camera TLS stacks and never verifies.
+
+    camscan reads certificates as evidence; it does not trust them, so verification is off
+    and the security level is lowered so 1024-bit keys and SHA-1 signatures still handshake.
+    """
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    except (ValueError, ssl.SSLError):  # an OpenSSL build without legacy support
+        pass
+    return ctx
+
+
+def url_host(address: str) -> str:
+    """An address as it goes in a URL authority (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address and not address.startswith("[") else address

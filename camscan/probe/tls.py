@@ -1,0 +1,126 @@
+"""TLS probe: handshake without verification and read the device's certificate names.
+
+Default certificates name their maker (Hikvision DVR/NVR:
+``CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,...``, Axis: ``CN=axis-<mac>,O=Axis
+Communications AB`` — recog xml/x509_subjects.xml). The certificate is parsed with
+``cryptography`` and reported as RFC 4514 strings; serial, validity and fingerprint go in the
+attempt reason for the report, not into matching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from cryptography import x509
+
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.probe.common import (
+    Timer,
+    attempt,
+    classify,
+    clean_text,
+    close_writer,
+    dedup,
+    permissive_tls_context,
+)
+
+# HTTPS and the usual alternates on NVRs and cameras; 7443 is UniFi Protect's.
+TLS_PORTS = frozenset({443, 4443, 7443, 8443, 9443})
+DEFAULT_PORTS = (443,)
+
+
+def describe_certificate(der: bytes) -> tuple[str, str, str]:
+    """(subject, issuer, details) of a DER certificate; raises ValueError when unparseable."""
+    cert = x509.load_der_x509_certificate(der)
+    subject = cert.subject.rfc4514_string()
+    issuer = cert.issuer.rfc4514_string()
+    details = (
+        f"serial {cert.serial_number:x}, valid {cert.not_valid_before_utc:%Y-%m-%d}"
+        f"..{cert.not_valid_after_utc:%Y-%m-%d}, sha256 {hashlib.sha256(der).hexdigest()[:16]}"
+    )
+    return subject, issuer, details
+
+
+class TlsProbe:
+    """Fetch the peer certificate of each open TLS port."""
+
+    name = "tls"
+
+    def __init__(
+        self, ports: frozenset[int] = TLS_PORTS, default_ports: tuple[int, ...] = DEFAULT_PORTS
+    ) -> None:
+        self.ports = ports
+        self.default_ports = default_ports
+
+    def ports_for(self, target: ProbeTarget) -> list[int]:
+        if not target.open_ports:
+            return list(self.default_ports)
+        return sorted(target.open_ports & self.ports)
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        ports = self.ports_for(target)
+        if not ports:
+            t = Timer()
+            return ProbeResult(
+                attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, "no open TLS port", t),)
+            )
+        obs: list[Observation] = []
+        attempts: list[ProbeAttempt] = []
+        for port in ports:
+            t = Timer()
+            try:
+                der = await self._peer_certificate(target.address, port, settings)
+            except Exception as exc:
+                status, reason = classify(exc)
+                attempts.append(attempt(self.name, port, status, reason, t))
+                continue
+            if not der:
+                attempts.append(
+                    attempt(
+                        self.name,
+                        port,
+                        AttemptStatus.MALFORMED,
+                        "handshake done but no certificate sent",
+                        t,
+                    )
+                )
+                continue
+            try:
+                subject, issuer, details = describe_certificate(der)
+            except Exception as exc:
+                attempts.append(
+                    attempt(
+                        self.name,
+                        port,
+                        AttemptStatus.MALFORMED,
+                        f"certificate not parseable: {exc}",
+                        t,
+                    )
+                )
+                continue
+            for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
+                value = clean_text(value)
+                if value:
+                    obs.append(Observation(signal=signal, value=value, port=port, source=self.name))
+            attempts.append(attempt(self.name, port, AttemptStatus.OK, details, t))
+        return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
+
+    async def _peer_certificate(
+        self, address: str, port: int, settings: ProbeSettings
+    ) -> bytes | None:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                address,
+                port,
+                ssl=permissive_tls_context(),
+                ssl_handshake_timeout=settings.timeout,
+            ),
+            settings.connect_timeout + settings.timeout,
+        )
+        try:
+            ssl_object = writer.get_extra_info("ssl_object")
+            return ssl_object.getpeercert(binary_form=True) if ssl_object else None
+        finally:
+            await close_writer(writer)
