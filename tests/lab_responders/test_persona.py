@@ -47,7 +47,7 @@ def test_expand_leaves_unknown_braces() -> None:
 def test_bad_files_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: ok\nhttp: {port: 99999}\n")
-    with pytest.raises(PersonaError, match="bad.yaml"):
+    with pytest.raises(PersonaError, match=r"bad\.yaml"):
         load_persona(bad)
     missing = tmp_path / "m.yaml"
     missing.write_text("id: ok\nhttp: {routes: [{path: /f, body: {file: nope.ico}}]}\n")

@@ -1,0 +1,197 @@
+"""Run one simulated device: every responder its persona asks for, on one address.
+
+``python -m camscan.lab.device PERSONA.yaml --address 192.0.2.10 [--iface veth0] [--mac M]``
+prints exactly one line ``ready <address>`` once everything listens, then serves until
+SIGTERM/SIGINT and closes cleanly. On a loopback address (127.0.0.0/8, usable without root
+when the persona's ports are above 1024) nothing joins a multicast group or multicasts:
+WS-Discovery, SADP, DHIP and SSDP answer unicast requests only and mDNS is not started.
+
+The lab may instead call :func:`start_device` to run many devices in one event loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+
+from camscan.lab.persona import Persona, PersonaError, load_persona
+from camscan.lab.responders.common import DeviceContext, Running, start_silent_tcp
+from camscan.lab.responders.http import Dynamic
+
+
+@dataclass
+class RunningDevice:
+    """All of one device's responders; ``aclose()`` stops them (idempotent)."""
+
+    context: DeviceContext
+    parts: list[Running] = field(default_factory=list)
+    web_ports: set[int] = field(default_factory=set)  # TCP ports served by a web server
+
+    @property
+    def endpoints(self) -> list[str]:
+        """``proto/port`` of everything listening, e.g. ``tcp/80``, ``udp/3702``."""
+        return [e for part in self.parts for e in part.endpoints]
+
+    async def aclose(self) -> None:
+        """Stop every responder, newest first."""
+        parts, self.parts = self.parts, []
+        for part in reversed(parts):
+            await part.aclose()
+
+    async def __aenter__(self) -> RunningDevice:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def tcp_ports(persona: Persona) -> list[int]:
+    """Every TCP port the persona listens on (shared ONVIF/UPnP ports counted once)."""
+    ports = [c.port for c in (persona.http, persona.https, persona.rtsp) if c is not None]
+    if persona.onvif and persona.onvif.port not in ports:
+        ports.append(persona.onvif.port)
+    if persona.ssdp:
+        port = persona.ssdp.location_port or (persona.http.port if persona.http else 49152)
+        if port not in ports:
+            ports.append(port)
+    ports.extend(persona.banners)
+    return ports
+
+
+async def start_device(
+    persona: Persona, address: str, iface: str | None = None, *, mac: str | None = None
+) -> RunningDevice:
+    """Start every responder of ``persona`` on ``address``; on failure nothing stays open.
+
+    Raises OSError when a port cannot be bound (in use, or privileged without root).
+    """
+    ctx = DeviceContext(persona, address, iface, mac or persona.resolved_mac())
+    device = RunningDevice(ctx)
+    silent = set(persona.misbehave.silent_tcp_ports)
+    try:
+        for port in sorted(silent):
+            await _add(device, start_silent_tcp(ctx, port))
+        await _start_web(device, silent)
+        if persona.rtsp and persona.rtsp.port not in silent:
+            from camscan.lab.responders.rtsp import start_rtsp
+
+            await _add(device, start_rtsp(ctx, persona.rtsp))
+        if persona.banners:
+            from camscan.lab.responders.banner import start_banner
+
+            for port, banner in persona.banners.items():
+                if port not in silent:
+                    await _add(device, start_banner(ctx, port, banner))
+        await _start_discovery(device)
+    except BaseException:
+        await device.aclose()
+        raise
+    return device
+
+
+async def _add(device: RunningDevice, starting: Awaitable[Running]) -> None:
+    device.parts.append(await starting)
+
+
+async def _start_web(device: RunningDevice, silent: set[int]) -> None:
+    """HTTP, HTTPS, ONVIF and the UPnP description, sharing ports as the persona says."""
+    ctx, persona = device.context, device.context.persona
+    from camscan.lab.responders.http import start_http
+    from camscan.lab.responders.onvif import onvif_dynamic, start_onvif
+    from camscan.lab.responders.ssdp import description_dynamic, description_port
+
+    def plugins(port: int) -> tuple[Dynamic, ...]:
+        found: list[Dynamic] = []
+        if persona.onvif and persona.onvif.port == port:
+            found.append(onvif_dynamic(ctx, persona.onvif, port))
+        if persona.ssdp and description_port(ctx, persona.ssdp) == port:
+            found.append(description_dynamic(ctx, persona.ssdp))
+        return tuple(found)
+
+    web_ports = device.web_ports
+    if persona.http and persona.http.port not in silent:
+        web_ports.add(persona.http.port)
+        await _add(device, start_http(ctx, persona.http, dynamic=plugins(persona.http.port)))
+    if persona.https and persona.https.port not in silent:
+        from camscan.lab.responders.tls import start_https
+
+        web_ports.add(persona.https.port)
+        await _add(device, start_https(ctx, persona.https, dynamic=plugins(persona.https.port)))
+    if persona.onvif and persona.onvif.port not in web_ports | silent:
+        await _add(device, start_onvif(ctx, persona.onvif))
+
+
+async def _start_discovery(device: RunningDevice) -> None:
+    """The UDP discovery responders (and mDNS off loopback)."""
+    ctx, persona = device.context, device.context.persona
+    if persona.wsd:
+        from camscan.lab.responders.wsd import start_wsd
+
+        await _add(device, start_wsd(ctx, persona.wsd))
+    if persona.sadp:
+        from camscan.lab.responders.sadp import start_sadp
+
+        await _add(device, start_sadp(ctx, persona.sadp))
+    if persona.dhip:
+        from camscan.lab.responders.dhip import start_dhip
+
+        await _add(device, start_dhip(ctx, persona.dhip))
+    if persona.ssdp:
+        from camscan.lab.responders.ssdp import description_port, start_ssdp
+
+        port = description_port(ctx, persona.ssdp)
+        own = port not in device.web_ports | set(persona.misbehave.silent_tcp_ports)
+        await _add(device, start_ssdp(ctx, persona.ssdp, own_description=own))
+    if persona.snmp:
+        from camscan.lab.responders.snmp import start_snmp
+
+        await _add(device, start_snmp(ctx, persona.snmp))
+    if persona.mdns and ctx.multicast:
+        from camscan.lab.responders.mdns import start_mdns
+
+        await _add(device, start_mdns(ctx, persona.mdns))
+
+
+async def _serve(persona: Persona, address: str, iface: str | None, mac: str | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        device = await start_device(persona, address, iface, mac=mac)
+    except OSError as exc:
+        print(f"error: {persona.id} on {address}: {exc}", file=sys.stderr)
+        return 1
+    async with device:
+        print(f"ready {address}", flush=True)
+        await stop.wait()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; exit 0 after a clean stop, 1 bind failure, 2 bad input."""
+    parser = argparse.ArgumentParser(
+        prog="python -m camscan.lab.device", description="Run one simulated device."
+    )
+    parser.add_argument("persona", help="persona YAML file")
+    parser.add_argument("--address", required=True, help="IPv4 address to serve on")
+    parser.add_argument("--iface", help="interface for multicast membership (e.g. veth0)")
+    parser.add_argument("--mac", help="MAC to report instead of the persona's")
+    args = parser.parse_args(argv)
+    try:
+        persona = load_persona(args.persona)
+    except PersonaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(_serve(persona, args.address, args.iface, args.mac))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
