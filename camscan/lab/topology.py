@@ -1,0 +1,233 @@
+"""The simulated building as data: subnets, the auditor's seat, and which persona each host plays.
+
+A topology is a small YAML file (see ``examples/lab/building.yaml`` and docs/lab.md). The
+loader refuses any address outside the three RFC 5737 documentation networks, so a lab can
+never collide with, or leak packets towards, a real network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from camscan.lab.persona import Persona, PersonaError, load_persona
+
+#: RFC 5737 TEST-NET-1/2/3: the only networks a lab may use.
+ALLOWED_NETWORKS: tuple[IPv4Network, ...] = (
+    IPv4Network("192.0.2.0/24"),
+    IPv4Network("198.51.100.0/24"),
+    IPv4Network("203.0.113.0/24"),
+)
+MAX_TOPOLOGY_BYTES = 1024 * 1024
+_MAC_RE = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
+_PREFIX_RE = re.compile(r"^cs[a-z]{0,2}$")
+
+
+class TopologyError(ValueError):
+    """A topology file that cannot be used, with a message naming the file and the field."""
+
+
+def _allowed(net: IPv4Network) -> bool:
+    return any(net.subnet_of(allowed) for allowed in ALLOWED_NETWORKS)
+
+
+def normalise_mac(value: str) -> str:
+    """``AA-BB-CC-DD-EE-FF`` → ``aa:bb:cc:dd:ee:ff``; raises ValueError on anything else."""
+    mac = value.strip().lower()
+    if not _MAC_RE.match(mac):
+        raise ValueError(f"not a MAC address: {value!r}")
+    mac = mac.replace("-", ":")
+    if int(mac[:2], 16) & 1:
+        raise ValueError(f"multicast MAC cannot be a host address: {value!r}")
+    return mac
+
+
+class HostSpec(BaseModel):
+    """One simulated host: its address, the persona it plays and, optionally, a fixed MAC."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: IPv4Address
+    persona: str = Field(description="Persona YAML, relative to the topology file.")
+    mac: str | None = Field(
+        default=None, description="Fixed MAC; else the persona's, salted with the address."
+    )
+    label: str = Field(default="", description="Free text shown by `camscan lab status`.")
+
+    @field_validator("mac")
+    @classmethod
+    def _mac(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_mac(value)
+
+
+class Topology(BaseModel):
+    """A whole building: one L2 segment (a bridge) carrying one or more TEST-NET subnets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    prefix: str = Field(default="cs", description="Namespace prefix; `down --all` sweeps cs*-.")
+    description: str = ""
+    subnets: list[IPv4Network] = Field(min_length=1)
+    auditor: list[IPv4Address] = Field(
+        min_length=1, description="The scanning host's address(es), one per subnet at most."
+    )
+    scan: list[IPv4Network] = Field(
+        default_factory=list, description="What a scan of this building covers (default: subnets)."
+    )
+    hosts: list[HostSpec] = Field(default_factory=list)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("auditor", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | IPv4Address) else value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX_RE.match(value):
+            raise ValueError("prefix must be 'cs' plus at most two lower-case letters")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Topology:
+        for net in [*self.subnets, *self.scan]:
+            if not _allowed(net):
+                raise ValueError(
+                    f"{net} is not inside a TEST-NET (192.0.2.0/24, 198.51.100.0/24, "
+                    "203.0.113.0/24); a lab must never use real address space"
+                )
+        for i, net in enumerate(self.subnets):
+            for other in self.subnets[i + 1 :]:
+                if net.overlaps(other):
+                    raise ValueError(f"subnets {net} and {other} overlap")
+        seen: dict[IPv4Address, str] = {}
+        used_subnets: set[IPv4Network] = set()
+        for addr in self.auditor:
+            net = self._subnet_of(addr, "auditor")
+            if net in used_subnets:
+                raise ValueError(f"auditor has two addresses in {net}")
+            used_subnets.add(net)
+            seen[addr] = "auditor"
+        macs: dict[str, IPv4Address] = {}
+        for host in self.hosts:
+            net = self._subnet_of(host.address, f"host {host.address}")
+            if net not in used_subnets:
+                raise ValueError(f"host {host.address}: the auditor has no address in {net}")
+            if host.address in seen:
+                raise ValueError(f"address {host.address} used twice ({seen[host.address]})")
+            seen[host.address] = f"host {host.persona}"
+            if host.mac is not None:
+                if host.mac in macs:
+                    raise ValueError(f"MAC {host.mac} used by {macs[host.mac]} and {host.address}")
+                macs[host.mac] = host.address
+        return self
+
+    def _subnet_of(self, addr: IPv4Address, what: str) -> IPv4Network:
+        for net in self.subnets:
+            if addr in net:
+                if addr in (net.network_address, net.broadcast_address):
+                    raise ValueError(f"{what}: {addr} is the network or broadcast address")
+                return net
+        raise ValueError(f"{what}: {addr} is in none of the subnets")
+
+    @property
+    def scan_targets(self) -> list[IPv4Network]:
+        """The networks a scan of this building should cover."""
+        return list(self.scan or self.subnets)
+
+    def persona_path(self, host: HostSpec) -> Path:
+        """The persona file of ``host``, resolved against the topology's directory."""
+        path = Path(host.persona)
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def prefixlen(self, addr: IPv4Address) -> int:
+        """Prefix length of the subnet holding ``addr`` (validated to exist)."""
+        return self._subnet_of(addr, str(addr)).prefixlen
+
+    def iter_hosts(self) -> Iterator[tuple[int, HostSpec]]:
+        """Hosts with a stable 1-based index (used in namespace names)."""
+        yield from enumerate(self.hosts, start=1)
+
+
+def host_mac(host: HostSpec, persona: Persona) -> str:
+    """The MAC a host gets: its fixed one, else the persona's (OUI + bytes salted by address).
+
+    Deterministic (same building → same MACs on every run) so scans of the lab can be
+    compared across runs; several hosts playing one persona still get distinct MACs.
+    """
+    return host.mac or persona.resolved_mac(salt=str(host.address))
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """Best-effort ``hosts[3].mac``-style location for an error message."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "(top level)"
+
+
+def parse_topology(data: Any, *, base_dir: Path, origin: str = "<topology>") -> Topology:
+    """Validate a parsed YAML mapping into a :class:`Topology`; errors name the field."""
+    if not isinstance(data, dict):
+        raise TopologyError(f"{origin}: expected a mapping at the top level")
+    try:
+        return Topology.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        lines = [f"{origin}: {_where(tuple(err['loc']))}: {err['msg']}" for err in exc.errors()]
+        raise TopologyError("\n".join(lines)) from None
+
+
+def load_topology(path: str | Path) -> Topology:
+    """Read and validate a topology file; every persona file it names must exist."""
+    file = Path(path)
+    try:
+        with file.open("rb") as fh:
+            raw = fh.read(MAX_TOPOLOGY_BYTES + 1)
+    except OSError as exc:
+        raise TopologyError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_TOPOLOGY_BYTES:
+        raise TopologyError(f"{file}: larger than {MAX_TOPOLOGY_BYTES} bytes")
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise TopologyError(f"{file}: not valid YAML: {exc}") from None
+    topo = parse_topology(data, base_dir=file.resolve().parent, origin=str(file))
+    load_personas(topo)
+    return topo
+
+
+def load_personas(topo: Topology) -> dict[Path, Persona]:
+    """Load every persona the topology names (each file once) and check MACs are unique."""
+    personas: dict[Path, Persona] = {}
+    problems: list[str] = []
+    for host in topo.hosts:
+        path = topo.persona_path(host)
+        if path in personas:
+            continue
+        try:
+            personas[path] = load_persona(path)
+        except PersonaError as exc:
+            problems.append(f"host {host.address}: {exc}")
+    if problems:
+        raise TopologyError("\n".join(problems))
+    owners: dict[str, IPv4Address] = {}
+    for host in topo.hosts:
+        mac = host_mac(host, personas[topo.persona_path(host)])
+        if mac in owners:
+            raise TopologyError(
+                f"hosts {owners[mac]} and {host.address} would share MAC {mac}; "
+                "give one of them `mac:` or use a persona with an `oui:`"
+            )
+        owners[mac] = host.address
+    return personas
