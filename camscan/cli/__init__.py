@@ -65,5 +65,9 @@ def _register() -> None:
     main.add_command(ack_command)
     main.add_command(config_group)
 
+    from camscan.cli.scan import scan_cmd
+
+    main.add_command(scan_cmd)
+
 
 _register()

@@ -1,0 +1,281 @@
+"""`camscan scan`: build the scope, run the engine, hand the document to the output layer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from typing import Any
+
+import click
+
+from camscan.cli.common import safe
+from camscan.cli.output import CamscanUsageError, OutputOptions, finish, output_options
+from camscan.discover.registry import METHODS
+from camscan.discover.tcp import parse_ports
+from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
+from camscan.exitcodes import ExitCode
+from camscan.models import ScanDocument
+from camscan.probe.base import Credentials
+from camscan.scope import (
+    DEFAULT_MAX_HOSTS,
+    Scope,
+    ScopeError,
+    build_scope,
+    interface_info,
+    read_target_file,
+)
+
+
+def _split(values: tuple[str, ...] | list[str]) -> list[str]:
+    """Repeatable options that also accept comma-separated lists."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _resolve_host(name: str) -> str:
+    return socket.gethostbyname(name)
+
+
+def _interface_scope(iface: str | None, assume_yes: bool) -> list[str]:
+    """The attached subnets of ``--iface``, confirmed by a person at a terminal."""
+    if not iface:
+        raise CamscanUsageError(
+            "no targets: give TARGETS, -iL FILE, or --iface to scan its subnets"
+        )
+    info = interface_info(iface)
+    if info is None or not info.networks:
+        raise CamscanUsageError(f"interface {iface} has no IPv4 address")
+    nets = [str(n) for n in info.networks if n.prefixlen < 32]
+    if not nets:
+        raise CamscanUsageError(f"interface {iface} has no attached subnet")
+    if assume_yes:
+        return nets
+    if not sys.stdin.isatty():
+        raise CamscanUsageError(
+            f"no targets given; scanning {iface}'s subnets ({', '.join(nets)}) needs confirmation "
+            "at a terminal, or --yes, or explicit TARGETS"
+        )
+    if not click.confirm(f"Scan the subnets attached to {iface}: {', '.join(nets)}?", err=True):
+        raise click.Abort()
+    return nets
+
+
+class _ProgressView:
+    """Renders engine progress with rich on stderr (only used on a terminal)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from camscan.cli.common import console
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[note]}"),
+            console=console(stderr=True),
+            transient=True,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, event: Progress) -> None:
+        if event.phase == "done":
+            return
+        task = self.tasks.get(event.phase)
+        if task is None:
+            task = self.progress.add_task(event.phase, total=event.total or None, note="")
+            self.tasks[event.phase] = task
+        self.progress.update(
+            task, completed=event.done, total=event.total or None, note=safe(event.message, 60)
+        )
+
+
+async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int | None]:
+    """Run the engine with SIGINT/SIGTERM turned into a clean stop; returns the signal."""
+    stop = asyncio.Event()
+    received: list[int] = []
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        doc = await run_scan(settings, observer, stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
+    return doc, received[0] if received else None
+
+
+@click.command("scan")
+@click.argument("targets", nargs=-1)
+@click.option(
+    "-iL",
+    "input_list",
+    type=click.Path(allow_dash=True, dir_okay=False),
+    help="Read targets from FILE (nmap syntax; '-' for stdin).",
+)
+@click.option("--iface", "-i", help="Interface for ARP and multicast discovery (never guessed).")
+@click.option(
+    "--methods",
+    "-m",
+    multiple=True,
+    help=f"Discovery methods, comma-separated [default: {','.join(DEFAULT_METHODS)}].",
+)
+@click.option("--exclude", multiple=True, help="Addresses/ranges/networks to leave out.")
+@click.option(
+    "--exclude-file",
+    type=click.Path(allow_dash=True, dir_okay=False),
+    help="Read exclusions from FILE.",
+)
+@click.option("--allow-public", is_flag=True, help="Allow globally routable targets.")
+@click.option(
+    "--max-hosts",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_HOSTS,
+    show_default=True,
+    help="Refuse scopes larger than this.",
+)
+@click.option("--rate", type=click.FloatRange(min=0), help="Max new connections/s (0 = no limit).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 4096),
+    help="Global cap on simultaneous connections [default: from the open-files limit].",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Probes run at once against one host.",
+)
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Per-request timeout, s [3].")
+@click.option(
+    "--discovery-timeout",
+    type=click.FloatRange(min=0.2),
+    default=2.0,
+    show_default=True,
+    help="How long multicast discovery listens, s.",
+)
+@click.option("--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list].")
+@click.option("--probes", "probe_names", help="Probes to run, comma-separated [all].")
+@click.option("--username", help="ONVIF username (camscan never guesses credentials).")
+@click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
+@click.option("--snmp-community", help="SNMP v2c community to try.")
+@click.option("--policy", "policies", multiple=True, help="Policy id or file (repeatable).")
+@click.option(
+    "--yes",
+    "-y",
+    "assume_yes",
+    is_flag=True,
+    help="Do not ask before scanning --iface's own subnets.",
+)
+@output_options
+def scan_cmd(
+    targets: tuple[str, ...],
+    input_list: str | None,
+    iface: str | None,
+    methods: tuple[str, ...],
+    exclude: tuple[str, ...],
+    exclude_file: str | None,
+    allow_public: bool,
+    max_hosts: int,
+    rate: float | None,
+    concurrency: int | None,
+    per_host: int,
+    timeout: float | None,
+    discovery_timeout: float,
+    ports: str | None,
+    probe_names: str | None,
+    username: str | None,
+    password_env: str | None,
+    snmp_community: str | None,
+    policies: tuple[str, ...],
+    assume_yes: bool,
+    opts: OutputOptions,
+) -> None:
+    """Find cameras and recorders in TARGETS and say who made them.
+
+    TARGETS use nmap syntax: 192.0.2.0/24, 192.0.2.1-20, 192.0.2.1-192.0.2.40, hosts.
+    Use only on networks you are authorised to audit.
+    """
+    cfg = opts.config.scan
+    iface = iface or cfg.iface
+    specs = list(targets)
+    try:
+        if input_list:
+            specs += read_target_file(input_list, stdin=sys.stdin.read)
+        excludes = _split(list(exclude) or cfg.exclude)
+        if exclude_file:
+            excludes += read_target_file(exclude_file, stdin=sys.stdin.read)
+        specs = specs or list(cfg.targets) or _interface_scope(iface, assume_yes)
+        scope: Scope = build_scope(
+            specs, excludes, allow_public=allow_public, max_hosts=max_hosts, resolve=_resolve_host
+        )
+    except ScopeError as exc:
+        raise CamscanUsageError(str(exc)) from None
+    chosen = _split(list(methods) or cfg.methods) or list(DEFAULT_METHODS)
+    unknown = [m for m in chosen if m not in METHODS]
+    if unknown:
+        raise CamscanUsageError(
+            f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}"
+        )
+    try:
+        port_list = parse_ports(ports) if ports else ()
+    except ValueError as exc:
+        raise CamscanUsageError(f"--ports: {exc}") from None
+    probes = tuple(_split([probe_names])) if probe_names else None
+    if probes is not None:
+        from camscan.probe.registry import PROBES
+
+        if bad := [p for p in probes if p not in PROBES]:
+            raise CamscanUsageError(
+                f"unknown probe(s) {', '.join(bad)}; choose from {', '.join(PROBES)}"
+            )
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise CamscanUsageError(f"--password-env: ${password_env} is not set")
+    chosen_policies = tuple(_split(list(policies) or cfg.policies))
+    from camscan.policy import PolicyNotFound, resolve
+
+    try:
+        resolve(chosen_policies)
+    except (PolicyNotFound, ValueError) as exc:
+        raise CamscanUsageError(str(exc)) from None
+
+    settings = ScanSettings(
+        scope=scope,
+        iface=iface,
+        methods=tuple(chosen),
+        ports=port_list,
+        rate=rate if rate is not None else (cfg.rate or 0.0),
+        concurrency=concurrency or default_concurrency(),
+        per_host=per_host,
+        timeout=timeout or cfg.timeout or 3.0,
+        discovery_timeout=discovery_timeout,
+        credentials=Credentials(
+            username=username, password=password, snmp_community=snmp_community
+        ),
+        policies=chosen_policies,
+        probes=probes,
+    )
+    view = _ProgressView() if opts.progress else None
+    if view is not None:
+        with view.progress:
+            doc, stopped_by = asyncio.run(_run(settings, view))
+    else:
+        doc, stopped_by = asyncio.run(_run(settings, None))
+    code = finish(doc, opts, record=True)
+    if stopped_by == signal.SIGTERM and code == ExitCode.INTERRUPTED:
+        code = int(ExitCode.INCOMPLETE)  # terminated (not by a person): partial result
+    sys.exit(code)
