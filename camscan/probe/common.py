@@ -12,6 +12,7 @@ import errno
 import re
 import ssl
 import time
+import warnings
 from collections.abc import Iterable
 
 from camscan import __version__
@@ -81,6 +82,8 @@ def classify(exc: BaseException) -> tuple[AttemptStatus, str]:
     """Map a network exception to an attempt status and a short reason."""
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return AttemptStatus.TIMEOUT, "timed out"
+    if isinstance(exc, ConnectionAbortedError) and "taking longer" in str(exc):
+        return AttemptStatus.TIMEOUT, "TLS handshake timed out"  # asyncio's handshake timeout
     if isinstance(exc, ConnectionRefusedError):
         return AttemptStatus.REFUSED, "connection refused"
     if isinstance(exc, ssl.SSLError):
@@ -176,7 +179,9 @@ def permissive_tls_context() -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     try:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():  # TLS 1.0 is deprecated, and still what old DVRs speak
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     except (ValueError, ssl.SSLError):  # an OpenSSL build without legacy support
         pass

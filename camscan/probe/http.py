@@ -76,6 +76,7 @@ BODY_CHARS = 512
 # friends (nmap-service-probes:10643-10645).
 CHOSEN_HEADERS = (
     "P3P",
+    "Cache-Control",
     "X-Frame-Options",
     "X-Powered-By",
     "X-XSS-Protection",
@@ -158,21 +159,34 @@ def header_observations(page: Fetched) -> list[Observation]:
         add("http.server", server)
     for challenge in page.header("www-authenticate")[:4]:
         add("http.www_authenticate", redact_challenge(challenge))
-    for name in CHOSEN_HEADERS:
-        for value in page.header(name)[:2]:
-            add("http.header", f"{name}: {value}")
-    for cookie in page.header("set-cookie")[:8]:
-        cname = cookie.split("=", 1)[0].strip()
-        if cname:
-            add("http.header", f"Set-Cookie: {cname}")  # names only: values are session secrets
+    chosen = {h.lower() for h in CHOSEN_HEADERS}
+    upper_lines = 0
+    for raw_name, value in page.headers[:64]:  # h11 caps the header block at 16 KiB anyway
+        lname = raw_name.lower()
+        if lname == "set-cookie":
+            cname = value.split("=", 1)[0].strip()
+            if cname:  # names only: values are session secrets
+                add("http.header", f"{raw_name}: {cname}")
+        elif lname in chosen:
+            add("http.header", f"{raw_name}: {value}")
+        elif (
+            _is_upper(raw_name) and lname not in ("server", "www-authenticate") and upper_lines < 8
+        ):
+            # Header-name case survives in httpx's `headers.raw`: Dahua-platform servers send
+            # CONNECTION:/CONTENT-LENGTH: (nmap-service-probes:10444, Plum-Island#204), so
+            # upper-case lines are kept verbatim, name as sent.
+            upper_lines += 1
+            add("http.header", f"{raw_name}: {value}")
     names = [k for k, _ in page.headers]
-    # Header-name case survives in httpx's `headers.raw`: Dahua-platform servers send
-    # CONNECTION:/CONTENT-LENGTH: (nmap-service-probes:10444, D4-project/Plum-Island#204).
-    if any(n.isupper() and sum(c.isalpha() for c in n) >= 4 for n in names):
+    if any(_is_upper(n) for n in names):
         add("http.header", "Header-Case: upper")
     if names:
         add("http.header", "Header-Order: " + ", ".join(dict.fromkeys(names))[:300])
     return out
+
+
+def _is_upper(name: str) -> bool:
+    return name.isupper() and sum(c.isalpha() for c in name) >= 4
 
 
 def _decompress(data: bytes, encoding: str, cap: int) -> bytes:
@@ -426,6 +440,7 @@ class HttpProbe:
             if page.status == 404:
                 continue
             answered += 1
+            report.observations.extend(header_observations(page))
             report.observations.append(
                 Observation(
                     signal="http.path",

@@ -71,6 +71,8 @@ def test_header_observations_keep_raw_case_and_drop_cookie_values() -> None:
     assert ("http.header", "P3P: CP=CAO PSA OUR") in values
     assert ("http.header", "Set-Cookie: _goaheadwebSessionId") in values
     assert ("http.header", "Header-Case: upper") in values
+    assert ("http.header", "CONNECTION: close") in values  # verbatim, for dahua-http-header-case
+    assert ("http.header", "CONTENT-LENGTH: 5") in values
     assert (
         "http.header",
         "Header-Order: CONNECTION, CONTENT-LENGTH, P3P, Set-Cookie, WWW-Authenticate, Server",
