@@ -67,7 +67,7 @@ def subject(doc: ScanDocument, prefix: str) -> str:
     if not s.complete or s.interrupted:
         parts.append("INCOMPLETE")
     if scope:
-        parts.append(f"— {scope}")
+        parts.append(f"in {scope}")
     return clean(" ".join(p for p in parts if p), MAX_SUBJECT)
 
 
