@@ -14,8 +14,8 @@ import functools
 import os
 import sys
 import tempfile
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -178,6 +178,27 @@ def output_options(func: F) -> F:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated  # type: ignore[no-any-return]
+
+
+@contextmanager
+def history_guard(opts: OutputOptions) -> Iterator[None]:
+    """Wrap a whole scan: fail fast on an unusable history and keep overlapping runs out.
+
+    Takes the history lock (re-entrant, so ``finish`` inside the block records normally) and
+    opens the database once, so a corrupt file or a concurrent run is reported before any packet
+    is sent rather than after a long scan.
+    """
+    if opts.db is None:
+        yield
+        return
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(opts.db))
+            with History(opts.db):
+                pass
+        except HistoryError as exc:
+            raise CamscanUsageError(f"history: {exc}") from exc
+        yield
 
 
 def write_atomic(path: Path, text: str) -> None:
