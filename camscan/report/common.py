@@ -22,12 +22,17 @@ VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder"})
 _FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
 
 
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def clean(text: str | None, limit: int = 200) -> str:
     """A device string made inert for a terminal or a cell: one line, no controls, bounded."""
     if not text:
         return ""
     flat = _NEWLINES.sub(" ", text)
-    cleaned = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", flat)
+    cleaned = _CONTROL.sub(_visible, flat)
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned

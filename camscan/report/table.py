@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from camscan.models import ScanDocument
-from camscan.report.common import clean, evidence_summary, maker, ordered, policy_ids, status
+from camscan.report.common import clean, maker, ordered, policy_ids, status
 from camscan.report.text import header
 
 _STYLE = {"restricted": "bold red", "suspected": "yellow", "acknowledged": "dim", "clear": ""}
@@ -28,7 +28,6 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
         "type",
         "conf.",
         "policies",
-        "evidence",
     ):
         table.add_column(name, overflow="fold", no_wrap=name in ("status", "address", "mac"))
     for d in ordered(doc.devices):
@@ -44,7 +43,6 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
             Text(ident.device_type),
             Text(f"{ident.confidence:.2f}"),
             Text(" ".join(policy_ids(d))),
-            Text(evidence_summary(d, limit=2)),
         )
     console = Console(
         width=width,

@@ -68,7 +68,7 @@ def test_rich_markup_in_device_string_is_not_interpreted() -> None:
 
 
 def test_clean_bounds_and_neutralises() -> None:
-    assert clean("a\x1b[31mb\u202ec\r\nd", 100) == "a\\x1b[31mb\\x202ec d"
+    assert clean("a\x1b[31mb\u202ec\r\nd", 100) == "a\\x1b[31mb\\u202ec d"
     assert len(clean("x" * 1000, 50)) == 50
     assert clean(None) == ""
 
