@@ -360,6 +360,8 @@ class Lab:
                 str(spec.address),
                 "--iface",
                 ep.iface,
+                "--mac",
+                ep.mac or "",
             ]
             with log.open("wb") as out:
                 proc = subprocess.Popen(

@@ -63,9 +63,20 @@ def notify_dev_info(ctx: DeviceContext, cfg: DhipConfig) -> bytes:
             "method": "client.notifyDevInfo",
             "params": {"deviceInfo": _fill(cfg.device_info, values)},
         }
-    # Spacing as in the real reply: '{ "mac" : "…", "method" : … }'.
-    text = json.dumps(doc, separators=(", ", " : "), ensure_ascii=False)
-    return frame(text.encode("utf-8") + b"\n")
+    return frame(dump(doc).encode("utf-8") + b"\n")
+
+
+def dump(value: Any) -> str:
+    """JSON in the real devices' spacing: ``{ "mac" : "…", "params" : { … } }``, ``\\/``."""
+    if isinstance(value, dict):
+        if not value:
+            return "{ }"
+        return "{ " + ", ".join(f"{dump(str(k))} : {dump(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[ " + ", ".join(dump(v) for v in value) + " ]" if value else "[ ]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("/", "\\/")
+    return json.dumps(value)
 
 
 async def start_dhip(ctx: DeviceContext, cfg: DhipConfig) -> Running:
