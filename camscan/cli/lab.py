@@ -1,0 +1,205 @@
+"""`camscan lab up|status|exec|down`: the simulated building in network namespaces (root)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from camscan.cli.common import safe
+from camscan.exitcodes import ExitCode
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "lab"
+
+
+def default_topology() -> Path:
+    """``examples/lab/building.yaml`` of this checkout."""
+    return EXAMPLES / "building.yaml"
+
+
+def _need_lab_support() -> None:
+    from camscan.lab.netns import lab_support_problem
+
+    problem = lab_support_problem()
+    if problem:
+        click.echo(f"camscan lab: {problem}", err=True)
+        sys.exit(ExitCode.USAGE)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"camscan lab: {message}", err=True)
+    sys.exit(ExitCode.USAGE)
+
+
+def _describe(lab_id: str, iface: str, addresses: list[str], targets: list[str]) -> str:
+    return (
+        f"lab {lab_id}: auditor {', '.join(addresses)} on {iface}\n"
+        f"  scan it:  camscan lab exec -- camscan scan --iface {iface} {' '.join(targets)}\n"
+        f"  shell:    camscan lab exec -- bash"
+    )
+
+
+@click.group("lab")
+def lab_group() -> None:
+    """The simulated building (needs root): fake cameras in network namespaces.
+
+    Every address is in a TEST-NET (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) and every
+    packet stays inside the lab's own namespaces.
+    """
+
+
+@lab_group.command("up")
+@click.argument("topology", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--detach", "-d", is_flag=True, help="Leave it running and return (see `down`).")
+@click.option(
+    "--ready-timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for every device to listen.",
+)
+def up_cmd(topology: Path | None, detach: bool, ready_timeout: float) -> None:
+    """Build TOPOLOGY (default: the example building) and run it until Ctrl-C."""
+    _need_lab_support()
+    from camscan.lab import Lab, LabError, TopologyError
+
+    path = topology or default_topology()
+    try:
+        lab = Lab(
+            path,
+            ready_timeout=ready_timeout,
+            detach=detach,
+            on_progress=lambda text: click.echo(text, err=True),
+        )
+    except TopologyError as exc:
+        _fail(str(exc))
+    try:
+        lab.up()
+    except LabError as exc:
+        _fail(str(exc))
+    state = lab.state
+    assert state is not None
+    for host in state.hosts:
+        click.echo(
+            f"  {host.address:<15} {host.mac}  {safe(Path(host.persona).stem, 40):<30} "
+            f"{safe(host.label, 40)}"
+        )
+    click.echo(
+        _describe(state.id, state.auditor_iface, state.auditor_addresses, state.scan_targets)
+    )
+    if detach:
+        lab.release()
+        click.echo(f"detached; stop it with: camscan lab down {state.id}")
+        return
+    click.echo("running; Ctrl-C (or SIGTERM) tears it down", err=True)
+    try:
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        left = lab.down()
+        click.echo("lab removed" if not left else f"could not remove: {', '.join(left)}", err=True)
+
+
+@lab_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the state files as JSON.")
+def status_cmd(as_json: bool) -> None:
+    """List labs: running ones, and leftovers that `down --all` would remove."""
+    from camscan.lab import lab_is_live, list_labs
+    from camscan.lab.netns import LAB_NS_RE, lab_namespaces
+
+    states = list_labs()
+    if as_json:
+        click.echo("[" + ",\n".join(s.model_dump_json(indent=2) for s in states) + "]")
+        return
+    known = {s.id for s in states}
+    orphans = sorted({m.group(1) for n in lab_namespaces() if (m := LAB_NS_RE.match(n))} - known)
+    if not states and not orphans:
+        click.echo("no lab")
+        return
+    for s in states:
+        live = "running" if lab_is_live(s) else "left over (owner gone)"
+        mode = "detached" if s.detached else f"owner pid {s.owner_pid}"
+        click.echo(f"{s.id}  {s.name}  {len(s.hosts)} hosts  {live}, {mode}")
+        click.echo(
+            "  "
+            + _describe(s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets).replace(
+                "\n", "\n  "
+            )
+        )
+    for lab_id in orphans:
+        click.echo(f"{lab_id}  namespaces without a state file (crash leftover)")
+
+
+@lab_group.command(
+    "exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@click.option("--lab", "lab_id", help="Lab id (default: the newest running lab).")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_cmd(lab_id: str | None, command: tuple[str, ...]) -> None:
+    """Run COMMAND inside the lab's auditor namespace: `camscan lab exec -- CMD ARGS...`.
+
+    The command sees only the lab network; CAMSCAN_LAB and CAMSCAN_LAB_IFACE are set.
+    """
+    _need_lab_support()
+    from camscan.lab import LabError, attach
+    from camscan.lab.netns import ip_binary
+
+    try:
+        state = attach(lab_id)
+    except LabError as exc:
+        _fail(str(exc))
+    env = dict(os.environ, CAMSCAN_LAB=state.id, CAMSCAN_LAB_IFACE=state.auditor_iface)
+    argv = [ip_binary() or "ip", "netns", "exec", state.auditor_netns, *command]
+    try:
+        rc = subprocess.call(argv, env=env)
+    except KeyboardInterrupt:
+        rc = ExitCode.INTERRUPTED
+    sys.exit(rc)
+
+
+@lab_group.command("down")
+@click.argument("lab_id", required=False)
+@click.option("--all", "all_labs", is_flag=True, help="Remove every lab left behind (cs-*).")
+@click.option("--force", is_flag=True, help="With --all: also labs whose owner still runs.")
+def down_cmd(lab_id: str | None, all_labs: bool, force: bool) -> None:
+    """Stop a lab's devices and delete its namespaces (LAB_ID, or --all leftovers)."""
+    _need_lab_support()
+    from camscan.lab import attach, down_all, teardown
+    from camscan.lab.netns import lab_namespaces, namespace_pids
+
+    if all_labs:
+        report = down_all(force=force)
+        for name in report.removed:
+            click.echo(f"removed {name}")
+        for name in report.skipped_live:
+            click.echo(f"kept {name}: its owner is still running (use --force)", err=True)
+        for name in report.failed:
+            click.echo(f"could not remove {name}", err=True)
+        if not (report.removed or report.skipped_live or report.failed):
+            click.echo("nothing to remove")
+        sys.exit(ExitCode.INCOMPLETE if report.failed else ExitCode.OK)
+    if lab_id is None:
+        from camscan.lab import LabError
+
+        try:
+            lab_id = attach(None).id
+        except LabError as exc:
+            _fail(f"{exc}; name a lab or use --all")
+    assert lab_id is not None
+    namespaces = lab_namespaces(lab_id)
+    from camscan.lab.runner import read_state
+
+    if not namespaces and read_state(lab_id) is None:
+        _fail(f"no lab named {lab_id}")
+    ours = {p for ns in namespaces for p in namespace_pids(ns)}
+    left = teardown(lab_id, pids=sorted(ours))
+    if left:
+        click.echo(f"could not remove: {', '.join(left)}", err=True)
+        sys.exit(ExitCode.INCOMPLETE)
+    click.echo(f"removed {lab_id}")
