@@ -69,5 +69,11 @@ def _register() -> None:
 
     main.add_command(scan_cmd)
 
+    from camscan.cli.demo import demo_cmd
+    from camscan.cli.lab import lab_group
+
+    main.add_command(lab_group)
+    main.add_command(demo_cmd)
+
 
 _register()

@@ -170,7 +170,7 @@ def exec_cmd(lab_id: str | None, command: tuple[str, ...]) -> None:
 def down_cmd(lab_id: str | None, all_labs: bool, force: bool) -> None:
     """Stop a lab's devices and delete its namespaces (LAB_ID, or --all leftovers)."""
     _need_lab_support()
-    from camscan.lab import attach, down_all, teardown
+    from camscan.lab import down_all, teardown
     from camscan.lab.netns import lab_namespaces, namespace_pids
 
     if all_labs:
@@ -185,12 +185,18 @@ def down_cmd(lab_id: str | None, all_labs: bool, force: bool) -> None:
             click.echo("nothing to remove")
         sys.exit(ExitCode.INCOMPLETE if report.failed else ExitCode.OK)
     if lab_id is None:
-        from camscan.lab import LabError
+        # Only a detached lab is fair game without a name: a lab whose owner still runs may
+        # be someone else's test session on this machine.
+        from camscan.lab import list_labs
 
-        try:
-            lab_id = attach(None).id
-        except LabError as exc:
-            _fail(f"{exc}; name a lab or use --all")
+        detached = [s.id for s in list_labs() if s.detached]
+        if len(detached) != 1:
+            _fail(
+                "name the lab to remove (see `camscan lab status`)"
+                if detached
+                else "no detached lab; name one (see `camscan lab status`) or use --all"
+            )
+        lab_id = detached[0]
     assert lab_id is not None
     namespaces = lab_namespaces(lab_id)
     from camscan.lab.runner import read_state

@@ -535,7 +535,8 @@ def attach(lab_id: str | None = None) -> LabState:
     live = [s for s in list_labs() if lab_is_live(s)]
     if not live:
         raise LabError("no lab is running (start one with `camscan lab up`)")
-    return live[0]
+    detached = [s for s in live if s.detached]  # what `lab up --detach` left for the user
+    return (detached or live)[0]
 
 
 def _read_head(path: Path, limit: int = 4096) -> str:
