@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,12 +86,28 @@ def namespace(tag: Any) -> str:
     return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def parse_xml(data: bytes) -> Any:
-    """Parse untrusted XML: defusedxml with DTDs forbidden (no entity/bomb tricks)."""
+    """Parse untrusted XML: defusedxml with DTDs forbidden (no entity/bomb tricks).
+
+    Sloppy firmware puts raw control bytes in text, which XML 1.0 forbids; rather than lose
+    the whole reply, such bytes are rewritten to the visible text ``\\xNN`` and parsed again.
+    """
     try:
         return DET.fromstring(data, forbid_dtd=True)
-    except Exception as exc:  # ParseError, DTDForbidden, EntitiesForbidden, ...
+    except DET.ParseError as exc:
+        if not _RAW_CONTROL.search(data):
+            raise SoapError(f"ParseError: {exc}") from None
+        first = exc
+    except Exception as exc:  # DTDForbidden, EntitiesForbidden, ...
         raise SoapError(f"{type(exc).__name__}: {exc}") from None
+    visible = _RAW_CONTROL.sub(lambda m: b"\\x%02x" % m.group()[0], data)
+    try:
+        return DET.fromstring(visible, forbid_dtd=True)
+    except Exception:
+        raise SoapError(f"ParseError: {first}") from None
 
 
 def _find(root: Any, name: str) -> Any:
@@ -331,13 +348,13 @@ class OnvifProbe:
                 note = (
                     f"fault {fault}"
                     if fault
-                    else (f"clock offset {offset:+.0f}s" if device_time else "no UTC time")
+                    else (f"clock offset {round(offset):+d}s" if device_time else "no UTC time")
                 )
                 attempts.append(
                     attempt(self.name, port, AttemptStatus.OK, f"GetSystemDateAndTime: {note}", t)
                 )
                 if device_time:
-                    obs.append(self._obs("onvif.clock_offset", f"{offset:.0f}", port))
+                    obs.append(self._obs("onvif.clock_offset", str(round(offset)), port))
                 await self._device(client, url, port, settings, offset, obs, attempts)
                 break
         return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))

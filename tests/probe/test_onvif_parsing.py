@@ -142,6 +142,14 @@ def test_hostile_values_are_made_visible() -> None:
         parse_xml(b"<a>&#x1b;[31m</a>")
 
 
+def test_raw_control_bytes_from_sloppy_firmware_become_visible_text() -> None:
+    doc = b"<Envelope><GetDeviceInformationResponse><Model>\x1b[31mRED\x00</Model>"
+    info = parse_device_information(parse_xml(doc + b"</GetDeviceInformationResponse></Envelope>"))
+    assert info == {"Model": "\\x1b[31mRED\\x00"}
+    with pytest.raises(SoapError):
+        parse_xml(b"<a>\x1b<b></a>")  # still broken after the rewrite
+
+
 def test_password_digest_matches_the_wss_formula() -> None:
     nonce = b"0123456789abcdef"
     created = "2014-12-24T16:20:37.475Z"
