@@ -50,6 +50,7 @@ class ScanSettings:
     per_host: int = 2
     timeout: float = 3.0  # per probe request
     discovery_timeout: float = 2.0
+    host_timeout: float = 15.0  # all probes of one host (nmap's --host-timeout); 0 = none
     credentials: Credentials = field(default_factory=Credentials)
     policies: tuple[str, ...] = ()
     probes: tuple[str, ...] | None = None  # None = every registered probe
@@ -247,9 +248,8 @@ class Engine:
                 before = set(self.records)
                 arp = await _guard(_run_method(METHODS["arp"], arp_settings, limit), self.stop)
                 finished(arp)
-                swept = any(
-                    a.status in (AttemptStatus.OK, AttemptStatus.NO_ANSWER) for a in arp.attempts
-                )
+                # Trust silence only from a real sweep that heard someone (the wire works).
+                swept = any(a.status is AttemptStatus.OK for a in arp.attempts)
                 if swept:  # a real ARP sweep: silent on-link addresses are not there
                     answered = {h.address for h in arp.hosts} | before
                     absent = {
@@ -382,7 +382,20 @@ class Engine:
         async def host(record: _HostRecord) -> None:
             nonlocal done
             host_gate = asyncio.Semaphore(max(s.per_host, 1))
-            await asyncio.gather(*(one(record, p, host_gate) for p in probes))
+            started = time.monotonic()
+            work = asyncio.gather(*(one(record, p, host_gate) for p in probes))
+            try:
+                await asyncio.wait_for(work, s.host_timeout or None)
+            except TimeoutError:  # a tarpit costs at most host_timeout, and says so
+                record.attempts.append(
+                    ProbeAttempt(
+                        probe="engine",
+                        status=AttemptStatus.TIMEOUT,
+                        reason=f"host budget of {s.host_timeout:g} s spent; "
+                        "unfinished probes cancelled",
+                        elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+                    )
+                )
             done += 1
             _notify(self.observer, Progress("probe", done, total, record.address))
 

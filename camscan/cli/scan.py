@@ -165,6 +165,13 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     show_default=True,
     help="How long multicast discovery listens, s.",
 )
+@click.option(
+    "--host-timeout",
+    type=click.FloatRange(min=0),
+    default=15.0,
+    show_default=True,
+    help="Wall-clock budget for all probes of one host, s (0 = none).",
+)
 @click.option("--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list].")
 @click.option("--probes", "probe_names", help="Probes to run, comma-separated [all].")
 @click.option("--username", help="ONVIF username (camscan never guesses credentials).")
@@ -193,6 +200,7 @@ def scan_cmd(
     per_host: int,
     timeout: float | None,
     discovery_timeout: float,
+    host_timeout: float,
     ports: str | None,
     probe_names: str | None,
     username: str | None,
@@ -263,6 +271,7 @@ def scan_cmd(
         per_host=per_host,
         timeout=timeout or cfg.timeout or 3.0,
         discovery_timeout=discovery_timeout,
+        host_timeout=host_timeout,
         credentials=Credentials(
             username=username, password=password, snmp_community=snmp_community
         ),

@@ -71,7 +71,7 @@ def _srp(nets: list[IPv4Network], iface: str, timeout: float) -> dict[str, str]:
     from scapy.layers.l2 import ARP, Ether
     from scapy.sendrecv import srp
 
-    pdst = [str(n) for n in nets]
+    pdst = [str(a) for n in nets for a in n]  # scapy does not expand a list of CIDR strings
     answered, _ = srp(
         Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=pdst),
         iface=iface,

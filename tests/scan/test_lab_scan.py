@@ -1,0 +1,158 @@
+"""`camscan scan` end to end in the simulated building (examples/lab/small.yaml).
+
+Every discovery method and probe must contribute, hosts found by several methods must merge
+into one device per MAC, and identification must name the real maker behind each label.
+"""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.scan.conftest import ScanLab, ScanRun
+
+pytestmark = pytest.mark.root
+
+HIKVISION, LTS, DAHUA, AMCREST, AXIS, OEM, PC, BOMB, TARPIT = (
+    "192.0.2.10",
+    "192.0.2.11",
+    "192.0.2.20",
+    "192.0.2.21",
+    "192.0.2.30",
+    "192.0.2.31",
+    "192.0.2.40",
+    "192.0.2.70",
+    "192.0.2.72",
+)
+
+
+def test_every_host_found_once_with_its_mac(full_scan: ScanRun) -> None:
+    addresses = [d["address"] for d in full_scan.doc["devices"]]
+    assert sorted(addresses) == sorted(
+        [HIKVISION, LTS, DAHUA, AMCREST, AXIS, OEM, PC, BOMB, TARPIT]
+    )
+    assert len(set(addresses)) == len(addresses)
+    macs = [d["mac"] for d in full_scan.doc["devices"]]
+    assert all(macs), "ARP gives every on-link device a MAC"
+    assert len(set(macs)) == len(macs)
+    assert full_scan.doc["complete"] is True
+    assert full_scan.doc["interrupted"] is False
+    assert full_scan.returncode == 1, full_scan.stderr[-2000:]  # restricted hardware found
+
+
+def test_default_policies_cover_hikvision_and_dahua_not_axis(full_scan: ScanRun) -> None:
+    for address in (HIKVISION, LTS, DAHUA, AMCREST):
+        assert full_scan.device(address)["policy"]["restricted"] is True, address
+    for address in (AXIS, PC):
+        assert full_scan.device(address)["policy"]["restricted"] is False, address
+
+
+def test_each_discovery_method_contributes(full_scan: ScanRun) -> None:
+    status = {a["probe"]: a["status"] for a in full_scan.doc["attempts"]}
+    for method in ("arp", "wsd", "mdns", "ssdp", "sadp", "dhip", "tcp"):
+        assert status.get(method) == "ok", (method, full_scan.doc["attempts"])
+    assert {"sadp", "wsd", "arp", "tcp"} <= full_scan.sources(HIKVISION)
+    assert {"dhip", "wsd"} <= full_scan.sources(DAHUA)
+    assert {"mdns", "ssdp", "upnp"} <= full_scan.sources(AXIS)
+    assert "wsd" in full_scan.sources(OEM)
+    hik = full_scan.signals(HIKVISION)
+    assert any(v.startswith("DS-2CD2185FWD") for v in hik["sadp.DeviceDescription"])
+    assert hik["wsd.types"]
+    assert full_scan.signals(AMCREST)["dhip.Vendor"]
+    assert any(v.startswith("_axis-video._tcp") for v in full_scan.signals(AXIS)["mdns.service"])
+
+
+def test_each_probe_contributes(full_scan: ScanRun) -> None:
+    seen = set().union(*(full_scan.sources(d["address"]) for d in full_scan.doc["devices"]))
+    assert {"http", "onvif", "rtsp", "tls", "banner"} <= seen
+    probes_run = {a["probe"] for d in full_scan.doc["devices"] for a in d["attempts"]}
+    assert "snmp" in probes_run  # skipped without a community, but recorded as an attempt
+
+
+@pytest.mark.parametrize(
+    ("address", "vendor", "brand"),
+    [
+        (HIKVISION, "Hikvision", None),
+        (LTS, "Hikvision", None),
+        (DAHUA, "Dahua", None),
+        (AMCREST, "Dahua", "Amcrest"),
+        (AXIS, "Axis", None),
+    ],
+)
+def test_identification_end_to_end(
+    full_scan: ScanRun, address: str, vendor: str, brand: str | None
+) -> None:
+    ident = full_scan.device(address)["identification"]
+    assert ident["vendor"] == vendor, ident
+    if brand:
+        assert ident["brand"] == brand
+    assert ident["device_type"] == "camera"
+    assert ident["evidence"]
+
+
+def test_non_cameras_and_hostile_hosts_are_not_called_cameras(full_scan: ScanRun) -> None:
+    for address in (PC, BOMB, TARPIT):
+        ident = full_scan.device(address)["identification"]
+        assert ident["vendor"] is None
+        assert ident["device_type"] != "camera"
+
+
+def test_tarpit_costs_bounded_time(full_scan: ScanRun) -> None:
+    attempts = full_scan.device(TARPIT)["attempts"]
+    assert any(a["status"] == "timeout" for a in attempts)
+    # every recorded probe attempt stopped at its own timeout (3 s) or the host budget
+    assert all((a["elapsed_ms"] or 0) < 16_000 for a in attempts)
+
+
+def test_methods_subset_and_tcp_only(scan_lab: ScanLab) -> None:
+    run = scan_lab.scan("192.0.2.1-40", "--methods", "tcp", "--probes", "http")
+    addresses = {d["address"] for d in run.doc["devices"]}
+    assert addresses == {HIKVISION, LTS, DAHUA, AMCREST, AXIS, OEM, PC}
+    assert run.doc["methods"] == ["tcp"]
+    # MACs still come from the kernel's neighbour table after connecting
+    assert all(d["mac"] for d in run.doc["devices"])
+    assert {o["source"] for d in run.doc["devices"] for o in d["observations"]} <= {"tcp", "http"}
+
+
+def test_exclusions_are_honoured(scan_lab: ScanLab) -> None:
+    run = scan_lab.scan("192.0.2.0/24", "--exclude", "192.0.2.20-21,192.0.2.70", "--probes", "http")
+    addresses = {d["address"] for d in run.doc["devices"]}
+    assert not addresses & {DAHUA, AMCREST, BOMB}
+    assert HIKVISION in addresses
+    assert any("outside the scope" in a["reason"] for a in run.doc["attempts"])
+
+
+def _interrupt(scan_lab: ScanLab, signum: int) -> tuple[int, str]:
+    cmd = scan_lab.argv(
+        "--iface", scan_lab.lab.auditor_iface, "--no-db", "-f", "json", "192.0.2.0/24",
+        "--discovery-timeout", "5",
+    )  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)  # inside discovery (5 s): something is in flight
+    # `ip netns exec` execs the command, so the PID is camscan itself
+    proc.send_signal(signum)
+    out, _err = proc.communicate(timeout=60)
+    return proc.returncode, out
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 3)])
+def test_interrupt_returns_partial_document(scan_lab: ScanLab, signum: int, code: int) -> None:
+    import json
+
+    returncode, out = _interrupt(scan_lab, signum)
+    assert returncode == code
+    doc = json.loads(out)
+    assert doc["interrupted"] is True
+    assert doc["complete"] is False
+    assert doc["scope"] == ["192.0.2.1-192.0.2.254"]
+
+
+def test_scan_memory_is_bounded(scan_lab: ScanLab) -> None:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    scan_lab.scan("192.0.2.0/24", "--probes", "http,rtsp")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert max(before, peak_kib) < 200 * 1024
