@@ -127,3 +127,9 @@ def test_default_locations_and_env_config(cli_env: Path) -> None:
     other = cli_env / "o.toml"
     other.write_text('[output]\nfail_on = "suspected"\n')
     assert load_config(env={"CAMSCAN_CONFIG": str(other)}).output.fail_on == "suspected"
+
+
+def test_reports_doc_lists_every_variable() -> None:
+    doc = (EXAMPLE.parents[1] / "docs" / "reports.md").read_text(encoding="utf-8")
+    missing = [name for name, _, _ in env_table() if f"`{name}`" not in doc]
+    assert not missing, f"docs/reports.md lacks {missing}"

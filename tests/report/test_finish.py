@@ -158,3 +158,22 @@ def test_bad_config_is_a_usage_error(cli_env: Path) -> None:
     assert result.exit_code == ExitCode.USAGE
     assert "password_env or password_file" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_history_guard_fails_fast_and_lets_finish_record(cli_env: Path) -> None:
+    from camscan.cli.output import CamscanUsageError, finish, history_guard, resolve_options
+
+    def opts(db: Path):  # type: ignore[no-untyped-def]
+        return resolve_options(fmt="json", output=str(cli_env / "r.json"), quiet=True,
+                               fail_on=None, db=str(db), no_db=False, email=False,
+                               email_on=None, config_file=None, no_color=True)  # fmt: skip
+
+    good = opts(cli_env / "h.db")
+    with history_guard(good):  # holds the lock for the whole scan; finish re-enters it
+        assert finish(clean_building(), good, record=True) == 0
+    with History(cli_env / "h.db") as h:
+        assert len(h.runs()) == 1
+    bad_db = cli_env / "bad.db"
+    bad_db.write_bytes(b"not a database" * 50)
+    with pytest.raises(CamscanUsageError, match="history:"), history_guard(opts(bad_db)):
+        pass
