@@ -112,6 +112,10 @@ def failed_attempts(device: Device) -> int:
     return sum(1 for a in device.attempts if a.status in _FAILED)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 @dataclass(frozen=True)
 class Summary:
     """The counts in the stderr summary line, the email subject and report headers."""
@@ -131,7 +135,8 @@ class Summary:
         if self.interrupted:
             state = "interrupted"
         return (
-            f"{self.devices} devices, {self.cameras} cameras, {self.restricted} restricted, "
+            f"{_n(self.devices, 'device')}, {_n(self.cameras, 'camera')}, "
+            f"{self.restricted} restricted, "
             f"{self.suspected} suspected, {self.acknowledged} acknowledged, "
             f"{self.incomplete} incompletely probed; scan {state}"
         )

@@ -22,7 +22,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1a1a1a;background:#f
 h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.4em 0 .4em}
 .meta{color:#555;margin:.1em 0}.summary{font-weight:600;margin:.6em 0}
 table{border-collapse:collapse;width:100%;margin:.4em 0}
-th,td{border:1px solid #ccc;padding:.25em .45em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #ccc;padding:.25em .45em;text-align:left;vertical-align:top}
+td{overflow-wrap:anywhere}
 th{background:#f2f2f2}
 .restricted{background:#fde2e1}.suspected{background:#fff4d6}.acknowledged{background:#eef}
 .tag{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.85em;font-weight:600}
