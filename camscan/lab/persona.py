@@ -41,6 +41,12 @@ KNOWN_TYPE_PREFIXES: dict[str, str] = {
     "dn": "http://www.onvif.org/ver10/network/wsdl",
     "tdn": "http://www.onvif.org/ver10/network/wsdl",
     "tds": "http://www.onvif.org/ver10/device/wsdl",
+    # Windows "WSD" printers/scanners/PCs (Devices Profile for Web Services 2006/02 and
+    # Microsoft's WDP print/scan/pub namespaces): they answer ONVIF probes' multicast too.
+    "wsdp": "http://schemas.xmlsoap.org/ws/2006/02/devprof",
+    "wprt": "http://schemas.microsoft.com/windows/2006/08/wdp/print",
+    "wscn": "http://schemas.microsoft.com/windows/2006/08/wdp/scan",
+    "pub": "http://schemas.microsoft.com/windows/pub/2005/07",
 }
 
 
@@ -317,6 +323,11 @@ class WsdConfig(_Model):
     xaddrs: tuple[str, ...] = Field(
         default=("http://{address}/onvif/device_service",), description="XAddrs templates."
     )
+    type_namespaces: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra prefix → namespace declarations for Types beyond the known ones "
+        "(dn, tdn, tds, wsdp, wprt, wscn, pub).",
+    )
     metadata_version: int = Field(default=1, description="MetadataVersion.")
     send_hello: bool = Field(default=True, description="Multicast a Hello on start.")
     style: Literal["gsoap", "dahua"] = Field(
@@ -324,16 +335,21 @@ class WsdConfig(_Model):
         description="Prefix style: gsoap = SOAP-ENV/wsa/wsdd (Hikvision, OEMs), dahua = s/a/d.",
     )
 
-    @field_validator("types")
-    @classmethod
-    def _known_prefixes(cls, v: str | None) -> str | None:
-        for qname in (v or "").split():
+    @model_validator(mode="after")
+    def _known_prefixes(self) -> WsdConfig:
+        known = self.prefixes()
+        for qname in (self.types or "").split():
             prefix, sep, _ = qname.partition(":")
-            if sep and prefix not in KNOWN_TYPE_PREFIXES:
+            if sep and prefix not in known:
                 raise ValueError(
-                    f"unknown Types prefix {prefix!r}; use {sorted(KNOWN_TYPE_PREFIXES)}"
+                    f"unknown Types prefix {prefix!r}; use {sorted(known)} or declare it "
+                    "in type_namespaces"
                 )
-        return v
+        return self
+
+    def prefixes(self) -> dict[str, str]:
+        """Prefix → namespace for this device's Types (known ones plus declared ones)."""
+        return {**KNOWN_TYPE_PREFIXES, **self.type_namespaces}
 
 
 class SadpConfig(_Model):

@@ -16,6 +16,7 @@ import pytest
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import EntitiesForbidden
 
+from camscan.lab.persona import Persona, WsdConfig
 from tests.lab_responders.wire import (
     SAMPLES,
     persona,
@@ -330,3 +331,25 @@ async def test_ssdp_search_targets_and_description() -> None:
     assert xml.findtext(f"{ns}device/{ns}modelName") == "AXIS M3045-V"
     assert xml.findtext(f"{ns}device/{ns}serialNumber") == mac_hex
     assert xml.findtext(f"{ns}device/{ns}friendlyName") == f"AXIS M3045-V - {mac_hex}"
+
+
+async def test_wsd_printer_types_match_only_printer_probes() -> None:
+    p = Persona(
+        id="printer",
+        locally_administered=True,
+        wsd=WsdConfig(
+            endpoint="urn:uuid:e3248000-80ce-11db-8000-{mac_hex}",
+            types="wsdp:Device wprt:PrintDeviceType",
+            xaddrs=("http://{address}:3911/",),
+        ),
+    )
+    wsdp = 'xmlns:wsdp="http://schemas.xmlsoap.org/ws/2006/02/devprof"'
+    async with running(p) as dev:
+        addr = dev.context.address
+        onvif = await udp_exchange(
+            addr, 3702, wsd_probe("dn:NetworkVideoTransmitter", "urn:uuid:5"), expect=0
+        )
+        device = await udp_exchange(addr, 3702, wsd_probe("wsdp:Device", "urn:uuid:6", wsdp))
+    assert onvif == []
+    assert len(device) == 1
+    assert b'xmlns:wsdp="http://schemas.xmlsoap.org/ws/2006/02/devprof"' in device[0][0]

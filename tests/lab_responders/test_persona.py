@@ -56,3 +56,13 @@ def test_bad_files_name_the_file(tmp_path: Path) -> None:
     bad.write_text("- a list\n")
     with pytest.raises(PersonaError, match="mapping"):
         load_persona(bad)
+
+
+def test_example_lab_personas_load() -> None:
+    """The lab's real persona set (examples/lab, written by another engineer) fits the model."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "lab" / "personas"
+    files = sorted(examples.glob("*.yaml"))
+    if not files:
+        pytest.skip("no examples/lab/personas in this checkout")
+    for path in files:
+        assert load_persona(path).id

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 
-from camscan.lab.persona import KNOWN_TYPE_PREFIXES, WsdConfig, expand
+from camscan.lab.persona import WsdConfig, expand
 from camscan.lab.responders.common import (
     MAX_DISCOVERY_REQUEST,
     DeviceContext,
@@ -100,7 +100,7 @@ def matches(
         mine = set()
         for qname in cfg.types.split():
             prefix, _, local = qname.rpartition(":")
-            mine.add((KNOWN_TYPE_PREFIXES.get(prefix, ""), local))
+            mine.add((cfg.prefixes().get(prefix, ""), local))
         for namespace, local in types:
             # An unresolvable prefix is matched on the local name alone, as lenient devices do.
             if (namespace, local) not in mine and not (
@@ -139,7 +139,8 @@ class WsdDevice:
 
     def _type_namespaces(self) -> dict[str, str]:
         used = {q.rpartition(":")[0] for q in (self.cfg.types or "").split()}
-        return {p: KNOWN_TYPE_PREFIXES[p] for p in sorted(used) if p in KNOWN_TYPE_PREFIXES}
+        known = self.cfg.prefixes()
+        return {p: known[p] for p in sorted(used) if p in known}
 
     def _match_fields(self, *, bomb: bool = False) -> str:
         _, wsa, wsd, _ = _STYLES[self.cfg.style]
