@@ -69,6 +69,17 @@ class Timer:
         return round((time.monotonic() - self._start) * 1000.0, 1)
 
 
+class Budget:
+    """A probe's own wall-clock allowance, so it returns partial results before the engine's
+    per-probe budget (``timeout * 8 + 5`` s) would cancel it and lose everything."""
+
+    def __init__(self, settings_timeout: float, connect_timeout: float) -> None:
+        self._end = time.monotonic() + settings_timeout * 6 + connect_timeout
+
+    def spent(self) -> bool:
+        return time.monotonic() >= self._end
+
+
 def attempt(
     probe: str, port: int | None, status: AttemptStatus, reason: str, timer: Timer
 ) -> ProbeAttempt:

@@ -24,6 +24,7 @@ from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
+    Budget,
     Timer,
     attempt,
     classify,
@@ -303,11 +304,25 @@ class HttpProbe:
                     attempt(self.name, None, AttemptStatus.SKIPPED, "no open web port", timer),
                 )
             )
+        budget = Budget(settings.timeout, settings.connect_timeout)
         for port in ports:
             timer = Timer()
+            if budget.spent():
+                attempts.append(
+                    attempt(
+                        self.name,
+                        port,
+                        AttemptStatus.SKIPPED,
+                        "probe time budget spent on earlier ports",
+                        timer,
+                    )
+                )
+                continue
             try:
                 async with make_client(settings) as client:
-                    status, reason, obs = await self._port(client, target.address, port, settings)
+                    status, reason, obs = await self._port(
+                        client, target.address, port, settings, budget
+                    )
             except Exception as exc:  # a probe never raises; record the bug as data
                 status, reason, obs = AttemptStatus.ERROR, f"internal error: {exc!r}", []
             observations.extend(obs)
@@ -315,7 +330,12 @@ class HttpProbe:
         return ProbeResult(observations=dedup(observations), attempts=tuple(attempts))
 
     async def _port(
-        self, client: httpx.AsyncClient, address: str, port: int, settings: ProbeSettings
+        self,
+        client: httpx.AsyncClient,
+        address: str,
+        port: int,
+        settings: ProbeSettings,
+        budget: Budget,
     ) -> tuple[AttemptStatus, str, list[Observation]]:
         schemes = ["https", "http"] if port in self.tls_ports else ["http", "https"]
         first_error: tuple[AttemptStatus, str] | None = None
@@ -331,7 +351,7 @@ class HttpProbe:
                 if err[0] not in (AttemptStatus.MALFORMED, AttemptStatus.ERROR):
                     break
                 continue
-            report = await self._site(client, address, port, base, page, settings)
+            report = await self._site(client, address, port, base, page, settings, budget)
             note = "; ".join([f"{scheme} {page.status}", *report.notes])
             return AttemptStatus.OK, note, report.observations
         assert first_error is not None
@@ -348,6 +368,7 @@ class HttpProbe:
         base: str,
         page: Fetched,
         settings: ProbeSettings,
+        budget: Budget,
     ) -> _PortReport:
         report = _PortReport()
         obs = report.observations
@@ -382,8 +403,11 @@ class HttpProbe:
         snippet = body_snippet(page.text())
         if snippet:
             obs.append(Observation(signal="http.body", value=snippet, port=port, source=self.name))
+        if budget.spent():
+            report.notes.append("time budget spent: favicon and vendor paths not fetched")
+            return report
         await self._favicon(client, port, base, settings, report)
-        await self._paths(client, port, base, settings, report)
+        await self._paths(client, port, base, settings, report, budget)
         return report
 
     async def _favicon(
@@ -421,12 +445,16 @@ class HttpProbe:
         base: str,
         settings: ProbeSettings,
         report: _PortReport,
+        budget: Budget,
     ) -> None:
         answered = failures = 0
         paths = [p for p in settings.http_paths if p.startswith("/") and not p.startswith("//")]
         for path in paths:
             if failures >= 2:  # a host that stopped answering: do not wait out every path
                 report.notes.append(f"paths: gave up after {failures} failures")
+                break
+            if budget.spent():
+                report.notes.append("time budget spent before all vendor paths")
                 break
             try:
                 page = await fetch(client, base + path, port, settings)

@@ -27,7 +27,7 @@ import httpx
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import Timer, attempt, clean_text, dedup, url_host
+from camscan.probe.common import Budget, Timer, attempt, clean_text, dedup, url_host
 from camscan.probe.http import HTTP_PORTS, fetch, httpx_status, make_client, same_host
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -326,9 +326,21 @@ class OnvifProbe:
                 attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, "no open web port", t),)
             )
         async with make_client(settings) as client:
+            budget = Budget(settings.timeout, settings.connect_timeout)
             for url in urls:
                 port = _port_of(url)
                 t = Timer()
+                if budget.spent():
+                    attempts.append(
+                        attempt(
+                            self.name,
+                            port,
+                            AttemptStatus.SKIPPED,
+                            f"{url}: probe time budget spent",
+                            t,
+                        )
+                    )
+                    continue
                 try:
                     reply = await self._call(client, url, "GetSystemDateAndTime", settings)
                     ours = datetime.now(UTC)

@@ -220,3 +220,34 @@ async def test_https_and_terminal_escapes_in_title(loopback: str) -> None:
 async def test_nothing_to_do_is_skipped() -> None:
     result = await HttpProbe().run(ProbeTarget("127.0.0.1", frozenset({22})), FAST)
     assert result.attempts[0].status is AttemptStatus.SKIPPED
+
+
+async def test_own_time_budget_returns_partial_results(loopback: str) -> None:
+    """/ answers at once, every other path hangs: the probe stops by itself, keeping results."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if await read_request(reader) != "/":
+            await asyncio.sleep(30)
+        writer.write(b"HTTP/1.1 200 OK\r\nServer: quick\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    settings = ProbeSettings(
+        timeout=0.4, connect_timeout=0.2, http_paths=tuple(f"/p{i}" for i in range(20))
+    )
+    started = time.monotonic()
+    async with (
+        tcp_server(handle, loopback) as p1,
+        tcp_server(handle, loopback) as p2,
+        tcp_server(handle, loopback) as p3,
+        tcp_server(handle, loopback) as p4,
+    ):
+        ports = frozenset({p1, p2, p3, p4})
+        result = await HttpProbe(ports=ports, tls_ports=frozenset()).run(
+            ProbeTarget(loopback, ports), settings
+        )
+    assert time.monotonic() - started < 6
+    statuses = [a.status for a in result.attempts]
+    assert statuses[0] is AttemptStatus.OK
+    assert statuses[-1] is AttemptStatus.SKIPPED
+    assert any("budget" in a.reason for a in result.attempts[:-1])
+    assert values(result, "http.server") == ["quick"] * 3  # one per port that answered
