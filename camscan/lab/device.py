@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 from camscan.lab.persona import Persona, PersonaError, load_persona
-from camscan.lab.responders.common import DeviceContext, Running, start_silent_tcp
+from camscan.lab.responders.common import DeviceContext, Running, start_silent_tcp, start_udp
 from camscan.lab.responders.http import Dynamic
 
 
@@ -151,10 +151,38 @@ async def _start_discovery(device: RunningDevice) -> None:
         from camscan.lab.responders.snmp import start_snmp
 
         await _add(device, start_snmp(ctx, persona.snmp))
+    if persona.misbehave.udp_garbage:
+        await _start_garbage(device)
     if persona.mdns and ctx.multicast:
         from camscan.lab.responders.mdns import start_mdns
 
         await _add(device, start_mdns(ctx, persona.mdns))
+
+
+#: Discovery ports the ``udp_garbage`` misbehaviour covers: (port, group, broadcast).
+GARBAGE_PORTS = (
+    (3702, "239.255.255.250", False),
+    (37020, "239.255.255.250", False),
+    (37810, "239.255.255.251", True),
+    (1900, "239.255.255.250", False),
+)
+
+
+async def _start_garbage(device: RunningDevice) -> None:
+    """Garbage answers on the discovery ports that no protocol section already serves."""
+    ctx = device.context
+    taken = set(device.endpoints)
+    for port, group, broadcast in GARBAGE_PORTS:
+        if f"udp/{port}" in taken:
+            continue  # that responder already answers with garbage
+
+        def handle(data: bytes, addr: tuple[str, int], port: int = port) -> list[bytes]:
+            return [ctx.garbage(f"udp-{port}")]
+
+        running, _ = await start_udp(
+            ctx, f"garbage-{port}", port, handle, group=group, broadcast=broadcast
+        )
+        device.parts.append(running)
 
 
 async def _serve(persona: Persona, address: str, iface: str | None, mac: str | None) -> int:

@@ -276,9 +276,12 @@ async def test_dhip_wrong_shape_keeps_a_valid_header() -> None:
     assert not isinstance(doc["method"], str)
 
 
-async def test_udp_garbage_on_every_discovery_port() -> None:
+@pytest.mark.parametrize("with_sections", [True, False])
+async def test_udp_garbage_on_every_discovery_port(with_sections: bool) -> None:
     p = persona("axis-hostile")
     p = p.model_copy(update={"misbehave": p.misbehave.model_copy(update={"udp_garbage": True})})
+    if not with_sections:  # the flag alone opens the discovery ports
+        p = Persona(id="garbage", locally_administered=True, misbehave=p.misbehave)
     async with running(p) as dev:
         for port, request in [
             (3702, wsd_probe(None, "urn:uuid:3")),
