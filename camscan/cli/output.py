@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -305,7 +306,7 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
 
 
 def _width() -> int:
-    try:
-        return max(80, os.get_terminal_size(sys.stdout.fileno()).columns)
-    except (OSError, ValueError, AttributeError):
+    """The terminal's width (COLUMNS honoured); a fixed 120 for files and pipes."""
+    if not _is_tty(sys.stdout):
         return 120
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
