@@ -556,6 +556,34 @@ class Persona(_Model):
             raise ValueError("give at most one of mac, oui, locally_administered")
         return self
 
+    @model_validator(mode="after")
+    def _distinct_tcp_ports(self) -> Persona:
+        """Two servers on one TCP port cannot both bind; say so when the file is loaded.
+
+        ONVIF and the UPnP description may share a web server's port (that is how they are
+        served); ``silent_tcp_ports`` replace whatever else was on the port.
+        """
+        owners: dict[int, str] = {}
+
+        def claim(port: int, what: str) -> None:
+            if port in owners:
+                raise ValueError(f"TCP port {port} used by both {owners[port]} and {what}")
+            owners[port] = what
+
+        web = {c.port for c in (self.http, self.https) if c is not None}
+        for name in ("http", "https", "rtsp"):
+            section = getattr(self, name)
+            if section is not None:
+                claim(section.port, name)
+        if self.onvif is not None and self.onvif.port not in web:
+            claim(self.onvif.port, "onvif")
+        if self.ssdp is not None and self.ssdp.location_port not in web | {None}:
+            assert self.ssdp.location_port is not None
+            claim(self.ssdp.location_port, "ssdp description")
+        for port in self.banners:
+            claim(port, f"banner {port}")
+        return self
+
     def resolved_mac(self, salt: str = "") -> str:
         """The device MAC: explicit, or the OUI plus 3 bytes derived from id+salt (stable).
 

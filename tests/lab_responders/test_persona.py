@@ -66,3 +66,13 @@ def test_example_lab_personas_load() -> None:
         pytest.skip("no examples/lab/personas in this checkout")
     for path in files:
         assert load_persona(path).id
+
+
+def test_tcp_port_collisions_are_load_errors() -> None:
+    with pytest.raises(ValueError, match="TCP port 80 used by both http and banner 80"):
+        Persona.model_validate({"id": "x", "http": {}, "banners": {80: {"text": "hi"}}})
+    with pytest.raises(ValueError, match="both http and rtsp"):
+        Persona.model_validate({"id": "x", "http": {"port": 554}, "rtsp": {}})
+    shared = {"manufacturer": "A", "model": "B", "port": 80}
+    ok = Persona.model_validate({"id": "x", "http": {}, "onvif": shared})  # shares the web port
+    assert ok.onvif is not None
