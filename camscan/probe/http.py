@@ -407,7 +407,7 @@ class HttpProbe:
             report.notes.append("time budget spent: favicon and vendor paths not fetched")
             return report
         await self._favicon(client, port, base, settings, report)
-        await self._paths(client, port, base, settings, report, budget)
+        await self._paths(client, address, port, base, settings, report, budget)
         return report
 
     async def _favicon(
@@ -441,6 +441,7 @@ class HttpProbe:
     async def _paths(
         self,
         client: httpx.AsyncClient,
+        address: str,
         port: int,
         base: str,
         settings: ProbeSettings,
@@ -456,6 +457,8 @@ class HttpProbe:
             if budget.spent():
                 report.notes.append("time budget spent before all vendor paths")
                 break
+            if not same_host(base + path, address):  # defence in depth: never another host
+                continue
             try:
                 page = await fetch(client, base + path, port, settings)
             except Exception as exc:

@@ -350,9 +350,12 @@ class OnvifProbe:
                     continue
                 if reply.root is None or local(reply.root.tag) != "Envelope":
                     reason = reply.error or f"HTTP {reply.status}, not a SOAP envelope"
-                    attempts.append(
-                        attempt(self.name, port, AttemptStatus.MALFORMED, f"{url}: {reason}", t)
+                    # A web server without a device service (404, a login page) is not
+                    # broken, it just is not ONVIF; only a garbled 200 is malformed.
+                    status = (
+                        AttemptStatus.MALFORMED if reply.status == 200 else AttemptStatus.NO_ANSWER
                     )
+                    attempts.append(attempt(self.name, port, status, f"{url}: {reason}", t))
                     continue
                 device_time = parse_utc_datetime(reply.root)
                 offset = (device_time - ours).total_seconds() if device_time else 0.0
