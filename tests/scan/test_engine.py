@@ -1,0 +1,196 @@
+"""The engine on loopback: real sockets on 127.0.0.x, real probes, no lab needed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from camscan import engine as engine_mod
+from camscan.discover.base import DiscoveredHost, DiscoveryResult
+from camscan.engine import Engine, Progress, ScanSettings, run_scan
+from camscan.models import AttemptStatus, Observation, ScanDocument
+from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.scope import build_scope
+
+HTTP_REPLY = (
+    b"HTTP/1.0 200 OK\r\nServer: Hikvision-Webs\r\nContent-Type: text/html\r\n"
+    b"Content-Length: 27\r\nConnection: close\r\n\r\n<title>Hello camscan</title>"
+)
+
+
+async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+        writer.write(HTTP_REPLY)
+        await writer.drain()
+    except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+# Session loop for tests and fixtures alike, so the server runs on the loop the engine uses.
+session_loop = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def web(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
+    """A web server on an ephemeral port, and the real HTTP probe told that port is web."""
+    from camscan.probe import registry
+    from camscan.probe.http import HttpProbe
+
+    server = await asyncio.start_server(_serve, "127.0.0.5", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setitem(registry.PROBES, "http", HttpProbe(ports=frozenset({port})))
+    async with server:
+        yield port
+
+
+def settings(port: int, **kw: object) -> ScanSettings:
+    base: dict[str, object] = {
+        "scope": build_scope(["127.0.0.5"]),
+        "methods": ("tcp",),
+        "ports": (port,),
+        "timeout": 2.0,
+        "annotate": False,
+    }
+    base.update(kw)
+    return ScanSettings(**base)  # type: ignore[arg-type]
+
+
+@session_loop
+async def test_tcp_sweep_and_http_probe_on_loopback(web: int) -> None:
+    events: list[Progress] = []
+    doc = await run_scan(settings(web, probes=("http",)), events.append)
+    (device,) = doc.devices
+    signals = {(o.signal, o.value) for o in device.observations}
+    assert ("tcp.open", str(web)) in signals
+    assert ("http.server", "Hikvision-Webs") in signals
+    assert doc.complete
+    assert not doc.interrupted
+    assert doc.methods == ["tcp"]
+    assert doc.scope == ["127.0.0.5"]
+    assert {e.phase for e in events} >= {"discovery", "probe", "done"}
+
+
+@session_loop
+async def test_identification_runs_on_the_document(web: int) -> None:
+    doc = await run_scan(settings(web, probes=("http",), annotate=True))
+    assert doc.tool.signatures_version
+    assert doc.devices[0].identification.evidence  # Hikvision-Webs is known evidence
+
+
+class _Crashing:
+    name = "crashing"
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        raise RuntimeError("device said something unexpected")
+
+
+class _Hanging:
+    name = "hanging"
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        await asyncio.sleep(3600)
+        return ProbeResult()
+
+
+@session_loop
+async def test_broken_and_hanging_probes_do_not_stop_the_scan(
+    web: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from camscan.probe import registry
+
+    monkeypatch.setitem(registry.PROBES, "crashing", _Crashing())
+    monkeypatch.setitem(registry.PROBES, "hanging", _Hanging())
+    doc = await run_scan(
+        settings(web, probes=("crashing", "hanging", "http"), host_timeout=1.0, per_host=3)
+    )
+    (device,) = doc.devices
+    by_probe = {a.probe: a for a in device.attempts}
+    assert by_probe["crashing"].status is AttemptStatus.ERROR
+    assert "RuntimeError" in by_probe["crashing"].reason
+    assert by_probe["engine"].status is AttemptStatus.TIMEOUT  # the hanging one, cut off
+    assert any(o.signal == "http.server" for o in device.observations)
+    assert doc.complete is False  # a crashed probe means the scan did not do all it should
+
+
+@session_loop
+async def test_stop_event_returns_partial_document(
+    web: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from camscan.probe import registry
+
+    monkeypatch.setitem(registry.PROBES, "hanging", _Hanging())
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.5, stop.set)
+    doc = await asyncio.wait_for(
+        run_scan(settings(web, probes=("hanging",), host_timeout=0), None, stop), 10
+    )
+    assert isinstance(doc, ScanDocument)
+    assert doc.interrupted is True
+    assert doc.complete is False
+    assert [d.address for d in doc.devices] == ["127.0.0.5"]  # discovery results kept
+
+
+@session_loop
+async def test_broken_observer_is_ignored(web: int) -> None:
+    def observer(event: Progress) -> None:
+        raise ValueError("display broke")
+
+    doc = await run_scan(settings(web, probes=()), observer)
+    assert doc.devices
+
+
+def _obs(signal: str, value: str) -> Observation:
+    return Observation(signal=signal, value=value, source="test")
+
+
+def test_merge_one_device_per_mac_else_per_address() -> None:
+    scope = build_scope(["192.0.2.0/24"])
+    eng = Engine(ScanSettings(scope=scope, annotate=False), None, None)
+    eng._record(
+        DiscoveryResult(
+            "arp",
+            hosts=(
+                DiscoveredHost("192.0.2.10", mac="68:6d:bc:00:00:01"),
+                DiscoveredHost("192.0.2.11", mac="68:6d:bc:00:00:01"),
+                DiscoveredHost("192.0.2.12"),
+                DiscoveredHost("198.51.100.1", mac="00:11:22:33:44:55"),  # outside scope
+            ),
+        )
+    )
+    eng._record(
+        DiscoveryResult(
+            "sadp",
+            hosts=(
+                DiscoveredHost(
+                    "192.0.2.11", observations=(_obs("sadp.DeviceDescription", "DS-2CD"),)
+                ),
+                DiscoveredHost("192.0.2.12", open_ports=frozenset({80})),
+            ),
+        )
+    )
+    merged = eng.merged()
+    assert [r.address for r in merged] == ["192.0.2.10", "192.0.2.12"]
+    first = merged[0]
+    assert _obs("sadp.DeviceDescription", "DS-2CD") in first.observations
+    assert any("192.0.2.11" in a.reason for a in first.attempts)
+    assert merged[1].open_ports == {80}
+    assert eng.outside_scope == 1
+
+
+def test_observation_cap_bounds_memory() -> None:
+    eng = Engine(ScanSettings(scope=build_scope(["192.0.2.1"]), annotate=False), None, None)
+    flood = tuple(_obs("wsd.scope", f"onvif://x/{i}") for i in range(10_000))
+    eng._record(DiscoveryResult("wsd", hosts=(DiscoveredHost("192.0.2.1", observations=flood),)))
+    assert len(eng.records["192.0.2.1"].observations) == engine_mod.MAX_OBSERVATIONS
+
+
+def test_unknown_interface_is_reported_not_raised() -> None:
+    eng = Engine(ScanSettings(scope=build_scope(["192.0.2.1"]), iface="nope0"), None, None)
+    assert eng.complete is False
+    assert "nope0" in eng.attempts[0].reason
