@@ -51,11 +51,13 @@ def main() -> None:
 
 
 def _register() -> None:
+    from camscan.cli.identify import identify_cmd
     from camscan.cli.policies import policies_group
     from camscan.cli.signatures import signatures_group
 
     main.add_command(signatures_group)
     main.add_command(policies_group)
+    main.add_command(identify_cmd)
 
     from camscan.cli.config import config_group
     from camscan.cli.history import ack_command, diff_command, history_command

@@ -1,0 +1,37 @@
+"""`camscan identify FILE`: re-identify a saved scan document offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from camscan.cli.output import OutputOptions, finish, output_options
+from camscan.document import load_document
+from camscan.pipeline import annotate
+from camscan.signatures import load_signatures
+
+
+@click.command("identify")
+@click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--policy", "policies", multiple=True, metavar="NAME|FILE",
+    help="Restriction policy id or file (repeatable) [default: us-ndaa-889].",
+)
+@click.option(
+    "--signatures", "signature_dirs", multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Extra signature directory merged over the shipped set (repeatable).",
+)
+@output_options
+def identify_cmd(
+    source: str, policies: tuple[str, ...], signature_dirs: tuple[Path, ...], opts: OutputOptions
+) -> None:
+    """Identify every device of a scan document (FILE, or - for stdin) again.
+
+    Uses each device's observations and MAC with the current signatures and policies, and
+    writes the same document (--format json) or a report.
+    """
+    doc = load_document(source)
+    doc = annotate(doc, policies=policies, sigset=load_signatures(signature_dirs))
+    raise SystemExit(finish(doc, opts, record=False))

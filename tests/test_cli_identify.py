@@ -1,0 +1,88 @@
+"""`camscan identify`: re-identification of saved documents, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from camscan.cli import main
+from camscan.exitcodes import ExitCode
+
+DOC = {
+    "schema_version": 1,
+    "devices": [
+        {
+            "address": "192.0.2.10",
+            "mac": "44:19:b6:12:34:56",
+            "observations": [
+                {"signal": "http.server", "value": "App-webs/", "port": 80, "source": "http"}
+            ],
+            # A stale verdict from an older signature set: identify must recompute it.
+            "identification": {"vendor": "Axis", "confidence": 0.99},
+        },
+        {
+            "address": "192.0.2.12",
+            "mac": "ac:cc:8e:01:02:03",
+            "observations": [{"signal": "http.title", "value": "AXIS", "port": 80}],
+        },
+    ],
+}
+
+
+def _invoke(args: list[str], stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["identify", *args, "--no-db"], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_identify_rewrites_the_document(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(DOC))
+    code, out, err = _invoke([str(path), "-f", "json"])
+    assert code == ExitCode.FINDINGS, err
+    doc = json.loads(out)
+    hik, axis = doc["devices"]
+    assert hik["identification"]["vendor"] == "Hikvision"
+    assert hik["policy"]["restricted"] is True
+    assert hik["policy"]["matches"][0]["policy"] == "us-ndaa-889"
+    assert axis["identification"]["vendor"] == "Axis"
+    assert axis["policy"]["restricted"] is False
+    assert doc["tool"]["policies"] == ["us-ndaa-889"]
+    assert "2 devices" in err
+
+
+def test_identify_reads_stdin() -> None:
+    code, out, _ = _invoke(["-", "-f", "json"], stdin=json.dumps(DOC))
+    assert code == ExitCode.FINDINGS
+    assert json.loads(out)["devices"][0]["identification"]["vendor"] == "Hikvision"
+
+
+def test_fail_on_never_and_opt_in_policy(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(DOC))
+    code, _, _ = _invoke([str(path), "-f", "json", "--fail-on", "never"])
+    assert code == ExitCode.OK
+    code, out, _ = _invoke([str(path), "-f", "json", "--policy", "us-fcc-covered-list"])
+    assert json.loads(out)["tool"]["policies"] == ["us-fcc-covered-list"]
+
+
+def test_truncated_document_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(DOC, indent=2)[:200])
+    code, out, err = _invoke([str(path)])
+    assert code == ExitCode.USAGE
+    assert f"error: {path}:" in err
+    assert "not valid JSON" in err
+    assert "Traceback" not in err + out
+
+
+def test_missing_file_and_unknown_policy(tmp_path: Path) -> None:
+    code, _, err = _invoke([str(tmp_path / "nope.json")])
+    assert code == ExitCode.USAGE
+    assert "cannot read" in err
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(DOC))
+    code, _, err = _invoke([str(path), "--policy", "no-such"])
+    assert code == ExitCode.USAGE
+    assert "unknown policy 'no-such'" in err
