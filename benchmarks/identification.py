@@ -29,8 +29,10 @@ def score(corpus: list[dict[str, Any]]) -> dict[str, Any]:
     """Precision/recall for 'restricted' and vendor accuracy over ``corpus``."""
     sigset = load_signatures()
     policies = resolve([])
+    known = {f.vendor for f in sigset.families.values() if f.vendor}
     tp = fp = fn = tn = 0
-    vendor_right = vendor_total = 0
+    vendors = {"correct": 0, "unnamed": 0, "wrong": 0}
+    others = {"unnamed": 0, "wrong": 0}
     misses: list[dict[str, Any]] = []
     for device in corpus:
         observations = [
@@ -49,11 +51,16 @@ def score(corpus: list[dict[str, Any]]) -> dict[str, Any]:
             fn += 1
         else:
             tn += 1
-        if truth.get("vendor") is not None:
-            vendor_total += 1
-            vendor_right += ident.vendor == truth["vendor"]
-        if verdict.restricted != expected or (
-            truth.get("vendor") is not None and ident.vendor != truth["vendor"]
+        true_vendor = truth.get("vendor")
+        if true_vendor in known:
+            outcome = ("correct" if ident.vendor == true_vendor
+                       else "unnamed" if ident.vendor is None else "wrong")
+            vendors[outcome] += 1
+        else:
+            outcome = "unnamed" if ident.vendor is None else "wrong"
+            others[outcome] += 1
+        if verdict.restricted != expected or outcome == "wrong" or (
+            true_vendor in known and outcome == "unnamed"
         ):
             misses.append({
                 "id": device.get("id"), "truth": truth, "vendor": ident.vendor,
@@ -65,8 +72,8 @@ def score(corpus: list[dict[str, Any]]) -> dict[str, Any]:
         "restricted": {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
                        "precision": tp / (tp + fp) if tp + fp else None,
                        "recall": tp / (tp + fn) if tp + fn else None},
-        "vendor_accuracy": vendor_right / vendor_total if vendor_total else None,
-        "vendor_labelled": vendor_total,
+        "vendor_known_family": vendors,
+        "vendor_unknown_family": others,
         "misses": misses,
     }
 
@@ -87,7 +94,9 @@ def main() -> int:
     print(f"devices: {result['devices']}")
     print(f"restricted (us-ndaa-889): precision {r['precision']}, recall {r['recall']} "
           f"(tp {r['tp']}, fp {r['fp']}, fn {r['fn']}, tn {r['tn']})")
-    print(f"vendor accuracy: {result['vendor_accuracy']} over {result['vendor_labelled']}")
+    print(f"vendor, maker has a signature family: {result['vendor_known_family']}")
+    print(f"vendor, maker without a family (should stay unnamed): "
+          f"{result['vendor_unknown_family']}")
     for miss in result["misses"]:
         print(f"  miss: {miss}")
     return 0
