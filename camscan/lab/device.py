@@ -68,8 +68,10 @@ async def start_device(
 ) -> RunningDevice:
     """Start every responder of ``persona`` on ``address``; on failure nothing stays open.
 
-    Raises OSError when a port cannot be bound (in use, or privileged without root).
+    Raises OSError when a port cannot be bound (in use, or privileged without root) and
+    ValueError when two of the persona's servers would share a TCP port.
     """
+    persona.check_tcp_ports()
     ctx = DeviceContext(persona, address, iface, mac or persona.resolved_mac())
     device = RunningDevice(ctx)
     silent = set(persona.misbehave.silent_tcp_ports)
@@ -192,7 +194,7 @@ async def _serve(persona: Persona, address: str, iface: str | None, mac: str | N
         loop.add_signal_handler(sig, stop.set)
     try:
         device = await start_device(persona, address, iface, mac=mac)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         print(f"error: {persona.id} on {address}: {exc}", file=sys.stderr)
         return 1
     async with device:

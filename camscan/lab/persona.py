@@ -556,12 +556,12 @@ class Persona(_Model):
             raise ValueError("give at most one of mac, oui, locally_administered")
         return self
 
-    @model_validator(mode="after")
-    def _distinct_tcp_ports(self) -> Persona:
-        """Two servers on one TCP port cannot both bind; say so when the file is loaded.
+    def check_tcp_ports(self) -> None:
+        """Raise ValueError naming both servers when two would need the same TCP port.
 
         ONVIF and the UPnP description may share a web server's port (that is how they are
-        served); ``silent_tcp_ports`` replace whatever else was on the port.
+        served); ``silent_tcp_ports`` replace whatever else was on the port. Checked when a
+        device starts, not at load, so a lab can still load such a file and watch it fail.
         """
         owners: dict[int, str] = {}
 
@@ -582,7 +582,6 @@ class Persona(_Model):
             claim(self.ssdp.location_port, "ssdp description")
         for port in self.banners:
             claim(port, f"banner {port}")
-        return self
 
     def resolved_mac(self, salt: str = "") -> str:
         """The device MAC: explicit, or the OUI plus 3 bytes derived from id+salt (stable).

@@ -75,6 +75,16 @@ def test_port_in_use_exits_1_and_releases_everything() -> None:
         again.bind((address, 28080))
 
 
+def test_port_clash_in_persona_exits_1_with_both_names(tmp_path: Path) -> None:
+    clash = tmp_path / "clash.yaml"
+    clash.write_text("id: clash\nhttp: {port: 28000}\nbanners: {28000: {text: hi}}\n")
+    proc = launch(str(clash), "--address", fresh_address())
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    assert out == ""
+    assert "TCP port 28000 used by both http and banner 28000" in err
+
+
 @pytest.mark.parametrize("name", ["hikvision-nvr", "axis-hostile"])
 def test_every_test_persona_starts(name: str) -> None:
     address = fresh_address()

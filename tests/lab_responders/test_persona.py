@@ -68,11 +68,12 @@ def test_example_lab_personas_load() -> None:
         assert load_persona(path).id
 
 
-def test_tcp_port_collisions_are_load_errors() -> None:
+def test_tcp_port_collisions_are_named() -> None:
+    clash = Persona.model_validate({"id": "x", "http": {}, "banners": {80: {"text": "hi"}}})
     with pytest.raises(ValueError, match="TCP port 80 used by both http and banner 80"):
-        Persona.model_validate({"id": "x", "http": {}, "banners": {80: {"text": "hi"}}})
+        clash.check_tcp_ports()
     with pytest.raises(ValueError, match="both http and rtsp"):
-        Persona.model_validate({"id": "x", "http": {"port": 554}, "rtsp": {}})
+        Persona.model_validate({"id": "x", "http": {"port": 554}, "rtsp": {}}).check_tcp_ports()
     shared = {"manufacturer": "A", "model": "B", "port": 80}
     ok = Persona.model_validate({"id": "x", "http": {}, "onvif": shared})  # shares the web port
-    assert ok.onvif is not None
+    ok.check_tcp_ports()
