@@ -185,7 +185,10 @@ def parse_target(
             raise ScopeError(f"range end before start: {spec!r}")
         return ((low, high),)
     if re.fullmatch(r"[\d.,*-]+", spec):
-        return _octet_ranges(spec)
+        try:
+            return _octet_ranges(spec)
+        except ValueError as exc:  # int() on a stray "-" and our own ScopeError alike
+            raise ScopeError(f"bad target {spec!r}: {exc}") from None
     if resolve is None or not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})", spec):
         raise ScopeError(f"not an address, range or network: {spec!r}")
     try:

@@ -118,3 +118,41 @@ def test_interface_info_of_loopback_only() -> None:
     assert info is not None
     assert info.address == "127.0.0.1"
     assert interface_info("no-such-iface0") is None
+
+
+def test_scope_matches_a_naive_set_model() -> None:
+    """Interval arithmetic agrees with plain sets on random ranges inside 10.0.0.0/22."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    spans = st.lists(st.tuples(st.integers(0, 1023), st.integers(0, 40)), min_size=1, max_size=6)
+
+    def spec(start: int, length: int) -> str:
+        first = IPv4Address("10.0.0.0") + start
+        last = IPv4Address("10.0.0.0") + min(start + length, 1023)
+        return f"{first}-{last}"
+
+    @settings(max_examples=150, deadline=None)
+    @given(spans, st.lists(st.tuples(st.integers(0, 1023), st.integers(0, 40)), max_size=4))
+    def check(wanted: list[tuple[int, int]], removed: list[tuple[int, int]]) -> None:
+        model: set[IPv4Address] = set()
+        for start, length in wanted:
+            model |= {
+                IPv4Address("10.0.0.0") + i for i in range(start, min(start + length, 1023) + 1)
+            }
+        for start, length in removed:
+            model -= {
+                IPv4Address("10.0.0.0") + i for i in range(start, min(start + length, 1023) + 1)
+            }
+        targets = [spec(*w) for w in wanted]
+        excludes = [spec(*r) for r in removed]
+        if not model:
+            with pytest.raises(ScopeError):
+                build_scope(targets, excludes)
+            return
+        scope = build_scope(targets, excludes)
+        assert set(scope.addresses()) == model
+        assert len(scope) == len(model)
+        assert sum(n.num_addresses for n in scope.networks()) == len(model)
+
+    check()

@@ -1,0 +1,60 @@
+"""The whole simulated building (examples/lab/building.yaml, 40+ hosts) including every
+misbehaving persona: the scan must finish, stay bounded and keep hostile text harmless."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.scan.conftest import REPO, _skip_or_fail
+
+pytestmark = pytest.mark.root
+
+BUILDING = REPO / "examples" / "lab" / "building.yaml"
+BAD = {
+    "192.0.2.70": "XML bomb",
+    "192.0.2.71": "endless HTTP body",
+    "192.0.2.72": "tarpit",
+    "192.0.2.73": "UDP garbage",
+    "192.0.2.74": "wrong-shape DHIP",
+    "192.0.2.75": "hostile strings",
+}
+
+
+def test_building_scan_survives_every_misbehaviour(tmp_path: Path) -> None:
+    try:
+        from camscan.lab import Lab, lab_support_problem
+    except ImportError as exc:
+        _skip_or_fail(f"camscan.lab unavailable: {exc}")
+        return
+    problem = lab_support_problem()
+    if problem:
+        _skip_or_fail(problem)
+    with Lab(BUILDING) as lab:
+        hosts = {h.address for h in lab.hosts}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        argv = [sys.executable, "-m", "camscan", "scan", "--iface", lab.auditor_iface,
+                "--no-db", "-f", "json", "192.0.2.0/24"]  # fmt: skip
+        proc = subprocess.run(
+            lab.command(argv), capture_output=True, text=True, timeout=300, check=False
+        )
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]  # clean or findings, never a crash
+    doc = json.loads(proc.stdout)
+    assert doc["complete"] is True
+    found = {d["address"] for d in doc["devices"]}
+    # Every host that listens on anything is found; the bad ones are present and survived.
+    assert found <= hosts
+    assert len(found) >= len(hosts) - 2
+    assert set(BAD) - {"192.0.2.73"} <= found
+    # Hostile strings never reach the document raw: no control characters in any value.
+    for device in doc["devices"]:
+        for o in device["observations"]:
+            assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in o["value"]), o
+            assert len(o["value"]) <= 4096
+    assert max(before, peak) < 200 * 1024  # KiB: peak RSS of the scan under 200 MB

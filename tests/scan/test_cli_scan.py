@@ -1,0 +1,68 @@
+"""`camscan scan` argument handling: every refusal is exit 2 with a reason, before any packet."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from camscan.cli import main
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["scan", "--no-db", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["8.8.8.8"], "globally routable"),
+        (["10.0.0.0/8"], "max-hosts"),
+        (["192.0.2.0/24", "--max-hosts", "10"], "max-hosts 10"),
+        (["192.0.2.999"], "bad target '192.0.2.999'"),
+        (["127.0.0.1", "--methods", "arp,telepathy"], "telepathy"),
+        (["127.0.0.1", "--ports", "0-5"], "--ports"),
+        (["127.0.0.1", "--probes", "nope"], "nope"),
+        (["127.0.0.1", "--policy", "no-such-policy"], "no-such-policy"),
+        (["127.0.0.1", "--password-env", "CAMSCAN_TEST_UNSET_VAR"], "not set"),
+        ([], "no targets"),
+        (["--iface", "lo"], "confirmation"),
+        (["--iface", "lo", "--yes"], "max-hosts"),  # lo's 127.0.0.0/8 is too big
+        (["--iface", "no-such-if0"], "no IPv4 address"),
+    ],
+)
+def test_refusals_exit_2(args: list[str], message: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert message in err
+    assert out == ""
+
+
+def test_target_and_exclude_files(tmp_path: Path) -> None:
+    """A real scan of one loopback address whose only port is a listening socket."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.9", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    targets = tmp_path / "targets.txt"
+    targets.write_text("# lab\n127.0.0.9 127.0.0.10\n")
+    excludes = tmp_path / "exclude.txt"
+    excludes.write_text("127.0.0.10\n")
+    try:
+        code, out, err = run(
+            "-iL", str(targets), "--exclude-file", str(excludes), "--methods", "tcp",
+            "--ports", str(port), "--probes", "banner", "--timeout", "0.5", "-f", "json",
+        )  # fmt: skip
+    finally:
+        listener.close()
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["scope"] == ["127.0.0.9"]
+    assert [d["address"] for d in doc["devices"]] == ["127.0.0.9"]
+    assert {"signal": "tcp.open", "value": str(port), "port": port, "source": "tcp"} in doc[
+        "devices"
+    ][0]["observations"]
