@@ -262,6 +262,7 @@ class Engine:
                     addresses=(str(a) for a in s.scope.addresses()),
                     alive=set(self.records),
                     absent=absent - set(self.records),
+                    size=len(s.scope),
                 )
                 tcp_limit = limit + len(s.scope) * len(s.ports or (1,)) / max(s.concurrency, 1)
                 finished(

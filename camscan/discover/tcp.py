@@ -26,6 +26,7 @@ from camscan.models import AttemptStatus
 
 NAME = "tcp"
 PING_PORTS = (80, 554, 443, 8000)
+LARGE_SCOPE = 4096
 _ALIVE_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET})
 
 
@@ -97,10 +98,12 @@ class TcpSweep:
         addresses: Iterable[str] | None = None,
         alive: Collection[str] = (),
         absent: Collection[str] = (),
+        size: int = 0,
     ) -> None:
         self._addresses = addresses
         self._alive = frozenset(alive)
         self._absent = frozenset(absent)
+        self._size = size
 
     def _targets(self, settings: DiscoverySettings) -> Iterator[str]:
         if self._addresses is not None:
@@ -115,9 +118,12 @@ class TcpSweep:
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         ports = settings.tcp_ports or default_ports()
-        ping = tuple(p for p in ports if p in PING_PORTS) or ports[:2]
+        ping = tuple(p for p in PING_PORTS if p in ports) or ports[:2]
+        size = self._size or sum(n.num_addresses for n in settings.targets)
+        if size > LARGE_SCOPE:  # a /16: two ping ports (web, RTSP) keep it within minutes
+            ping = ping[:2]
         rest_after_ping = tuple(p for p in ports if p not in ping)
-        connect_timeout = max(min(settings.timeout, 1.5), 0.2)
+        connect_timeout = max(min(settings.timeout, 1.0), 0.2)
         limiter = RateLimiter(settings.rate)
         gate = asyncio.Semaphore(max(settings.concurrency, 1))
         open_ports: dict[str, set[int]] = {}

@@ -193,7 +193,8 @@ class _Collector:
             return
         messages = parse_wsd(data)
         if not messages:
-            self.malformed += 1
+            if b"Probe>" not in data and b"Resolve>" not in data:  # others' searches are fine
+                self.malformed += 1
             return
         for message in messages:
             if message.kind == "Bye":

@@ -1,0 +1,54 @@
+"""The TCP sweep against real loopback sockets (127.0.0.x; no packet leaves the host)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from ipaddress import IPv4Network
+
+import pytest
+
+from camscan.discover.base import DiscoverySettings
+from camscan.discover.tcp import TcpSweep, default_ports, parse_ports
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.20", 0))
+    sock.listen()
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+async def test_open_refused_and_absent(listener: int) -> None:
+    closed = parse_ports("1")[0]  # nothing listens on port 1 of 127.0.0.x: refused
+    sweep = TcpSweep(addresses=["127.0.0.20", "127.0.0.21", "127.0.0.22"], absent={"127.0.0.22"})
+    result = await sweep.discover(
+        DiscoverySettings(tcp_ports=(closed, listener), timeout=1.0, concurrency=8)
+    )
+    hosts = {h.address: h for h in result.hosts}
+    assert set(hosts) == {"127.0.0.20", "127.0.0.21"}  # refused = alive; absent never touched
+    assert hosts["127.0.0.20"].open_ports == {listener}
+    assert hosts["127.0.0.21"].open_ports == frozenset()
+    assert [o.value for o in hosts["127.0.0.20"].observations] == [str(listener)]
+    assert result.attempts[0].status.value == "ok"
+
+
+async def test_scope_networks_are_swept_exactly(listener: int) -> None:
+    result = await TcpSweep().discover(
+        DiscoverySettings(
+            targets=(IPv4Network("127.0.0.20/31"),), tcp_ports=(listener,), timeout=1.0
+        )
+    )
+    assert sorted(h.address for h in result.hosts) == ["127.0.0.20", "127.0.0.21"]
+
+
+def test_ports_as_data_and_parsing() -> None:
+    ports = default_ports()
+    assert ports[:3] == (80, 443, 554)
+    assert {8000, 37777, 2020} <= set(ports)
+    assert parse_ports("80,443,8000-8002,80") == (80, 443, 8000, 8001, 8002)
+    for bad in ("", "0", "70000", "x", "10-5"):
+        with pytest.raises(ValueError):  # noqa: PT011 - int() and our own errors alike
+            parse_ports(bad)
