@@ -355,8 +355,14 @@ class HttpProbe:
             note = "; ".join([f"{scheme} {page.status}", *report.notes])
             return AttemptStatus.OK, note, report.observations
         assert first_error is not None
-        garbled = first_error[0] in (AttemptStatus.MALFORMED, AttemptStatus.ERROR)
-        if port in self.maybe_http and garbled:
+        not_http = first_error[0] in (
+            AttemptStatus.MALFORMED,
+            AttemptStatus.ERROR,
+            AttemptStatus.TIMEOUT,
+        )
+        if port in self.maybe_http and not_http:
+            # Hikvision's SDK port waits silently for a binary login: silence there is an
+            # answer ("not HTTP"), not an incomplete probe.
             return AttemptStatus.SKIPPED, f"port {port} does not speak HTTP ({first_error[1]})", []
         return first_error[0], first_error[1], []
 

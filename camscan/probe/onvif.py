@@ -28,7 +28,14 @@ import httpx
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import Budget, Timer, attempt, clean_text, dedup, url_host
-from camscan.probe.http import HTTP_PORTS, fetch, httpx_status, make_client, same_host
+from camscan.probe.http import (
+    HTTP_PORTS,
+    MAYBE_HTTP_PORTS,
+    fetch,
+    httpx_status,
+    make_client,
+    same_host,
+)
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 TDS = "http://www.onvif.org/ver10/device/wsdl"
@@ -346,6 +353,8 @@ class OnvifProbe:
                     ours = datetime.now(UTC)
                 except Exception as exc:
                     status, reason = httpx_status(exc)
+                    if port in MAYBE_HTTP_PORTS and status is not AttemptStatus.REFUSED:
+                        status = AttemptStatus.NO_ANSWER  # e.g. a silent binary SDK port
                     attempts.append(attempt(self.name, port, status, f"{url}: {reason}", t))
                     continue
                 if reply.root is None or local(reply.root.tag) != "Envelope":

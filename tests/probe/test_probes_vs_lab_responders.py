@@ -157,8 +157,9 @@ async def test_hikvision_camera_with_snmp() -> None:
     assert "1.3.6.1.4.1.39165.1.1.0 = DS-2CD2185FWD-I" in s["snmp.oid"]
     assert "1.3.6.1.4.1.39165.1.3.0 = V5.5.3 build 171025" in s["snmp.oid"]
     assert "snmp.sysobjectid" not in s
-    silent = [a for a in result.attempts if a.probe == "banner" and a.port == 8000]
-    assert silent[0].status is AttemptStatus.NO_ANSWER
+    on_8000 = {a.probe: a.status for a in result.attempts if a.port == 8000}
+    assert on_8000["banner"] is AttemptStatus.NO_ANSWER  # the silent SDK port
+    assert on_8000["http"] is AttemptStatus.SKIPPED  # silence is "not HTTP", not a timeout
 
 
 async def test_tarpit_times_out_quickly_everywhere() -> None:
