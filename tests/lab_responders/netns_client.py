@@ -50,9 +50,14 @@ def main() -> None:
     hello.bind(("239.255.255.250", 3702))
     mreq = socket.inet_aton("239.255.255.250") + socket.inet_aton(IFACE_ADDR)
     hello.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    notify = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    notify.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    notify.bind(("239.255.255.250", 1900))
+    notify.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
     emit(listening=True)
     sys.stdin.readline()  # the test starts the devices, then tells us to go on
     emit(hello=[(h, p, "Hello" in d) for h, p, d in collect(hello, 1.5)])
+    emit(notify=[(h, p, d) for h, p, d in collect(notify, 0.2)])
 
     probe = (
         '<?xml version="1.0" encoding="UTF-8"?><s:Envelope '

@@ -115,6 +115,10 @@ def test_multicast_and_broadcast_discovery(namespaces: tuple[str, str, str, str]
 
     hellos = results["hello"]
     assert sorted({str(h) for h, _, is_hello in hellos if is_hello}) == sorted(DEVICES)
+    notify = results["notify"]
+    assert senders("notify") == ["192.0.2.12"] * 3
+    assert all(str(d).startswith("NOTIFY * HTTP/1.1\r\n") for _, _, d in notify)
+    assert any("NT: upnp:rootdevice\r\n" in str(d) for _, _, d in notify)
     assert senders("wsd") == sorted(DEVICES)  # the Axis-like one has no Types: matches all
     assert all(port == 3702 for _, port, _ in results["wsd"])
     assert senders("sadp") == ["192.0.2.10", "192.0.2.12"]

@@ -1,10 +1,11 @@
 """SSDP on UDP 1900 (M-SEARCH answered unicast) and the UPnP description XML it points at.
 
 M-SEARCH goes to 239.255.255.250:1900 and devices answer unicast to the sender
-(julienblitte/UniversalScanner doc/protocols.html); the answer carries SERVER, LOCATION,
-ST and USN, and the description at LOCATION names manufacturer, modelName, modelNumber,
-serialNumber (UPnP Device Architecture 1.0). The description is served by the web server
-when it shares its port, otherwise by a small web server of its own.
+(julienblitte/UniversalScanner doc/protocols.html); on start the device multicasts one
+``NOTIFY … ssdp:alive`` per target (layout as UniversalScanner SSDP.selftest). The answer
+carries SERVER, LOCATION, ST and USN, and the description at LOCATION names manufacturer,
+modelName, modelNumber, serialNumber (UPnP Device Architecture 1.0). The description is
+served by the web server when it shares its port, otherwise by a small one of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from xml.sax.saxutils import escape
 
 from camscan.lab.persona import HttpConfig, SsdpConfig, expand
 from camscan.lab.responders.common import DeviceContext, Running, start_udp
-from camscan.lab.responders.http import Dynamic, Request, Response, simple_response, start_http
+from camscan.lab.responders.http import (
+    Dynamic,
+    Request,
+    Response,
+    simple_response,
+    start_http,
+)
 
 PORT = 1900
 GROUP = "239.255.255.250"
@@ -76,6 +83,24 @@ def search_response(ctx: DeviceContext, cfg: SsdpConfig, st: str, usn: str) -> b
     return "\r\n".join(lines).encode("utf-8", "surrogateescape")
 
 
+def notify_alive(ctx: DeviceContext, cfg: SsdpConfig, nt: str, usn: str) -> bytes:
+    """One ``ssdp:alive`` announcement (multicast when the device comes up)."""
+    location = f"http://{ctx.address}:{description_port(ctx, cfg)}{cfg.location_path}"
+    lines = [
+        "NOTIFY * HTTP/1.1",
+        f"HOST: {GROUP}:{PORT}",
+        f"CACHE-CONTROL: max-age={cfg.max_age}",
+        f"LOCATION: {location}",
+        f"SERVER: {expand(cfg.server, ctx.values())}",
+        f"NT: {nt}",
+        f"USN: {usn}",
+        "NTS: ssdp:alive",
+        "",
+        "",
+    ]
+    return "\r\n".join(lines).encode("utf-8", "surrogateescape")
+
+
 def description_xml(ctx: DeviceContext, cfg: SsdpConfig) -> bytes:
     """The UPnP root device description."""
     values = ctx.values()
@@ -127,7 +152,10 @@ async def start_ssdp(ctx: DeviceContext, cfg: SsdpConfig, *, own_description: bo
             return []
         return [search_response(ctx, cfg, t, usn) for t, usn in search_targets(ctx, cfg, st)]
 
-    running, _ = await start_udp(ctx, "ssdp", PORT, handle, group=GROUP)
+    running, transport = await start_udp(ctx, "ssdp", PORT, handle, group=GROUP)
+    if ctx.multicast:
+        for nt, usn in search_targets(ctx, cfg, "ssdp:all"):
+            transport.sendto(notify_alive(ctx, cfg, nt, usn), (GROUP, PORT))
     if own_description:
         try:
             web = await start_http(
