@@ -61,7 +61,7 @@ class ScanSettings:
 class Progress:
     """One progress event: the phase, how far it is, and a short message."""
 
-    phase: str  # "discovery" | "probe" | "identify" | "done"
+    phase: str  # "discovery" | "sweep" | "probe" | "identify" | "done"
     done: int = 0
     total: int = 0
     message: str = ""
@@ -263,6 +263,9 @@ class Engine:
                     alive=set(self.records),
                     absent=absent - set(self.records),
                     size=len(s.scope),
+                    on_progress=lambda done, total: _notify(
+                        self.observer, Progress("sweep", done, total, "TCP sweep")
+                    ),
                 )
                 tcp_limit = limit + len(s.scope) * len(s.ports or (1,)) / max(s.concurrency, 1)
                 finished(

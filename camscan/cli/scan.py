@@ -102,6 +102,10 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     def on_signal(signum: int) -> None:
         received.append(signum)
         stop.set()
+        # A second Ctrl-C should not wait for the clean stop: default handling from now on.
+        for other in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(other)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import errno
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
 from importlib import resources
 
@@ -99,11 +99,13 @@ class TcpSweep:
         alive: Collection[str] = (),
         absent: Collection[str] = (),
         size: int = 0,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self._addresses = addresses
         self._alive = frozenset(alive)
         self._absent = frozenset(absent)
         self._size = size
+        self._on_progress = on_progress
 
     def _targets(self, settings: DiscoverySettings) -> Iterator[str]:
         if self._addresses is not None:
@@ -140,11 +142,17 @@ class TcpSweep:
             if state == "open":
                 open_ports.setdefault(address, set()).add(port)
 
+        swept = 0
+
         async def host(address: str) -> None:
+            nonlocal swept
             first = ping if address not in self._alive else ports
             await asyncio.gather(*(one(address, p) for p in first))
             if address in alive and first is ping:
                 await asyncio.gather(*(one(address, p) for p in rest_after_ping))
+            swept += 1
+            if self._on_progress is not None and (swept % 64 == 0 or swept == size):
+                self._on_progress(swept, size)
 
         # Bounded fan-out: at most a few hosts' worth of tasks exist at once.
         workers = max(min(settings.concurrency // max(len(ping), 1), 1024), 1)
@@ -155,6 +163,8 @@ class TcpSweep:
                 await host(address)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
+        if self._on_progress is not None:
+            self._on_progress(size, size)  # absent addresses were skipped, not swept
         hosts = tuple(
             DiscoveredHost(
                 address=address,
