@@ -66,3 +66,20 @@ def test_target_and_exclude_files(tmp_path: Path) -> None:
     assert {"signal": "tcp.open", "value": str(port), "port": port, "source": "tcp"} in doc[
         "devices"
     ][0]["observations"]
+
+
+def test_progress_view_renders_every_phase() -> None:
+    from camscan.cli.scan import _ProgressView
+    from camscan.engine import Progress
+
+    view = _ProgressView()
+    with view.progress:
+        for event in (
+            Progress("discovery", 0, 7, "looking"),
+            Progress("sweep", 64, 254, "TCP sweep"),
+            Progress("probe", 1, 3, "192.0.2.10\x1b[31m"),
+            Progress("identify", 0, 3),
+            Progress("done", 3, 3),
+        ):
+            view(event)
+    assert set(view.tasks) == {"discovery", "sweep", "probe", "identify"}
