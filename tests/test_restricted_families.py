@@ -292,15 +292,37 @@ def test_corroboration_only_hints_never_name_a_vendor() -> None:
     "observations",
     [
         [obs("onvif.manufacturer", "LTS")],
-        [obs("onvif.manufacturer", "Honeywell")],
         [obs("http.title", "Hikvision")],
-        [obs("wsd.scope", "onvif://www.onvif.org/name/CPPLUS")],
+        [obs("wsd.scope", "onvif://www.onvif.org/name/ANNKE")],
     ],
 )
 def test_a_label_alone_is_at_most_suspected(observations: list[Observation]) -> None:
     verdict = _verdict(_identify(observations), ALL_POLICIES)
     assert not verdict.restricted
     assert verdict.suspected
+
+
+@pytest.mark.parametrize(
+    "observations",
+    [
+        [obs("onvif.manufacturer", "Honeywell")],
+        [obs("wsd.scope", "onvif://www.onvif.org/name/CPPLUS")],
+        [obs("onvif.manufacturer", "IC Realtime")],
+    ],
+)
+def test_weak_oem_labels_alone_flag_nothing(observations: list[Observation]) -> None:
+    """Honeywell & co. also sell other makers' cameras: their label needs Dahua firmware."""
+    ident = _identify(observations)
+    assert ident.vendor is None
+    assert not _verdict(ident, ALL_POLICIES).matches
+
+
+def test_weak_oem_label_names_the_rebadge_on_dahua_firmware() -> None:
+    ident = _identify(
+        [obs("onvif.manufacturer", "Honeywell"), obs("rtsp.server", "Dahua Rtsp Server")]
+    )
+    assert (ident.vendor, ident.brand, ident.relation) == ("Dahua", "Honeywell", "oem")
+    assert _verdict(ident).restricted
 
 
 def test_lorex_mac_alone_is_only_suspected() -> None:
