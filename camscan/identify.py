@@ -40,6 +40,8 @@ _STRUCTURED = {
     "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version"),
     "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial"),
 }
+# Discovery protocols whose fields all come from one reply.
+_ONE_REPLY = frozenset({"sadp", "dhip"})
 # Fields where a device states the name on its label; an unknown name there is an unknown OEM.
 _LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor")
 _NOT_A_NAME = {
@@ -158,13 +160,21 @@ def _corroborated(evidence: list[Evidence], corroborate_rules: set[str]) -> list
     ]
 
 
+def _independence_key(signal: str) -> str:
+    """Evidence with the same key is one piece of evidence: the fields of one discovery reply
+    (``sadp.*``, ``dhip.*``) are one answer, not several independent ones."""
+    family = signal.partition(".")[0]
+    return family if family in _ONE_REPLY else signal
+
+
 def _scores(evidence: Sequence[Evidence]) -> dict[str, float]:
-    """Noisy-OR per vendor over signals, taking each signal's strongest counted evidence."""
+    """Noisy-OR per vendor over independent signals, each at its strongest counted evidence."""
     best: dict[str, dict[str, float]] = defaultdict(dict)
     for e in evidence:
         if e.vendor and e.counted and e.weight > 0:
             per_signal = best[e.vendor]
-            per_signal[e.signal] = max(per_signal.get(e.signal, 0.0), e.weight)
+            key = _independence_key(e.signal)
+            per_signal[key] = max(per_signal.get(key, 0.0), e.weight)
     scores = {}
     for vendor, per_signal in best.items():
         miss = 1.0

@@ -15,8 +15,10 @@ from camscan.models import EvidenceKind, Identification, PolicyMatch, PolicyResu
 from camscan.signatures import Policy, SignatureError, SignatureSet, default_dir
 from camscan.signatures.loader import load_policies, policy_files
 
-# Below this confidence a covered vendor is only "suspected".
+# Below this confidence a covered vendor is only "suspected"; below the floor, not even that
+# (a weak OEM label alone should not page anyone).
 CONFIRM_CONFIDENCE = 0.6
+SUSPECT_FLOOR = 0.1
 
 
 class PolicyNotFound(LookupError):
@@ -79,7 +81,7 @@ def evaluate(
                 continue
             vendors = {sigset.families[f].vendor for f in entity.families if f in sigset.families}
             via = None
-            if ident.vendor and ident.vendor in vendors:
+            if ident.vendor in vendors and ident.confidence >= SUSPECT_FLOOR:
                 if (
                     ident.brand
                     and not entity.affiliates

@@ -121,3 +121,11 @@ def test_nothing_known() -> None:
     assert ident.vendor is None
     assert ident.device_type == "unknown"
     assert ident.evidence == []
+
+
+def test_fields_of_one_discovery_reply_are_one_piece_of_evidence() -> None:
+    one = identify([obs("sadp.DeviceType", "1")], None, SIGS)
+    many = identify(
+        [obs("sadp.DeviceType", "1"), obs("sadp.DeviceSN", "2"), obs("sadp.MAC", "3")], None, SIGS
+    )
+    assert one.confidence == many.confidence == pytest.approx(0.9)
