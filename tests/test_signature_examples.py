@@ -50,4 +50,5 @@ def test_every_rule_has_examples_and_references() -> None:
     assert SIGSET is not None
     assert len(SIGSET.rules) > 0
     for compiled in SIGSET.rules:
-        assert compiled.rule.examples and compiled.rule.references, compiled.rule.id
+        assert compiled.rule.examples, compiled.rule.id
+        assert compiled.rule.references, compiled.rule.id
