@@ -8,6 +8,7 @@ us to), with a byte cap and defusedxml, for ``manufacturer``/``modelName``/``ser
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -162,6 +163,8 @@ class SsdpDiscovery:
             message = parse_ssdp(data)
             if message is None or message.is_search:
                 return
+            if message.headers.get("NTS", "").lower() == "ssdp:byebye":
+                return  # a device leaving is not a device found
             items, locations = found.setdefault(addr[0], ([], []))
             for item in observations(message):
                 if item not in items and len(items) < 64:
@@ -175,16 +178,31 @@ class SsdpDiscovery:
             ):
                 locations.append(location[:512])
 
-        # Half the budget for answers (MX), the rest for descriptions.
+        # Devices also announce themselves (NOTIFY ssdp:alive) to the group on :1900.
+        notify_sock: socket.socket | None = None
+        listen_note = ""
+        try:
+            notify_sock = udp_socket(
+                settings.iface_address, bind_port=PORT, bind_any=True, join_group=GROUP
+            )
+        except OSError as exc:
+            listen_note = f"; not listening for NOTIFY: {exc.strerror or exc}"
+        # Most of the budget for answers (MX), the rest for descriptions.
         search_time = max(settings.timeout * 0.6, 0.2)
+        deadline = started + search_time
         try:
             await asyncio.get_running_loop().sock_sendto(sock, build_msearch(), (GROUP, PORT))
-            count = await receive_until(sock, started + search_time, feed)
+            receivers = [receive_until(sock, deadline, feed)]
+            if notify_sock is not None:
+                receivers.append(receive_until(notify_sock, deadline, feed))
+            count = sum(await asyncio.gather(*receivers))
         except OSError as exc:
-            sock.close()
             reason = f"send failed: {exc.strerror or exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        sock.close()
+        finally:
+            sock.close()
+            if notify_sock is not None:
+                notify_sock.close()
         attempts: list[ProbeAttempt] = []
         hosts: list[DiscoveredHost] = []
         budget = max(settings.timeout - search_time, 0.5)
@@ -216,6 +234,6 @@ class SsdpDiscovery:
                 )
             )
         status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(hosts)} hosts from {count} datagrams"
+        reason = f"{len(hosts)} hosts from {count} datagrams{listen_note}"
         attempts.insert(0, attempt(NAME, status, reason, started, PORT))
         return DiscoveryResult(NAME, tuple(hosts), tuple(attempts))
