@@ -81,29 +81,35 @@ def up_cmd(topology: Path | None, detach: bool, ready_timeout: float) -> None:
         lab.up()
     except LabError as exc:
         _fail(str(exc))
-    state = lab.state
-    assert state is not None
-    for host in state.hosts:
-        click.echo(
-            f"  {host.address:<15} {host.mac}  {safe(Path(host.persona).stem, 40):<30} "
-            f"{safe(host.label, 40)}"
-        )
-    click.echo(
-        _describe(state.id, state.auditor_iface, state.auditor_addresses, state.scan_targets)
-    )
-    if detach:
-        lab.release()
-        click.echo(f"detached; stop it with: camscan lab down {state.id}")
-        return
-    click.echo("running; Ctrl-C (or SIGTERM) tears it down", err=True)
+    # From here on a signal may arrive at any moment: every path must end in down/release.
+    released = False
     try:
+        state = lab.state
+        assert state is not None
+        for host in state.hosts:
+            click.echo(
+                f"  {host.address:<15} {host.mac}  {safe(Path(host.persona).stem, 40):<30} "
+                f"{safe(host.label, 40)}"
+            )
+        click.echo(
+            _describe(state.id, state.auditor_iface, state.auditor_addresses, state.scan_targets)
+        )
+        if detach:
+            lab.release()
+            released = True
+            click.echo(f"detached; stop it with: camscan lab down {state.id}")
+            return
+        click.echo("running; Ctrl-C (or SIGTERM) tears it down", err=True)
         while True:
             signal.pause()
     except KeyboardInterrupt:
         pass
     finally:
-        left = lab.down()
-        click.echo("lab removed" if not left else f"could not remove: {', '.join(left)}", err=True)
+        if not released:
+            left = lab.down()
+            click.echo(
+                "lab removed" if not left else f"could not remove: {', '.join(left)}", err=True
+            )
 
 
 @lab_group.command("status")

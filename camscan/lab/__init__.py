@@ -22,6 +22,7 @@ from camscan.lab.runner import (
     down_all,
     lab_is_live,
     list_labs,
+    read_state,
     teardown,
 )
 from camscan.lab.topology import HostSpec, Topology, TopologyError, host_mac, load_topology
@@ -43,5 +44,6 @@ __all__ = [
     "lab_support_problem",
     "list_labs",
     "load_topology",
+    "read_state",
     "teardown",
 ]
