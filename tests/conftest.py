@@ -70,7 +70,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    """Record skipped root tests; under CAMSCAN_REQUIRE_ROOT_TESTS=1 turn the skip into a failure."""
+    """Record skipped root tests; with CAMSCAN_REQUIRE_ROOT_TESTS=1 the skip becomes a failure."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     if not (report.skipped and item.get_closest_marker("root")):

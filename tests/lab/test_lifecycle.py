@@ -64,7 +64,8 @@ def test_up_then_down_leaves_nothing() -> None:
         assert len(nsmod.lab_namespaces(lab_id)) == 4
         assert all(alive(p) for p in pids)
         state = read_state(lab_id)
-        assert state is not None and state.owner_pid == os.getpid()
+        assert state is not None
+        assert state.owner_pid == os.getpid()
         out = lab.exec(["ip", "-4", "-o", "addr", "show", "dev", lab.auditor_iface])
         assert "203.0.113.250/24" in out.stdout
     assert_gone(lab_id, pids)
@@ -75,10 +76,15 @@ def test_up_then_down_leaves_nothing() -> None:
 def test_exception_inside_the_lab_tears_it_down() -> None:
     lab = Lab(tiny())  # type: ignore[arg-type]
     seen: dict[str, object] = {}
-    with pytest.raises(RuntimeError, match="boom"), lab:
-        seen["id"] = lab.id
-        seen["pids"] = [h.pid for h in lab.hosts]
-        raise RuntimeError("boom")
+
+    def work() -> None:
+        with lab:
+            seen["id"] = lab.id
+            seen["pids"] = [h.pid for h in lab.hosts]
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        work()
     assert_gone(str(seen["id"]), list(seen["pids"]))  # type: ignore[arg-type]
 
 
@@ -86,9 +92,7 @@ def test_exception_inside_the_lab_tears_it_down() -> None:
 def test_a_device_that_cannot_start_fails_up_and_cleans_up(tmp_path: Path) -> None:
     bad = tmp_path / "clash.yaml"
     # Two responders on one TCP port: the device exits before it is ready.
-    bad.write_text(
-        "id: clash\nhttp: {port: 8000}\nbanners: {8000: {text: hi}}\n", encoding="utf-8"
-    )
+    bad.write_text("id: clash\nhttp: {port: 8000}\nbanners: {8000: {text: hi}}\n", encoding="utf-8")
     topo = parse_topology(
         {
             "name": "clash",
@@ -100,7 +104,7 @@ def test_a_device_that_cannot_start_fails_up_and_cleans_up(tmp_path: Path) -> No
     )
     before = set(nsmod.lab_namespaces())
     lab = Lab(topo, ready_timeout=20)
-    with pytest.raises(LabError, match="exited|not ready"):
+    with pytest.raises(LabError, match=r"exited|not ready"):
         lab.up()
     assert set(nsmod.lab_namespaces()) <= before
     assert lab.state is None
@@ -183,7 +187,9 @@ def test_detach_status_exec_down_via_cli(tmp_path: Path) -> None:
     )
     up = subprocess.run(
         [sys.executable, "-m", "camscan", "lab", "up", "--detach", str(topology)],
-        capture_output=True, text=True, timeout=90,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert up.returncode == 0, up.stderr
     lab_id = next(w for w in up.stdout.split() if w.startswith("cs-") and len(w) == 9)
@@ -193,11 +199,27 @@ def test_detach_status_exec_down_via_cli(tmp_path: Path) -> None:
         )
         assert f"{lab_id}  tiny  1 hosts  running, detached" in status.stdout
         ran = subprocess.run(
-            [sys.executable, "-m", "camscan", "lab", "exec", "--lab", lab_id, "--",
-             "ip", "-4", "-o", "addr", "show"],
-            capture_output=True, text=True, timeout=30,
+            [
+                sys.executable,
+                "-m",
+                "camscan",
+                "lab",
+                "exec",
+                "--lab",
+                lab_id,
+                "--",
+                "ip",
+                "-4",
+                "-o",
+                "addr",
+                "show",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
-        assert ran.returncode == 0 and "203.0.113.250/24" in ran.stdout
+        assert ran.returncode == 0
+        assert "203.0.113.250/24" in ran.stdout
         failed = subprocess.run(
             [sys.executable, "-m", "camscan", "lab", "exec", "--lab", lab_id, "--", "false"]
         )

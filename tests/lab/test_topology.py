@@ -70,8 +70,10 @@ def test_refuses_scan_targets_outside_test_net() -> None:
             "auditor has no address",
         ),
         ({"auditor": ["192.0.2.250", "192.0.2.251"]}, "two addresses"),
-        ({"hosts": [{"address": "192.0.2.10", "persona": PERSONA, "mac": "01:00:5e:00:00:01"}]},
-         "multicast"),
+        (
+            {"hosts": [{"address": "192.0.2.10", "persona": PERSONA, "mac": "01:00:5e:00:00:01"}]},
+            "multicast",
+        ),
         ({"prefix": "lab"}, "prefix"),
         ({"bogus": 1}, "bogus"),
     ],
@@ -96,8 +98,10 @@ def test_duplicate_mac_across_hosts_is_refused(tmp_path: Path) -> None:
 
 def test_missing_persona_and_bad_yaml(tmp_path: Path) -> None:
     missing = tmp_path / "t.yaml"
-    missing.write_text("name: t\nsubnets: [192.0.2.0/24]\nauditor: 192.0.2.250\n"
-                       "hosts: [{address: 192.0.2.10, persona: nope.yaml}]\n")
+    missing.write_text(
+        "name: t\nsubnets: [192.0.2.0/24]\nauditor: 192.0.2.250\n"
+        "hosts: [{address: 192.0.2.10, persona: nope.yaml}]\n"
+    )
     with pytest.raises(TopologyError, match=r"nope\.yaml"):
         load_topology(missing)
     broken = tmp_path / "b.yaml"
@@ -143,7 +147,8 @@ def test_plan_names_fit_kernel_limits() -> None:
     plan = plan_network(building, "cs-abcdef")
     assert len(set(plan.namespaces)) == len(building.hosts) + 2
     for ep in (plan.auditor, *plan.hosts):
-        assert len(ep.iface) <= 15 and len(ep.port) <= 15
+        assert len(ep.iface) <= 15
+        assert len(ep.port) <= 15
         assert ep.netns.startswith("cs-abcdef-")
     assert plan.hosts[0].addresses == ((IPv4Address("192.0.2.1"), 24),)
 
