@@ -177,7 +177,7 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     help="Wall-clock budget for all probes of one host, s (0 = none).",
 )
 @click.option("--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list].")
-@click.option("--probes", "probe_names", help="Probes to run, comma-separated [all].")
+@click.option("--probes", "probe_names", help="Probes to run, comma-separated, or 'none' [all].")
 @click.option("--username", help="ONVIF username (camscan never guesses credentials).")
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
 @click.option("--snmp-community", help="SNMP v2c community to try.")
@@ -245,7 +245,9 @@ def scan_cmd(
     except ValueError as exc:
         raise CamscanUsageError(f"--ports: {exc}") from None
     probes = tuple(_split([probe_names])) if probe_names else None
-    if probes is not None:
+    if probes == ("none",):
+        probes = ()  # discovery only
+    elif probes is not None:
         from camscan.probe.registry import PROBES
 
         if bad := [p for p in probes if p not in PROBES]:

@@ -108,6 +108,27 @@ def test_tarpit_costs_bounded_time(full_scan: ScanRun) -> None:
     assert all((a["elapsed_ms"] or 0) < 16_000 for a in attempts)
 
 
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("arp", {HIKVISION, LTS, DAHUA, AMCREST, AXIS, OEM, PC, BOMB, TARPIT}),
+        ("wsd", {HIKVISION, LTS, DAHUA, AMCREST, AXIS, OEM}),
+        ("mdns", {AXIS}),
+        ("ssdp", {AXIS}),
+        ("sadp", {HIKVISION, LTS}),
+        ("dhip", {DAHUA, AMCREST}),
+    ],
+)
+def test_each_method_alone(scan_lab: ScanLab, method: str, expected: set[str]) -> None:
+    run = scan_lab.scan("192.0.2.0/24", "--methods", method, "--probes", "none")
+    found = {d["address"] for d in run.doc["devices"]}
+    assert expected <= found, (method, found, run.doc["attempts"])
+    assert run.doc["methods"] == [method]
+    assert all(a["status"] != "error" for a in run.doc["attempts"])
+    sources = {o["source"] for d in run.doc["devices"] for o in d["observations"]}
+    assert sources <= {method, "upnp"}
+
+
 def test_methods_subset_and_tcp_only(scan_lab: ScanLab) -> None:
     run = scan_lab.scan("192.0.2.1-40", "--methods", "tcp", "--probes", "http")
     addresses = {d["address"] for d in run.doc["devices"]}
