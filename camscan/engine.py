@@ -173,13 +173,14 @@ class Engine:
         iface = interface_info(settings.iface) if settings.iface else None
         self.iface_address = iface.address if iface else None
         self.iface_networks = iface.networks if iface else ()
+        problem = ""
         if settings.iface and iface is None:
+            problem = f"no interface named {settings.iface}"
+        elif settings.iface and not self.iface_address:
+            problem = f"interface {settings.iface} has no IPv4 address (no ARP or multicast)"
+        if problem:
             self.attempts.append(
-                ProbeAttempt(
-                    probe="engine",
-                    status=AttemptStatus.ERROR,
-                    reason=f"no interface named {settings.iface}",
-                )
+                ProbeAttempt(probe="engine", status=AttemptStatus.ERROR, reason=problem)
             )
             self.complete = False
 
