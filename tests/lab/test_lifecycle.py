@@ -132,7 +132,20 @@ def _start_foreground(topology: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 @pytest.mark.root
-def test_sigterm_to_lab_up_tears_down(tmp_path: Path) -> None:
+async def test_async_context_manager_and_aexec() -> None:
+    lab = Lab(tiny())  # type: ignore[arg-type]
+    async with lab:
+        lab_id = lab.id
+        pids = [h.pid for h in lab.hosts if h.pid]
+        rc, out, _err = await lab.aexec(["ip", "-4", "-o", "addr", "show"], timeout=10)
+        assert rc == 0
+        assert "203.0.113.250/24" in out
+    assert_gone(lab_id, pids)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 0)])
+def test_signal_to_lab_up_tears_down(tmp_path: Path, signum: int, code: int) -> None:
     topology = tmp_path / "tiny.yaml"
     topology.write_text(
         "name: tiny\nsubnets: [203.0.113.0/24]\nauditor: 203.0.113.250\nhosts:\n"
@@ -142,8 +155,8 @@ def test_sigterm_to_lab_up_tears_down(tmp_path: Path) -> None:
     state = read_state(lab_id)
     assert state is not None
     pids = [h.pid for h in state.hosts if h.pid]
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    proc.send_signal(signum)
+    assert proc.wait(timeout=30) == code
     assert proc.stdout is not None
     said = proc.stdout.read()
     assert "lab removed" in said, said
