@@ -131,7 +131,7 @@ def _stop_pids(pids: Sequence[int], timeout: float = STOP_TIMEOUT) -> None:
                 left.remove(pid)
         if left:
             time.sleep(0.02)
-    for pid in pids:
+    for pid in left:  # only the ones still running: a reaped pid may already be reused
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
