@@ -220,8 +220,9 @@ def write_doc(rows: list[str], timeout: str) -> None:
             "",
             "The /16 run covers 198.51.0.0/16 from the lab's auditor: only 198.51.100.0/24 is "
             "reachable there (the rest has no route inside the namespace, so nothing leaves it).",
-            "The second /24 (198.51.100.0/24) holds the tarpit persona, which accepts connections and n"
-            "ever answers: its probes stop at the per-host budget (`--host-timeout`, 15 s), which is what the 2 × /24 wall time mostly measures.",
+            "The second /24 (198.51.100.0/24) holds the tarpit persona, which accepts "
+            "connections and never answers: its probes stop at the per-host budget "
+            "(`--host-timeout`, 15 s), which is what the 2 × /24 wall time mostly measures.",
             END,
         ]
     )
