@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ("pytester",)  # tests/lab/test_root_marker.py runs this file in a sandbox
+
 REPO = Path(__file__).resolve().parent.parent
 LAB_EXAMPLES = REPO / "examples" / "lab"
 SMALL_TOPOLOGY = LAB_EXAMPLES / "small.yaml"
