@@ -7,6 +7,7 @@ its namespace names and its state file and removed by :func:`down_all`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -336,7 +337,14 @@ class Lab:
         except BaseException:
             self.down()
             raise
+        # Last line of defence: a signal between here and the caller's `with` body, or a
+        # forgotten down(), still removes the lab when the interpreter exits.
+        atexit.register(self._down_at_exit)
         return self
+
+    def _down_at_exit(self) -> None:
+        if self.state is not None and not self.state.detached:
+            self.down()
 
     def _start_devices(self, plan: nsmod.NetworkPlan) -> None:
         state = self._state()
@@ -418,6 +426,7 @@ class Lab:
 
     def down(self) -> list[str]:
         """Stop devices and delete every namespace; safe to call twice. Returns leftovers."""
+        atexit.unregister(self._down_at_exit)
         try:
             if self.state is None:
                 return []
@@ -433,6 +442,7 @@ class Lab:
 
     def release(self) -> LabState:
         """Leave the lab running (``--detach``): record it as detached and forget it here."""
+        atexit.unregister(self._down_at_exit)
         state = self._state().model_copy(update={"detached": True})
         self.state = state
         self._write_state()

@@ -259,3 +259,23 @@ def test_cli_says_when_ip_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(main, ["lab", "up"])
     assert result.exit_code == 2
     assert "iproute2" in result.output
+
+
+@pytest.mark.root
+def test_a_forgotten_lab_is_removed_when_python_exits(tmp_path: Path) -> None:
+    script = tmp_path / "forget.py"
+    script.write_text(
+        "from camscan.lab import Lab\n"
+        "from camscan.lab.topology import parse_topology\n"
+        "from pathlib import Path\n"
+        "topo = parse_topology({'name': 'f', 'subnets': ['203.0.113.0/24'],"
+        " 'auditor': '203.0.113.250', 'hosts': [{'address': '203.0.113.10',"
+        " 'persona': 'personas/workstation-linux.yaml'}]},"
+        f" base_dir=Path({str(EXAMPLES)!r}))\n"
+        "lab = Lab(topo).up()\n"
+        "print(lab.id, [h.pid for h in lab.hosts][0], flush=True)\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    lab_id, pid = run.stdout.split()
+    assert_gone(lab_id, [int(pid)])
