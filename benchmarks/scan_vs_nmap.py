@@ -141,6 +141,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-nmap", action="store_true")
     parser.add_argument("--skip-16", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     parser.add_argument("--timeout", default="1.5", help="camscan --timeout for the runs")
     args = parser.parse_args()
     problem = lab_support_problem()
@@ -180,19 +181,36 @@ def main() -> int:
                 )
                 print(rows[-1], file=sys.stderr)
         if not args.skip_16:
-            cs = camscan_run(
-                lab, ["198.51.0.0/16"], work / "camscan16.json",
-                "--allow-public", "--timeout", args.timeout,
-            )  # fmt: skip
             expected = {a: v for a, v in expected_all.items() if a.startswith("198.51.")}
-            ok, total = score(cs["answers"], expected, nmap=False)
-            line = (
-                f"| /16 (65,534 addr.) | camscan `--timeout {args.timeout}` | {cs['wall']:.1f} s "
-                f"| {cs['rss_kib'] / 1024:.0f} MB | {ok}/{total} | |"
-            )
-            print(line, file=sys.stderr)
-            rows.append(line)
-    write_doc(rows, args.timeout)
+            for label, silent in (("no route", False), ("silent", True)):
+                if silent:
+                    # Route the rest of the /16 into a veth pair inside the auditor namespace,
+                    # via a fake gateway with a fixed MAC: SYNs to absent hosts vanish there
+                    # (no reply, no error), like a network that drops them. The pair dies
+                    # with the namespace; nothing leaves it.
+                    for cmd in (
+                        ["link", "add", "csv0", "type", "veth", "peer", "name", "csv1"],
+                        ["link", "set", "csv0", "up"],
+                        ["link", "set", "csv1", "up"],
+                        ["route", "add", "198.51.0.0/16", "via", "203.0.113.1", "dev", "csv0",
+                         "onlink"],
+                        ["neigh", "add", "203.0.113.1", "lladdr", "02:00:00:00:00:01", "dev",
+                         "csv0", "nud", "permanent"],
+                    ):  # fmt: skip
+                        lab.exec(["ip", *cmd], check=True)
+                cs = camscan_run(
+                    lab, ["198.51.0.0/16"], work / "camscan16.json",
+                    "--allow-public", "--timeout", args.timeout,
+                )  # fmt: skip
+                ok, total = score(cs["answers"], expected, nmap=False)
+                line = (
+                    f"| /16, {label} (65,534 addr.) | camscan `--timeout {args.timeout}` "
+                    f"| {cs['wall']:.1f} s | {cs['rss_kib'] / 1024:.0f} MB | {ok}/{total} | |"
+                )
+                print(line, file=sys.stderr)
+                rows.append(line)
+    if not args.no_write:
+        write_doc(rows, args.timeout)
     return 0
 
 
@@ -218,8 +236,14 @@ def write_doc(rows: list[str], timeout: str) -> None:
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            "The /16 run covers 198.51.0.0/16 from the lab's auditor: only 198.51.100.0/24 is "
-            "reachable there (the rest has no route inside the namespace, so nothing leaves it).",
+            "The /16 runs cover 198.51.0.0/16 from the lab's auditor; only 198.51.100.0/24 "
+            "exists. 'no route': the rest is unroutable in the namespace, connects fail at once "
+            "(scheduling and memory at /16 scale). 'silent': the rest is routed into a veth "
+            "pair inside the namespace via a fake gateway, so every SYN to an absent host "
+            "goes unanswered and the 1 s ping timeout is paid 2 × 65k times under the "
+            "global concurrency cap. "
+            "Nothing leaves the namespace in either case.",
+            "",
             "The second /24 (198.51.100.0/24) holds the tarpit persona, which accepts "
             "connections and never answers: its probes stop at the per-host budget "
             "(`--host-timeout`, 15 s), which is what the 2 × /24 wall time mostly measures.",
