@@ -13,6 +13,7 @@ import asyncio
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
+    PortProbe,
     Timer,
     attempt,
     classify,
@@ -76,22 +77,20 @@ def banner_observations(data: bytes, port: int, source: str = "banner") -> list[
     return [obs("tcp.banner", escape_bytes(data[:256]))]
 
 
-class BannerProbe:
+class BannerProbe(PortProbe):
     """Read the first bytes of each open service port without sending anything."""
 
     name = "banner"
 
+    kind = "banner"
+
     def __init__(self, ports: frozenset[int] = BANNER_PORTS) -> None:
-        self.ports = ports
+        super().__init__(ports)
 
     async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        ports = sorted(target.open_ports & self.ports)
+        ports = self.ports_for(target)
         if not ports:
-            t = Timer()
-            reason = "no open banner port" if target.open_ports else "no open ports known"
-            return ProbeResult(
-                attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, reason, t),)
-            )
+            return self.skipped(target)
         obs: list[Observation] = []
         attempts: list[ProbeAttempt] = []
         for port in ports:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from camscan import __version__
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.probe.base import ProbeResult, ProbeTarget
 
 USER_AGENT = f"camscan/{__version__}"
 MAX_VALUE_CHARS = 512  # an observation value never exceeds this (before escaping)
@@ -202,3 +203,27 @@ def permissive_tls_context() -> ssl.SSLContext:
 def url_host(address: str) -> str:
     """An address as it goes in a URL authority (IPv6 in brackets)."""
     return f"[{address}]" if ":" in address and not address.startswith("[") else address
+
+
+class PortProbe:
+    """Base of probes that visit the target's open ports of one kind, one port at a time."""
+
+    name = "port"
+    kind = "matching"  # words for the skip reason: "no open RTSP port"
+
+    def __init__(self, ports: frozenset[int], default_ports: tuple[int, ...] = ()) -> None:
+        self.ports = ports
+        self.default_ports = default_ports
+
+    def ports_for(self, target: ProbeTarget) -> list[int]:
+        """The open ports this probe speaks to, or its defaults when discovery knew none."""
+        if not target.open_ports:
+            return list(self.default_ports)
+        return sorted(target.open_ports & self.ports)
+
+    def skipped(self, target: ProbeTarget) -> ProbeResult:
+        """The result when no port qualifies, saying why."""
+        reason = f"no open {self.kind} port" if target.open_ports else "no open ports known"
+        return ProbeResult(
+            attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, reason, Timer()),)
+        )

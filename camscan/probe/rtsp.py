@@ -15,6 +15,7 @@ from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
+    PortProbe,
     Timer,
     attempt,
     classify,
@@ -76,29 +77,21 @@ def build_request(method: str, url: str, cseq: int, extra: str = "") -> bytes:
     ).encode("ascii")
 
 
-class RtspProbe:
+class RtspProbe(PortProbe):
     """Ask each open RTSP port for OPTIONS and DESCRIBE and keep the telling headers."""
 
     name = "rtsp"
+    kind = "RTSP"
 
     def __init__(
         self, ports: frozenset[int] = RTSP_PORTS, default_ports: tuple[int, ...] = DEFAULT_PORTS
     ) -> None:
-        self.ports = ports
-        self.default_ports = default_ports
-
-    def ports_for(self, target: ProbeTarget) -> list[int]:
-        if not target.open_ports:
-            return list(self.default_ports)
-        return sorted(target.open_ports & self.ports)
+        super().__init__(ports, default_ports)
 
     async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
         ports = self.ports_for(target)
         if not ports:
-            t = Timer()
-            return ProbeResult(
-                attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, "no open RTSP port", t),)
-            )
+            return self.skipped(target)
         obs: list[Observation] = []
         attempts: list[ProbeAttempt] = []
         for port in ports:

@@ -17,6 +17,7 @@ from cryptography import x509
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
+    PortProbe,
     Timer,
     attempt,
     classify,
@@ -43,29 +44,21 @@ def describe_certificate(der: bytes) -> tuple[str, str, str]:
     return subject, issuer, details
 
 
-class TlsProbe:
+class TlsProbe(PortProbe):
     """Fetch the peer certificate of each open TLS port."""
 
     name = "tls"
+    kind = "TLS"
 
     def __init__(
         self, ports: frozenset[int] = TLS_PORTS, default_ports: tuple[int, ...] = DEFAULT_PORTS
     ) -> None:
-        self.ports = ports
-        self.default_ports = default_ports
-
-    def ports_for(self, target: ProbeTarget) -> list[int]:
-        if not target.open_ports:
-            return list(self.default_ports)
-        return sorted(target.open_ports & self.ports)
+        super().__init__(ports, default_ports)
 
     async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
         ports = self.ports_for(target)
         if not ports:
-            t = Timer()
-            return ProbeResult(
-                attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, "no open TLS port", t),)
-            )
+            return self.skipped(target)
         obs: list[Observation] = []
         attempts: list[ProbeAttempt] = []
         for port in ports:
