@@ -25,6 +25,7 @@ from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
     Budget,
+    PortProbe,
     Timer,
     attempt,
     classify,
@@ -271,10 +272,11 @@ async def fetch(
             return Fetched(url, port, resp.status_code, raw, body, truncated)
 
 
-class HttpProbe:
+class HttpProbe(PortProbe):
     """GET /, /favicon.ico and the signature files' vendor paths on every open web port."""
 
     name = "http"
+    kind = "web"
 
     def __init__(
         self,
@@ -283,27 +285,16 @@ class HttpProbe:
         maybe_http: frozenset[int] = MAYBE_HTTP_PORTS,
         default_ports: tuple[int, ...] = DEFAULT_PORTS,
     ) -> None:
-        self.ports = ports
+        super().__init__(ports, default_ports)
         self.tls_ports = tls_ports
         self.maybe_http = maybe_http
-        self.default_ports = default_ports
-
-    def ports_for(self, target: ProbeTarget) -> list[int]:
-        if not target.open_ports:
-            return list(self.default_ports)
-        return sorted(target.open_ports & self.ports)
 
     async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
         observations: list[Observation] = []
         attempts: list[ProbeAttempt] = []
         ports = self.ports_for(target)
         if not ports:
-            timer = Timer()
-            return ProbeResult(
-                attempts=(
-                    attempt(self.name, None, AttemptStatus.SKIPPED, "no open web port", timer),
-                )
-            )
+            return self.skipped(target)
         budget = Budget(settings.timeout, settings.connect_timeout)
         for port in ports:
             timer = Timer()
