@@ -36,8 +36,10 @@ typecheck: $(STAMP)
 system-deps:
 	@sh scripts/system-deps.sh
 
+## Benchmarks (root for the scan benchmark; it installs nmap): numbers go to docs/benchmarks.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/identification.py
+	$(BIN)/python benchmarks/scan_vs_nmap.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
