@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 ## Run the main job on the built-in simulated building (root: a real lab in network
-## namespaces; otherwise personas on 127.0.0.x).
+## namespaces; otherwise personas on 127.0.0.x). Exit code 1 means "restricted hardware
+## found", which is what the demo building is built to show, so make treats it as success.
 demo: $(STAMP)
-	$(BIN)/camscan demo
+	$(BIN)/camscan demo || [ $$? -eq 1 ]
 
 ## The whole test suite: lint, types, signature validation, then pytest.
 test: $(STAMP) system-deps

@@ -104,7 +104,9 @@ def maker(device: Device) -> str:
     ident = device.identification
     if ident.vendor and ident.brand and ident.brand != ident.vendor:
         return f"{ident.vendor} (sold as {ident.brand})"
-    return ident.vendor or ident.brand or ident.mac_vendor or "unknown"
+    if ident.vendor or ident.brand:
+        return ident.vendor or f"{ident.brand} (label only)"
+    return f"{ident.mac_vendor} (MAC only)" if ident.mac_vendor else "unknown"
 
 
 def failed_attempts(device: Device) -> int:

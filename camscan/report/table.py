@@ -9,7 +9,14 @@ from rich.table import Table
 from rich.text import Text
 
 from camscan.models import ScanDocument
-from camscan.report.common import clean, maker, ordered, policy_ids, status
+from camscan.report.common import (
+    clean,
+    evidence_summary,
+    maker,
+    ordered,
+    policy_ids,
+    status,
+)
 from camscan.report.text import header
 
 _STYLE = {"restricted": "bold red", "suspected": "yellow", "acknowledged": "dim", "clear": ""}
@@ -56,4 +63,16 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
     for line in header(doc):
         console.print(Text(line))
     console.print(table)
+    flagged = [d for d in ordered(doc.devices) if status(d) in ("restricted", "suspected")]
+    if flagged:
+        console.print(Text("\nWhy they are flagged:", style="bold"))
+    for d in flagged:
+        for m in d.policy.matches:
+            clause = f" {clean(m.clause)}" if m.clause else ""
+            console.print(
+                Text(f"{clean(d.address)}  {m.policy}{clause} ({m.certainty}): {clean(m.entity)}")
+            )
+        console.print(
+            Text(f"    via {clean(d.policy.matches[0].via)}; evidence: {evidence_summary(d)}")
+        )
     return console.export_text(styles=color)
