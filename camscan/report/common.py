@@ -88,14 +88,15 @@ def entities(device: Device) -> list[str]:
 
 
 def evidence_summary(device: Device, limit: int = 4) -> str:
-    """The strongest counted evidence as 'signal=value' items, for one-line formats."""
+    """The strongest counted evidence as distinct 'signal=value' items, for one-line formats."""
     counted = sorted(
         (e for e in device.identification.evidence if e.counted),
         key=lambda e: -e.weight,
     )
-    parts = [f"{e.signal}={clean(e.value, 60)}" for e in counted[:limit]]
-    if len(counted) > limit:
-        parts.append(f"+{len(counted) - limit} more")
+    items = list(dict.fromkeys(f"{e.signal}={clean(e.value, 60)}" for e in counted))
+    parts = items[:limit]
+    if len(items) > limit:
+        parts.append(f"+{len(items) - limit} more")
     return "; ".join(parts)
 
 
