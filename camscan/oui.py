@@ -8,7 +8,13 @@ from functools import lru_cache
 
 import netaddr
 
-_HEX = re.compile(r"[^0-9a-fA-F]")
+# Colon, dash, Cisco-dotted or bare forms, as devices and tools write MACs.
+_MAC = re.compile(
+    r"^(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}"
+    r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
+_NOT_A_DEVICE = {"000000000000", "ffffffffffff"}
 
 
 @dataclass(frozen=True)
@@ -23,13 +29,15 @@ class MacInfo:
 
 
 def normalise_mac(text: str | None) -> str | None:
-    """``44-19-B6-12-34-56`` / ``4419.b612.3456`` → ``44:19:b6:12:34:56``; None if not a MAC."""
-    if not text:
+    """``44-19-B6-12-34-56`` / ``4419.b612.3456`` → ``44:19:b6:12:34:56``; None if not a MAC.
+
+    The all-zero and broadcast addresses, which devices send as placeholders, are not MACs.
+    """
+    if not text or len(text) > 24 or not _MAC.match(text.strip()):
         return None
-    digits = _HEX.sub("", text)
-    if len(digits) != 12 or len(text) > 24:
+    digits = "".join(c for c in text.strip().lower() if c in "0123456789abcdef")
+    if digits in _NOT_A_DEVICE:
         return None
-    digits = digits.lower()
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 

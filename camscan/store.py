@@ -24,6 +24,7 @@ from pathlib import Path
 import platformdirs
 
 from camscan.models import Device, PolicyResult, ScanDocument
+from camscan.oui import normalise_mac
 from camscan.report.common import ports
 
 APPLICATION_ID = 0x63616D73  # "cams": tells our database from any other SQLite file
@@ -97,7 +98,8 @@ def default_db_path() -> Path:
 
 
 def _norm_mac(mac: str) -> str:
-    return mac.strip().lower().replace("-", ":")
+    """A MAC in the one form history keys use; anything else kept as given, lower-cased."""
+    return normalise_mac(mac) or mac.strip().lower()
 
 
 def serial_of(device: Device) -> str | None:

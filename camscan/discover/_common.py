@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 import struct
 import time
@@ -16,8 +15,6 @@ MAX_VALUE_CHARS = 512  # one observation value; device strings are hostile and u
 MAX_DATAGRAM = 65535
 MAX_REPLIES = 4096  # per method per scan: bounded memory under a reply flood
 
-_MAC = re.compile(r"^([0-9A-Fa-f]{2})[:-]?" + r"([0-9A-Fa-f]{2})[:-]?" * 4 + r"([0-9A-Fa-f]{2})$")
-
 
 def printable(value: str | bytes, limit: int = MAX_VALUE_CHARS) -> str:
     """Device text as a bounded string; control and undecodable bytes become ``\\xNN``."""
@@ -29,17 +26,6 @@ def printable(value: str | bytes, limit: int = MAX_VALUE_CHARS) -> str:
             for ch in value[: limit * 4]
         )
     return value[:limit]
-
-
-def norm_mac(value: str | None) -> str | None:
-    """``aa:bb:cc:dd:ee:ff`` from the colon, dash or bare forms devices send; else ``None``."""
-    if not value:
-        return None
-    match = _MAC.match(value.strip())
-    if not match:
-        return None
-    mac = ":".join(match.groups()).lower()
-    return None if mac in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff") else mac
 
 
 def obs(signal: str, value: str, source: str, port: int | None = None) -> Observation:

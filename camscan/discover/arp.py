@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from camscan.discover._common import attempt, norm_mac, obs
+from camscan.discover._common import attempt, obs
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus
+from camscan.oui import normalise_mac
 
 NAME = "arp"
 MAX_ARP_TARGETS = 65536
@@ -38,7 +39,7 @@ def parse_proc_arp(text: str, iface: str | None = None) -> dict[str, str]:
             continue
         if not complete or (iface and device != iface):
             continue
-        if mac := norm_mac(hwaddr):
+        if mac := normalise_mac(hwaddr):
             found[address] = mac
     return found
 
@@ -81,7 +82,7 @@ def _srp(nets: list[IPv4Network], iface: str, timeout: float) -> dict[str, str]:
     )
     found: dict[str, str] = {}
     for _sent, received in answered:
-        mac = norm_mac(str(received[ARP].hwsrc))
+        mac = normalise_mac(str(received[ARP].hwsrc))
         if mac:
             found[str(received[ARP].psrc)] = mac
     return found

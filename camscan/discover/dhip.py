@@ -21,7 +21,6 @@ from camscan.discover._common import (
     attempt,
     is_ipv4,
     local_addresses,
-    norm_mac,
     obs,
     printable,
     receive_until,
@@ -29,6 +28,7 @@ from camscan.discover._common import (
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
+from camscan.oui import normalise_mac
 
 NAME = "dhip"
 GROUP = "239.255.255.251"
@@ -143,7 +143,7 @@ def parse_dhip(data: bytes) -> DhipReply | None:
         mac_value = raw_mac if isinstance(raw_mac, str) else ""
     if method == "DHDiscover.search":
         return None
-    mac = norm_mac(mac_value)
+    mac = normalise_mac(mac_value)
     if not fields and mac is None:
         return None
     return DhipReply(tuple(fields[:MAX_FIELDS]), mac, printable(method, 64))

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import time
 
-from camscan.discover._common import attempt, is_ipv4, norm_mac, obs, printable
+from camscan.discover._common import attempt, is_ipv4, obs, printable
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
+from camscan.oui import normalise_mac
 
 NAME = "mdns"
 PORT = 5353
@@ -76,7 +77,7 @@ def observations(service_type: str, name: str, txt: list[str]) -> list[Observati
 def mac_from_txt(txt: list[str]) -> str | None:
     for entry in txt:
         key, _, value = entry.partition("=")
-        if key.lower() in _MAC_KEYS and (mac := norm_mac(value)):
+        if key.lower() in _MAC_KEYS and (mac := normalise_mac(value)):
             return mac
     return None
 

@@ -23,13 +23,13 @@ from camscan.discover._common import (
     attempt,
     is_ipv4,
     local_addresses,
-    norm_mac,
     obs,
     receive_until,
     udp_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
+from camscan.oui import normalise_mac
 
 NAME = "sadp"
 GROUP = "239.255.255.250"
@@ -61,7 +61,7 @@ class SadpReply:
 
     @property
     def mac(self) -> str | None:
-        return norm_mac(self.get("MAC"))
+        return normalise_mac(self.get("MAC"))
 
     @property
     def address(self) -> str | None:

@@ -27,13 +27,13 @@ from camscan.discover._common import (
     attempt,
     is_ipv4,
     local_addresses,
-    norm_mac,
     obs,
     receive_until,
     udp_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.oui import normalise_mac
 
 NAME = "wsd"
 GROUP = "239.255.255.250"
@@ -83,7 +83,7 @@ class WsdMessage:
         """A MAC address carried in a ``/MAC/`` scope (Hikvision), if any."""
         for scope in self.scopes:
             found = _MAC_IN_SCOPE.search(scope)
-            if found and (mac := norm_mac(found.group(1))):
+            if found and (mac := normalise_mac(found.group(1))):
                 return mac
         return None
 

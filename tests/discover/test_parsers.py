@@ -9,8 +9,9 @@ import struct
 import pytest
 
 from camscan.discover import dhip, mdns, sadp, ssdp, wsd
-from camscan.discover._common import norm_mac, printable
+from camscan.discover._common import printable
 from camscan.discover.arp import parse_proc_arp
+from camscan.oui import normalise_mac as norm_mac
 from tests.helpers import SAMPLES
 
 pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared protocol samples absent")
