@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
+from pathlib import Path
 from typing import TypeVar
 
 from camscan.discover.arp import PROC_ARP, parse_proc_arp
@@ -53,6 +54,7 @@ class ScanSettings:
     host_timeout: float = 15.0  # all probes of one host (nmap's --host-timeout); 0 = none
     credentials: Credentials = field(default_factory=Credentials)
     policies: tuple[str, ...] = ()
+    signature_dirs: tuple[Path, ...] = ()  # merged over the shipped signature set
     probes: tuple[str, ...] | None = None  # None = every registered probe
     annotate: bool = True
 
@@ -148,11 +150,11 @@ def _probe_registry() -> tuple[Mapping[str, Probe], str]:
     return PROBES, ""
 
 
-def _http_paths() -> tuple[str, ...]:
+def _http_paths(signature_dirs: tuple[Path, ...]) -> tuple[str, ...]:
     try:
         from camscan.signatures import load_signatures
 
-        return tuple(load_signatures().http_paths)
+        return tuple(load_signatures(signature_dirs).http_paths)
     except Exception:  # signatures broken: probe without vendor paths, identify reports it
         return ()
 
@@ -334,7 +336,7 @@ class Engine:
         settings = ProbeSettings(
             timeout=s.timeout,
             connect_timeout=min(1.5, s.timeout),
-            http_paths=_http_paths(),
+            http_paths=_http_paths(s.signature_dirs),
             credentials=s.credentials,
         )
         gate = asyncio.Semaphore(max(s.concurrency, 1))
@@ -497,8 +499,10 @@ async def run_scan(
         _notify(observer, Progress("identify", 0, len(doc.devices), "identifying"))
         try:
             from camscan.pipeline import annotate
+            from camscan.signatures import load_signatures
 
-            doc = annotate(doc, policies=list(settings.policies))
+            sigset = load_signatures(settings.signature_dirs)
+            doc = annotate(doc, policies=list(settings.policies), sigset=sigset)
         except Exception as exc:  # identification failed: keep the evidence, say why
             failure = ProbeAttempt(
                 probe="identify", status=AttemptStatus.ERROR, reason=f"{type(exc).__name__}: {exc}"

@@ -86,3 +86,51 @@ def test_missing_file_and_unknown_policy(tmp_path: Path) -> None:
     code, _, err = _invoke([str(path), "--policy", "no-such"])
     assert code == ExitCode.USAGE
     assert "unknown policy 'no-such'" in err
+
+
+CUSTOM = """\
+family: initech
+vendor: Initech
+rules:
+  - id: initech-title
+    signal: http.title
+    kind: firmware
+    match: exact
+    pattern: Initech NVR
+    weight: 0.8
+    device_type: recorder
+    references: ["site survey 2026-11"]
+    examples: ["Initech NVR"]
+"""
+
+
+def test_own_signature_directory_is_merged(tmp_path: Path) -> None:
+    sigs = tmp_path / "sigs"
+    sigs.mkdir()
+    (sigs / "initech.yaml").write_text(CUSTOM)
+    doc = {
+        "schema_version": 1,
+        "devices": [
+            {
+                "address": "192.0.2.9",
+                "observations": [{"signal": "http.title", "value": "Initech NVR"}],
+            }
+        ],
+    }
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(doc))
+    code, out, _ = _invoke([str(path), "-f", "json", "--signatures", str(sigs)])
+    assert code == ExitCode.OK
+    ident = json.loads(out)["devices"][0]["identification"]
+    assert (ident["vendor"], ident["device_type"]) == ("Initech", "recorder")
+
+
+def test_broken_own_signatures_stop_a_scan_before_it_starts(tmp_path: Path) -> None:
+    sigs = tmp_path / "sigs"
+    sigs.mkdir()
+    (sigs / "initech.yaml").write_text(CUSTOM.replace("weight: 0.8", "weight: high"))
+    result = CliRunner().invoke(
+        main, ["scan", "127.0.0.1", "--no-db", "--signatures", str(sigs), "-m", "tcp"]
+    )
+    assert result.exit_code == ExitCode.USAGE
+    assert "initech.yaml:9: rules.0.weight" in result.stderr

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -183,6 +184,13 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
 @click.option("--snmp-community", help="SNMP v2c community to try.")
 @click.option("--policy", "policies", multiple=True, help="Policy id or file (repeatable).")
 @click.option(
+    "--signatures",
+    "signature_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Extra signature directory merged over the shipped set (repeatable).",
+)
+@click.option(
     "--yes",
     "-y",
     "assume_yes",
@@ -211,6 +219,7 @@ def scan_cmd(
     password_env: str | None,
     snmp_community: str | None,
     policies: tuple[str, ...],
+    signature_dirs: tuple[Path, ...],
     assume_yes: bool,
     opts: OutputOptions,
 ) -> None:
@@ -266,6 +275,9 @@ def scan_cmd(
         resolve(chosen_policies)
     except (PolicyNotFound, ValueError) as exc:
         raise CamscanUsageError(str(exc)) from None
+    from camscan.signatures import load_signatures
+
+    load_signatures(signature_dirs)  # bad signature files: exit 2 before any packet is sent
 
     settings = ScanSettings(
         scope=scope,
@@ -282,6 +294,7 @@ def scan_cmd(
             username=username, password=password, snmp_community=snmp_community
         ),
         policies=chosen_policies,
+        signature_dirs=signature_dirs,
         probes=probes,
     )
     view = _ProgressView() if opts.progress else None
