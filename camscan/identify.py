@@ -20,7 +20,7 @@ from camscan.models import (
     Observation,
 )
 from camscan.signatures import Hit, SignatureSet
-from camscan.signatures.schema import Brand, Family, Relation, RuleKind, Strength
+from camscan.signatures.schema import Brand, Family, OuiEntry, Relation, RuleKind, Strength
 
 # Weight of a MAC prefix registered to the family itself. OEM boxes often keep the upstream
 # OUI (the 2024 DOJ relabelled-Dahua case turned on it), but NICs and modules are bought in.
@@ -100,50 +100,39 @@ def _hit_evidence(hit: Hit, obs: Observation) -> Evidence:
 def _mac_evidence(
     mac: str | None, sigset: SignatureSet
 ) -> tuple[list[Evidence], oui.MacInfo | None]:
+    """OUI evidence: a prefix of the family itself (firmware-grade) or of one of its labels."""
     info = oui.lookup(mac)
     if info is None or info.locally_administered:
         return [], info
-    found: list[Evidence] = []
     registrant = (info.registrant or "").casefold()
 
-    def prefixed(entries: Iterable[object]) -> bool:
-        return any(info.hexdigits.startswith(getattr(e, "prefix", "")) for e in entries)
+    def owns(registrants: Iterable[str], ouis: Iterable[OuiEntry]) -> bool:
+        return any(r.casefold() in registrant for r in registrants if registrant) or any(
+            info.hexdigits.startswith(o.prefix) for o in ouis
+        )
 
+    def evidence(family: Family, brand: str | None) -> Evidence:
+        return Evidence(
+            rule=f"oui:{info.hexdigits[:6]}",
+            kind=EvidenceKind.LABEL if brand else EvidenceKind.OUI,
+            signal="mac",
+            value=info.mac,
+            vendor=family.vendor,
+            brand=brand,
+            weight=round(OUI_WEIGHT * _label_factor(family, brand), 4),
+            note=f"MAC prefix registered to {info.registrant or brand or family.vendor}",
+        )
+
+    found: list[Evidence] = []
     for family in sigset.families.values():
         if family.vendor is None:
             continue
-        if (registrant and any(r.casefold() in registrant for r in family.registrants)) or (
-            prefixed(family.ouis)
-        ):
-            found.append(
-                Evidence(
-                    rule=f"oui:{info.hexdigits[:6]}",
-                    kind=EvidenceKind.OUI,
-                    signal="mac",
-                    value=info.mac,
-                    vendor=family.vendor,
-                    weight=OUI_WEIGHT,
-                    note=f"MAC prefix registered to {info.registrant or family.vendor}",
-                )
-            )
+        if owns(family.registrants, family.ouis):
+            found.append(evidence(family, None))
             continue
-        for brand in family.brands:
-            if (registrant and any(r.casefold() in registrant for r in brand.registrants)) or (
-                prefixed(brand.ouis)
-            ):
-                found.append(
-                    Evidence(
-                        rule=f"oui:{info.hexdigits[:6]}",
-                        kind=EvidenceKind.LABEL,
-                        signal="mac",
-                        value=info.mac,
-                        vendor=family.vendor,
-                        brand=brand.name,
-                        weight=round(OUI_WEIGHT * _label_factor(family, brand.name), 4),
-                        note=f"MAC prefix registered to {info.registrant or brand.name}",
-                    )
-                )
-                break
+        brand = next((b for b in family.brands if owns(b.registrants, b.ouis)), None)
+        if brand is not None:
+            found.append(evidence(family, brand.name))
     return found, info
 
 
