@@ -92,6 +92,7 @@ def _hit_evidence(hit: Hit, obs: Observation) -> Evidence:
         device_type=rule.device_type,
         model=hit.model,
         firmware=hit.firmware,
+        serial=hit.serial,
         weight=weight,
         note=rule.description,
     )
@@ -246,7 +247,7 @@ def identify(
         relation=relation,
         model=_first(e.model for e in mine) or _structured(observations, "model"),
         firmware=_first(e.firmware for e in mine) or _structured(observations, "firmware"),
-        serial=_structured(observations, "serial"),
+        serial=_first(e.serial for e in mine) or _structured(observations, "serial"),
         device_type=_first(e.device_type for e in mine) or "unknown",
         confidence=scores.get(vendor, 0.0) if vendor else 0.0,
         evidence=sorted(evidence, key=lambda e: (e.counted, e.weight), reverse=True),

@@ -73,6 +73,7 @@ class Evidence(_Frozen):
     device_type: str | None = None
     model: str | None = None
     firmware: str | None = None
+    serial: str | None = None
     weight: float = Field(ge=0.0, le=1.0)
     counted: bool = Field(
         default=True, description="False when the evidence needed corroboration it did not get."

@@ -129,3 +129,32 @@ def test_fields_of_one_discovery_reply_are_one_piece_of_evidence() -> None:
         [obs("sadp.DeviceType", "1"), obs("sadp.DeviceSN", "2"), obs("sadp.MAC", "3")], None, SIGS
     )
     assert one.confidence == many.confidence == pytest.approx(0.9)
+
+
+def test_serial_from_an_extractor() -> None:
+    from camscan.signatures import SignatureSet
+    from camscan.signatures.schema import Family
+
+    family = Family.model_validate(
+        {
+            "family": "initech",
+            "vendor": "Initech",
+            "rules": [
+                {
+                    "id": "initech-realm",
+                    "signal": "http.www_authenticate",
+                    "kind": "firmware",
+                    "match": "regex",
+                    "pattern": r'realm="Login to (?P<serial>[A-Z0-9]{12})"',
+                    "weight": 0.7,
+                    "references": ["test"],
+                    "examples": ['realm="Login to ABC123DEF456"'],
+                }
+            ],
+        }
+    )
+    sigs = SignatureSet.build(SIGS.directory, "t", "t", [family])
+    ident = identify(
+        [obs("http.www_authenticate", 'Digest realm="Login to 4K02A1BPAZ9C"')], None, sigs
+    )
+    assert ident.serial == "4K02A1BPAZ9C"
