@@ -136,10 +136,14 @@ def test_dhip_search_matches_real_notify_dev_info(lab: Any) -> None:
     assert answers, "the Dahua persona did not answer a unicast DHDiscover.search"
     reply = dhip.parse_dhip(answers[0][2])
     assert reply is not None
-    # The real reply also carries a top-level "random" next to "mac"; the responder does not
-    # send it yet (an envelope field, not device information), so it is left out here.
+    # The real capture is broken JSON, so its lenient parse also yields the top-level
+    # "random"; a well-formed reply is read from deviceInfo only, so compare "random" apart.
     wanted = names(dhip.observations(real)) - {"dhip.random"}
+    assert "dhip.random" in names(dhip.observations(real))
     assert wanted <= names(dhip.observations(reply))
+    envelope = json.loads(answers[0][2][32:])
+    assert set(envelope) == {"mac", "method", "params", "random"}
+    assert len(envelope["random"]) == 8
     multicast = {h for h, _p, _d in ask(lab, "239.255.255.251", 37810, dhip.build_search())}
     assert {"192.0.2.20", "192.0.2.21"} <= multicast
 

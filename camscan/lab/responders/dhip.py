@@ -11,6 +11,7 @@ header gets no answer, as rroller measured on real cameras.
 from __future__ import annotations
 
 import json
+import secrets
 import struct
 from typing import Any
 
@@ -62,6 +63,8 @@ def notify_dev_info(ctx: DeviceContext, cfg: DhipConfig) -> bytes:
             "mac": expand(cfg.mac, values) if cfg.mac else ctx.mac,
             "method": "client.notifyDevInfo",
             "params": {"deviceInfo": _fill(cfg.device_info, values)},
+            # Real replies end with an 8-character "random" token (UniversalScanner sample).
+            "random": secrets.token_hex(4),
         }
     return frame(dump(doc).encode("utf-8") + b"\n")
 
