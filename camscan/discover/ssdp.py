@@ -108,19 +108,24 @@ def same_host_location(location: str, sender: str) -> bool:
     """Only descriptions served by the device that answered are fetched."""
     try:
         parts = urlsplit(location)
+        _ = parts.port  # a bad port ("99999", "abc") raises here, not later in the fetch
         return parts.scheme in ("http", "https") and parts.hostname == sender
     except ValueError:
         return False
 
 
 async def fetch_description(
-    client: httpx.AsyncClient, location: str
+    client: httpx.AsyncClient, location: str, limit: float
 ) -> tuple[list[Observation], ProbeAttempt]:
-    """GET a description with a byte cap; errors become an attempt record."""
+    """GET a description with a byte cap and a wall-clock ``limit`` (httpx's read timeout is
+    per chunk, so a slow drip would otherwise outlast the method); errors become an attempt."""
     started = time.monotonic()
-    port = urlsplit(location).port or 80
     try:
-        async with client.stream("GET", location) as response:
+        port = urlsplit(location).port or 80
+    except ValueError:
+        return [], attempt("upnp", AttemptStatus.MALFORMED, "bad LOCATION port", started)
+    try:
+        async with asyncio.timeout(limit), client.stream("GET", location) as response:
             body = b""
             async for chunk in response.aiter_bytes():
                 body += chunk
@@ -129,7 +134,7 @@ async def fetch_description(
             if response.status_code != 200:
                 reason = f"description HTTP {response.status_code}"
                 return [], attempt("upnp", AttemptStatus.ERROR, reason, started, port)
-    except httpx.TimeoutException:
+    except (httpx.TimeoutException, TimeoutError):
         return [], attempt("upnp", AttemptStatus.TIMEOUT, location[:200], started, port)
     except (httpx.HTTPError, OSError, ValueError) as exc:
         reason = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -213,7 +218,7 @@ class SsdpDiscovery:
         ) as client:
             fetched = await asyncio.gather(
                 *(
-                    fetch_description(client, loc)
+                    fetch_description(client, loc, budget)
                     for _, locations in found.values()
                     for loc in locations
                 )

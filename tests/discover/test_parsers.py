@@ -235,6 +235,9 @@ def test_ssdp_msearch_and_location_rules() -> None:
     assert ssdp.same_host_location("http://192.0.2.5:49152/d.xml", "192.0.2.5")
     assert not ssdp.same_host_location("http://192.0.2.6/d.xml", "192.0.2.5")
     assert not ssdp.same_host_location("file:///etc/passwd", "192.0.2.5")
+    # A hostile LOCATION port must be refused here: it used to raise later, in the fetch.
+    assert not ssdp.same_host_location("http://192.0.2.5:99999/d.xml", "192.0.2.5")
+    assert not ssdp.same_host_location("http://192.0.2.5:abc/d.xml", "192.0.2.5")
 
 
 def test_upnp_description() -> None:
