@@ -27,11 +27,14 @@ def _visible(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def clean(text: str | None, limit: int = 200) -> str:
-    """A device string made inert for a terminal or a cell: one line, no controls, bounded."""
+def clean(text: str | None, limit: int = 200, *, one_line: bool = True) -> str:
+    """A device string made inert for a terminal or a cell: no controls, bounded.
+
+    ``one_line=False`` keeps newlines and tabs, for multi-line text such as policy notes.
+    """
     if not text:
         return ""
-    flat = _NEWLINES.sub(" ", text)
+    flat = _NEWLINES.sub(" ", text) if one_line else text
     cleaned = _CONTROL.sub(_visible, flat)
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"

@@ -73,6 +73,16 @@ def test_clean_bounds_and_neutralises() -> None:
     assert clean(None) == ""
 
 
+def test_safe_keeps_lines_and_shows_markup_and_escapes_literally() -> None:
+    from rich.console import Console
+
+    from camscan.cli.common import safe
+
+    out = Console(file=io.StringIO(), width=200, no_color=True)
+    out.print(safe("note\n[bold]x[/bold] \x1b[2J\u200bz"))
+    assert out.file.getvalue() == "note\n[bold]x[/bold] \\x1b[2J\\u200bz\n"
+
+
 def test_csv_one_row_per_device_and_formula_guard() -> None:
     rows = list(csv.DictReader(io.StringIO(render(building(), Format.CSV))))
     assert len(rows) == 5
