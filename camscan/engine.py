@@ -26,7 +26,7 @@ from camscan.discover.base import (
     DiscoverySettings,
 )
 from camscan.discover.registry import METHODS
-from camscan.discover.tcp import RateLimiter, TcpSweep
+from camscan.discover.tcp import RateLimiter, TcpSweep, default_ports
 from camscan.models import AttemptStatus, Device, Observation, ProbeAttempt, ScanDocument
 from camscan.probe.base import Credentials, Probe, ProbeResult, ProbeSettings, ProbeTarget
 from camscan.scope import Scope, interface_info
@@ -159,6 +159,17 @@ def _http_paths(signature_dirs: tuple[Path, ...]) -> tuple[str, ...]:
         return ()
 
 
+def sweep_limit(settings: ScanSettings) -> float:
+    """The TCP sweep's overrun limit, s: a safety net, not a schedule. Overrunning it loses the
+    whole sweep, so it must not undercount: every address × every port at 1 s per connect,
+    spread over the concurrency, plus the ``--rate`` spacing (a silent /16 pings for ~64 s)."""
+    connects = len(settings.scope) * len(settings.ports or default_ports())
+    limit = settings.discovery_timeout + 5.0 + connects / max(settings.concurrency, 1)
+    if settings.rate > 0:
+        limit += connects / settings.rate
+    return max(limit, 60.0)
+
+
 class Engine:
     """One scan run; see :func:`run_scan`."""
 
@@ -235,13 +246,13 @@ class Engine:
                 Progress("discovery", done, total, f"{result.method}: {len(result.hosts)} hosts"),
             )
 
-        async def run(name: str, method: DiscoveryMethod, tm: DiscoverySettings) -> None:
+        async def run(method: DiscoveryMethod, tm: DiscoverySettings) -> None:
             finished(await _run_method(method, tm, limit))
 
         _notify(self.observer, Progress("discovery", 0, total, "looking for hosts"))
         arp_settings = replace(settings, timeout=min(s.discovery_timeout, 1.5))
         others = [
-            asyncio.ensure_future(run(n, METHODS[n], settings))
+            asyncio.ensure_future(run(METHODS[n], settings))
             for n in chosen
             if n not in ("arp", "tcp")
         ]
@@ -270,10 +281,7 @@ class Engine:
                         self.observer, Progress("sweep", done, total, "TCP sweep")
                     ),
                 )
-                tcp_limit = limit + len(s.scope) * len(s.ports or (1,)) / max(s.concurrency, 1)
-                finished(
-                    await _guard(_run_method(sweep, settings, max(tcp_limit, 60.0)), self.stop)
-                )
+                finished(await _guard(_run_method(sweep, settings, sweep_limit(s)), self.stop))
             if others:
                 await _guard(asyncio.gather(*others), self.stop)
         finally:

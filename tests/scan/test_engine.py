@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from camscan import engine as engine_mod
 from camscan.discover.base import DiscoveredHost, DiscoveryResult
-from camscan.engine import Engine, Progress, ScanSettings, run_scan
+from camscan.engine import Engine, Progress, ScanSettings, run_scan, sweep_limit
 from camscan.models import AttemptStatus, Observation, ScanDocument
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.scope import build_scope
@@ -194,3 +194,13 @@ def test_unknown_interface_is_reported_not_raised() -> None:
     eng = Engine(ScanSettings(scope=build_scope(["192.0.2.1"]), iface="nope0"), None, None)
     assert eng.complete is False
     assert "nope0" in eng.attempts[0].reason
+
+
+def test_sweep_limit_covers_a_silent_slash16_and_the_rate() -> None:
+    """A silent /16 pings 2 ports × 65,534 addresses at 1 s each over 2,048 connections
+    (~64 s); the limit used to be 60 s, so the whole sweep was lost."""
+    wide = ScanSettings(scope=build_scope(["192.168.0.0/16"]), concurrency=2048)
+    assert sweep_limit(wide) > 2 * 65534 / 2048
+    small = ScanSettings(scope=build_scope(["192.0.2.0/24"]), ports=(80, 554), rate=5.0)
+    assert sweep_limit(small) >= 254 * 2 / 5.0  # --rate spacing alone takes ~102 s
+    assert sweep_limit(ScanSettings(scope=build_scope(["127.0.0.5"]))) == 60.0
