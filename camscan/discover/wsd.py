@@ -17,7 +17,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -25,7 +25,6 @@ from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
     attempt,
-    is_ipv4,
     local_addresses,
     obs,
     receive_until,
@@ -170,17 +169,6 @@ def observations(message: WsdMessage) -> list[Observation]:
     return out
 
 
-def host_address(message: WsdMessage, sender: str) -> str:
-    """Where the device lives: the sender, unless it answered for an XAddr host we can use."""
-    if is_ipv4(sender):
-        return sender
-    for xaddr in message.xaddrs:
-        host = urlsplit(xaddr).hostname or ""
-        if is_ipv4(host):
-            return host
-    return sender
-
-
 class _Collector:
     def __init__(self, own: frozenset[str]) -> None:
         self.own = own
@@ -200,7 +188,7 @@ class _Collector:
             if message.kind == "Bye":
                 self.byes += 1
                 continue
-            self.add(host_address(message, addr[0]), message)
+            self.add(addr[0], message)  # the sender, never a host an XAddr names
 
     def add(self, address: str, message: WsdMessage) -> None:
         previous = self.hosts.get(address)
