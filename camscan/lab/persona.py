@@ -32,9 +32,21 @@ from pydantic import (
     model_validator,
 )
 
-_MAC_RE = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+from camscan.oui import normalise_mac
+
 _OUI_RE = re.compile(r"^[0-9a-fA-F]{2}([:-]?[0-9a-fA-F]{2}){2}$")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+
+
+def unicast_mac(value: str) -> str:
+    """``AA-BB-CC-DD-EE-FF`` → ``aa:bb:cc:dd:ee:ff``; ValueError unless a host can use it."""
+    mac = normalise_mac(value)
+    if mac is None:
+        raise ValueError(f"not a MAC address: {value!r}")
+    if int(mac[:2], 16) & 1:
+        raise ValueError(f"multicast MAC cannot be a host address: {value!r}")
+    return mac
+
 
 #: Namespaces real devices declare for the QName prefixes in WS-Discovery ``Types``.
 KNOWN_TYPE_PREFIXES: dict[str, str] = {
@@ -536,9 +548,7 @@ class Persona(_Model):
     @field_validator("mac")
     @classmethod
     def _mac(cls, v: str | None) -> str | None:
-        if v is not None and not _MAC_RE.match(v):
-            raise ValueError(f"MAC {v!r} must look like aa:bb:cc:dd:ee:ff")
-        return v.lower().replace("-", ":") if v else v
+        return None if v is None else unicast_mac(v)
 
     @field_validator("oui")
     @classmethod

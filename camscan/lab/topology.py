@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from camscan.lab.persona import Persona, PersonaError, load_persona
+from camscan.lab.persona import Persona, PersonaError, load_persona, unicast_mac
 
 #: RFC 5737 TEST-NET-1/2/3: the only networks a lab may use.
 ALLOWED_NETWORKS: tuple[IPv4Network, ...] = (
@@ -25,7 +25,6 @@ ALLOWED_NETWORKS: tuple[IPv4Network, ...] = (
     IPv4Network("203.0.113.0/24"),
 )
 MAX_TOPOLOGY_BYTES = 1024 * 1024
-_MAC_RE = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 _PREFIX_RE = re.compile(r"^cs[a-z]{0,2}$")
 
 
@@ -35,17 +34,6 @@ class TopologyError(ValueError):
 
 def _allowed(net: IPv4Network) -> bool:
     return any(net.subnet_of(allowed) for allowed in ALLOWED_NETWORKS)
-
-
-def normalise_mac(value: str) -> str:
-    """``AA-BB-CC-DD-EE-FF`` → ``aa:bb:cc:dd:ee:ff``; raises ValueError on anything else."""
-    mac = value.strip().lower()
-    if not _MAC_RE.match(mac):
-        raise ValueError(f"not a MAC address: {value!r}")
-    mac = mac.replace("-", ":")
-    if int(mac[:2], 16) & 1:
-        raise ValueError(f"multicast MAC cannot be a host address: {value!r}")
-    return mac
 
 
 class HostSpec(BaseModel):
@@ -63,7 +51,7 @@ class HostSpec(BaseModel):
     @field_validator("mac")
     @classmethod
     def _mac(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_mac(value)
+        return None if value is None else unicast_mac(value)
 
 
 class Topology(BaseModel):
