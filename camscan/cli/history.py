@@ -13,10 +13,10 @@ from camscan.cli.output import CamscanUsageError
 from camscan.config import ConfigError, load_config
 from camscan.diff import diff_states, render_diff_json, render_diff_text
 from camscan.exitcodes import ExitCode
+from camscan.oui import normalise_mac
 from camscan.report.common import clean
 from camscan.store import History, HistoryError, default_db_path
 
-_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
 _KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
 
 
@@ -141,8 +141,8 @@ def _ack_key(history: History, ref: str) -> str:
         )
     if _KEY.match(ref):
         return ref
-    if _MAC.match(ref):
-        return "mac:" + ref.lower().replace("-", ":")
+    if mac := normalise_mac(ref):
+        return "mac:" + mac
     raise CamscanUsageError(
         f"no device {ref!r} in the history; give a MAC or a key such as serial:ABC123"
     )

@@ -111,3 +111,6 @@ def test_ack_validation(cli_env: Path) -> None:
     assert ok.exit_code == 0
     assert "until 2099-01-01" in run_camscan("ack", "--list", "--db", db).stdout
     assert run_camscan("ack", "--remove", "serial:NOPE", "--db", db).exit_code == 2
+    # A MAC not (yet) in the history, in Cisco notation: keyed like history keys MACs.
+    spare = run_camscan("ack", "0012.34AB.CDEF", "-r", "spare on the shelf", "--db", db)
+    assert "acknowledged mac:00:12:34:ab:cd:ef" in spare.stderr
