@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import secrets
 import signal
@@ -17,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
@@ -563,15 +562,3 @@ def _tail(path: str | Path) -> str:
     except OSError:
         return "  (no log)"
     return "\n".join("  " + line for line in data.decode("utf-8", "replace").splitlines())
-
-
-@contextlib.contextmanager
-def running(topology: Topology | str | Path, **kw: Any) -> Iterator[Lab]:
-    """``with running(path) as lab:`` — :class:`Lab` as a plain context manager function."""
-    with Lab(topology, **kw) as lab:
-        yield lab
-
-
-def dump_json(state: LabState) -> str:
-    """State as pretty JSON (for `camscan lab status --json`)."""
-    return json.dumps(json.loads(state.model_dump_json()), indent=2)
