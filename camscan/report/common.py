@@ -19,7 +19,7 @@ _NEWLINES = re.compile(r"[\r\n\t]+")
 
 # Device types that make up "the CCTV estate" in the summary count.
 VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder"})
-_FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
+FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -115,7 +115,7 @@ def maker(device: Device) -> str:
 
 def failed_attempts(device: Device) -> int:
     """Probes that timed out, broke or got garbage: the device is only partly known."""
-    return sum(1 for a in device.attempts if a.status in _FAILED)
+    return sum(1 for a in device.attempts if a.status in FAILED)
 
 
 def _n(count: int, word: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from camscan.models import Device, ScanDocument
-from camscan.report.common import clean, maker, ordered, ports, status, summarize, when
+from camscan.report.common import FAILED, clean, maker, ordered, ports, status, summarize, when
 
 
 def header(doc: ScanDocument) -> list[str]:
@@ -23,7 +23,8 @@ def header(doc: ScanDocument) -> list[str]:
 def device_lines(d: Device) -> list[str]:
     """A device as a headline and indented detail lines."""
     ident = d.identification
-    word = status(d).upper() if status(d) != "clear" else "-"
+    word = status(d)
+    word = "-" if word == "clear" else word.upper()
     facts = [
         f"{word:<12} {clean(d.address)}",
         clean(d.mac) or "no-mac",
@@ -54,8 +55,7 @@ def device_lines(d: Device) -> list[str]:
     )
     if open_ports := ports(d):
         lines.append("    ports: " + " ".join(str(p) for p in open_ports))
-    failed = [a for a in d.attempts if a.status.value in {"timeout", "error", "malformed"}]
-    for a in failed:
+    for a in (a for a in d.attempts if a.status in FAILED):
         where = "" if a.port is None else f"/{a.port}"
         lines.append(f"    probe {a.probe}{where}: {a.status.value} {clean(a.reason, 120)}")
     return lines
