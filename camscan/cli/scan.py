@@ -14,7 +14,13 @@ from typing import Any
 import click
 
 from camscan.cli.common import safe
-from camscan.cli.output import CamscanUsageError, OutputOptions, finish, output_options
+from camscan.cli.output import (
+    CamscanUsageError,
+    OutputOptions,
+    finish,
+    history_guard,
+    output_options,
+)
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
 from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
@@ -298,12 +304,15 @@ def scan_cmd(
         probes=probes,
     )
     view = _ProgressView() if opts.progress else None
-    if view is not None:
-        with view.progress:
-            doc, stopped_by = asyncio.run(_run(settings, view))
-    else:
-        doc, stopped_by = asyncio.run(_run(settings, None))
-    code = finish(doc, opts, record=True)
+    # Fail on a corrupt or busy history before any packet is sent, and hold the lock so that
+    # overlapping runs (cron and a person) cannot interleave.
+    with history_guard(opts):
+        if view is not None:
+            with view.progress:
+                doc, stopped_by = asyncio.run(_run(settings, view))
+        else:
+            doc, stopped_by = asyncio.run(_run(settings, None))
+        code = finish(doc, opts, record=True)
     if stopped_by == signal.SIGTERM and code == ExitCode.INTERRUPTED:
         code = int(ExitCode.INCOMPLETE)  # terminated (not by a person): partial result
     sys.exit(code)

@@ -83,3 +83,17 @@ def test_progress_view_renders_every_phase() -> None:
         ):
             view(event)
     assert set(view.tasks) == {"discovery", "sweep", "probe", "identify"}
+
+
+def test_corrupt_history_stops_the_scan_before_it_starts(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite3"
+    db.write_bytes(b"this is not a database" * 100)
+    before = db.read_bytes()
+    result = CliRunner().invoke(
+        main,
+        ["scan", "127.0.0.1", "-m", "tcp", "--ports", "9", "--probes", "none", "--db", str(db)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "history" in result.stderr
+    assert "scan complete" not in result.stderr  # refused before scanning
+    assert db.read_bytes() == before
