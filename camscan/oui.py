@@ -25,7 +25,6 @@ class MacInfo:
     hexdigits: str  # upper-case, 12 hex digits
     registrant: str | None
     locally_administered: bool
-    multicast: bool
 
 
 def normalise_mac(text: str | None) -> str | None:
@@ -59,11 +58,12 @@ def lookup(mac: str | None) -> MacInfo | None:
         return None
     hexdigits = norm.replace(":", "").upper()
     first = int(hexdigits[:2], 16)
+    if first & 0x01:
+        return None  # a group (multicast) address never belongs to one device
     local = bool(first & 0x02)
     return MacInfo(
         mac=norm,
         hexdigits=hexdigits,
         registrant=None if local else _registrant(hexdigits),
         locally_administered=local,
-        multicast=bool(first & 0x01),
     )

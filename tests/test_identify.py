@@ -158,3 +158,9 @@ def test_serial_from_an_extractor() -> None:
         [obs("http.www_authenticate", 'Digest realm="Login to 4K02A1BPAZ9C"')], None, sigs
     )
     assert ident.serial == "4K02A1BPAZ9C"
+
+
+def test_group_mac_is_not_a_device() -> None:
+    ident = identify([], "45:19:b6:12:34:56", SIGS)
+    assert ident.vendor is None
+    assert ident.mac_vendor is None

@@ -133,7 +133,3 @@ class SignatureSet:
             if family.vendor and family.vendor.casefold() == wanted:
                 return family, None
         return None
-
-    def family_by_vendor(self, vendor: str) -> Family | None:
-        """The family whose canonical vendor name is ``vendor``."""
-        return next((f for f in self.families.values() if f.vendor == vendor), None)
