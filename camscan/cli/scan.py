@@ -134,7 +134,11 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     type=click.Path(allow_dash=True, dir_okay=False),
     help="Read targets from FILE (nmap syntax; '-' for stdin).",
 )
-@click.option("--iface", "-i", help="Interface for ARP and multicast discovery (never guessed).")
+@click.option(
+    "--iface",
+    "-i",
+    help="Interface for ARP and multicast [default: from the routing table, as nmap does].",
+)
 @click.option(
     "--methods",
     "-m",
@@ -236,6 +240,12 @@ def scan_cmd(
     """
     cfg = opts.config.scan
     iface = iface or cfg.iface
+    if iface and interface_info(iface) is None:
+        from camscan.netroute import interface_names
+
+        raise CamscanUsageError(
+            f"no interface named {iface}; this host has: {', '.join(interface_names())}"
+        )
     specs = list(targets)
     try:
         if input_list:
