@@ -18,7 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _NEWLINES = re.compile(r"[\r\n\t]+")
 
 # Device types that make up "the CCTV estate" in the summary count.
-VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder"})
+VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder", "camera-or-recorder"})
 FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
 
 

@@ -42,11 +42,13 @@ def device_lines(d: Device) -> list[str]:
         lines.append(
             f"    policy {m.policy} ({m.certainty}): {clean(m.entity)} —{clause} "
             f"[{clean(m.basis, 120)}] source: {clean(m.source, 160)}"
+            + (f" via: {clean(m.via, 200)}" if m.via else "")
         )
     for e in ident.evidence:
         flag = "" if e.counted else " (not counted)"
+        group = f" [{clean(e.group)}]" if e.group else ""
         lines.append(
-            f"    evidence {e.kind.value} {e.rule} w={e.weight:.2f}{flag}: "
+            f"    evidence {e.kind.value} {e.rule} w={e.weight:.2f}{flag}{group}: "
             f"{e.signal}{'' if e.port is None else '@' + str(e.port)} = {clean(e.value, 120)}"
         )
     lines.extend(
