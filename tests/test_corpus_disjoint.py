@@ -43,7 +43,9 @@ def _example_values() -> dict[str, str]:
             continue
         for rule in doc.get("rules") or []:
             for example in rule.get("examples") or []:
-                value = example["value"] if isinstance(example, dict) else example
+                if not isinstance(example, dict):
+                    example = {"value": example}
+                value = example.get("value") or example["payload"]["data"]
                 found.setdefault(_key(str(value)), f"{path.name}:{rule.get('id')}")
     return found
 
