@@ -17,7 +17,8 @@ from camscan.config import ConfigError, EmailConfig
 from camscan.diff import RunDiff, render_diff_text
 from camscan.models import ScanDocument
 from camscan.report import Format, render
-from camscan.report.common import clean, summarize
+from camscan.report.common import summarize
+from camscan.sanitize import clean
 
 MAX_SUBJECT = 200
 

@@ -118,9 +118,20 @@ def test_markdown_escapes_markup() -> None:
     assert "<script" not in out
     assert "<img" not in out
     assert "&lt;script&gt;" in out
-    table_rows = [line for line in out.splitlines() if line.startswith("| ") and "192.0.2." in line]
-    # every row has the same number of cells: a '|' in a device string cannot add columns
-    assert len({line.count(" | ") for line in table_rows}) == 1
+    # every row of a table has its header's number of cells: a '|' in a device string is
+    # escaped and cannot add columns
+    tables: list[list[str]] = []
+    previous = ""
+    for line in out.splitlines():
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append(line)
+        previous = line
+    assert len(tables) >= 5  # attention, maker, label, policy, all devices
+    for rows in tables:
+        assert len({len(re.findall(r"(?<!\\)\|", row)) for row in rows}) == 1, rows[0]
+    assert any("192.0.2.66" in row for row in tables[-1])
 
 
 def test_json_round_trips_and_validates_against_committed_schema() -> None:
