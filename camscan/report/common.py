@@ -43,6 +43,19 @@ def word(device: Device) -> str:
     return WORDS[device.status]
 
 
+def location(device: Device) -> str:
+    """Where the device plugs in, as 'switch port NAME vlan N', or '' when unknown."""
+    loc = device.location
+    if loc is None:
+        return ""
+    parts = [clean(loc.switch, 60)]
+    if loc.port:
+        parts.append(f"port {clean(loc.port, 40)}")
+    if loc.vlan is not None:
+        parts.append(f"vlan {loc.vlan}")
+    return " ".join(parts)
+
+
 def ordered(devices: Iterable[Device]) -> list[Device]:
     """Restricted, suspected, not identified, acknowledged, clear; by address within each."""
     return sorted(devices, key=lambda d: (_ORDER.index(d.status), _address_key(d.address)))

@@ -17,6 +17,7 @@ from camscan.report.common import (
     WORDS,
     attention,
     clause_list,
+    location,
     maker,
     methods_not_run,
     ordered,
@@ -89,15 +90,19 @@ def _why(d: Device) -> str:
 def _compact(devices: list[Device]) -> str:
     if not devices:
         return "<p>None: nothing restricted, suspected or unidentified.</p>"
+    located = any(d.location for d in devices)
     rows = "".join(
         f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
         f"<td class='dt'>{e(maker(d))}</td><td class='dt'>{e(d.identification.model) or '—'}</td>"
-        f"<td>{_why(d)}</td></tr>"
+        + (f"<td class='dt'>{e(location(d)) or '—'}</td>" if located else "")
+        + f"<td>{_why(d)}</td></tr>"
         for d in devices
     )
     return (
         "<table class='wide' id='attention'><tr><th>status</th><th>address</th>"
-        f"<th>maker / label</th><th>model</th><th>policy clause</th></tr>{rows}</table>"
+        "<th>maker / label</th><th>model</th>"
+        + ("<th>location</th>" if located else "")
+        + f"<th>policy clause</th></tr>{rows}</table>"
     )
 
 
@@ -120,8 +125,15 @@ def _inventory(devices: list[Device]) -> str:
 
 def _evidence(d: Device) -> str:
     ident = d.identification
-    facts = [f"MAC {e(d.mac) or '—'}", f"firmware {e(ident.firmware) or '—'}",
-             e(ident.device_type), f"confidence {ident.confidence:.2f}"]  # fmt: skip
+    mac_from = f" (from {e(d.mac_source)})" if d.mac_source else ""
+    facts = [
+        f"MAC <span class='nw'>{e(d.mac) or '—'}</span>{mac_from}",
+        f"firmware {e(ident.firmware) or '—'}",
+        e(ident.device_type),
+        f"confidence {ident.confidence:.2f}",
+    ]
+    if d.location is not None:
+        facts.append(f"location {e(location(d))} ({e(d.location.source)})")
     if open_ports := ports(d):
         facts.append("ports " + " ".join(str(p) for p in open_ports))
     ack = (

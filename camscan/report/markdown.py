@@ -18,6 +18,7 @@ from camscan.report.common import (
     clauses,
     evidence_summary,
     header_lines,
+    location,
     maker,
     methods_not_run,
     ordered,
@@ -64,11 +65,15 @@ def render_markdown(doc: ScanDocument) -> str:
     needing = attention(devices)
     lines += ["", f"## Needs attention ({len(needing)})", ""]
     if needing:
-        lines += ["| status | address | maker / label | model | policy clause |",
-                  "|---|---|---|---|---|"]  # fmt: skip
+        located = any(d.location for d in needing)
+        where = " location |" if located else ""
+        lines += [f"| status | address | maker / label | model |{where} policy clause |",
+                  "|---|---|---|---|" + ("---|" if located else "") + "---|"]  # fmt: skip
         lines += [
             f"| {_status(d)} | {_m(d.address)} | {_m(maker(d))} | "
-            f"{_m(d.identification.model)} | {_why(d)} |"
+            f"{_m(d.identification.model)} |"
+            + (f" {_m(location(d))} |" if located else "")
+            + f" {_why(d)} |"
             for d in needing
         ]
     else:

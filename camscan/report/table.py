@@ -11,6 +11,7 @@ from camscan.report.common import (
     clauses,
     evidence_summary,
     header_lines,
+    location,
     maker,
     ordered,
     word,
@@ -35,8 +36,9 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
     from rich.text import Text
 
     table = Table(show_lines=False, expand=False, header_style="bold")
-    for name in ("status", "address", "mac", "maker", "model", "firmware", "type", "conf.",
-                 "policy"):  # fmt: skip
+    located = any(d.location for d in doc.devices)  # the column only when --infra told us
+    for name in ("status", "address", "mac", *(("location",) if located else ()), "maker",
+                 "model", "firmware", "type", "conf.", "policy"):  # fmt: skip
         table.add_column(name, overflow="fold", no_wrap=name in ("status", "address", "mac"))
     for d in ordered(doc.devices):
         ident = d.identification
@@ -44,6 +46,7 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
             Text(word(d), style=_STYLE[d.status]),
             Text(clean(d.address)),
             Text(clean(d.mac) or EMPTY),
+            *((Text(location(d) or EMPTY),) if located else ()),
             Text(clean(maker(d), 60)),
             Text(clean(ident.model, 40) or EMPTY),
             Text(clean(ident.firmware, 40) or EMPTY),

@@ -13,6 +13,7 @@ from camscan.report.common import (
     clauses,
     evidence_summary,
     header_lines,
+    location,
     maker,
     ordered,
     word,
@@ -20,8 +21,9 @@ from camscan.report.common import (
 from camscan.sanitize import clean
 
 EMPTY = "—"
-_COLUMNS = ("status", "address", "mac", "maker", "model", "firmware", "type", "conf.", "policy")
-_LIMITS = (14, 39, 17, 40, 30, 24, 10, 5, 60)
+_COLUMNS = ("status", "address", "mac", "location", "maker", "model", "firmware", "type",
+            "conf.", "policy")  # fmt: skip
+_LIMITS = (14, 39, 17, 60, 40, 30, 24, 10, 5, 60)
 
 
 def _cells(d: Device) -> list[str]:
@@ -30,6 +32,7 @@ def _cells(d: Device) -> list[str]:
         word(d) if d.status is DeviceStatus.CLEAR else word(d).upper(),
         d.address,
         d.mac or "",
+        location(d),
         maker(d),
         ident.model or "",
         ident.firmware or "",
@@ -41,14 +44,20 @@ def _cells(d: Device) -> list[str]:
 
 
 def device_table(devices: list[Device]) -> list[str]:
-    """One aligned line per device under a header line."""
-    rows = [list(_COLUMNS), *(_cells(d) for d in devices)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+    """One aligned line per device under a header line; 'location' only when one is known."""
+    keep = [i for i, name in enumerate(_COLUMNS)
+            if name != "location" or any(d.location for d in devices)]  # fmt: skip
+    rows = [[r[i] for i in keep] for r in [list(_COLUMNS), *(_cells(d) for d in devices)]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(keep))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def _details(d: Device) -> list[str]:
     lines = [f"{clean(d.address)}  {word(d).upper()}  {clean(maker(d))}"]
+    if d.location is not None:
+        lines.append(f"    location: {location(d)} ({clean(d.location.source, 80)})")
+    if d.mac_source:
+        lines.append(f"    mac from: {clean(d.mac_source, 120)}")
     if d.policy.acknowledged:
         lines.append(f"    acknowledged: {clean(d.policy.acknowledged)}")
     for m in d.policy.matches:
