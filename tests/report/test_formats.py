@@ -177,3 +177,35 @@ def test_order_restricted_suspected_acknowledged_clear() -> None:
 def test_clean_document_renders_without_findings() -> None:
     out = render(clean_building(), Format.TEXT)
     assert "0 restricted, 0 suspected" in out
+
+
+def test_registry_has_one_renderer_per_format_and_each_renders_a_real_document() -> None:
+    from html.parser import HTMLParser
+
+    from camscan.report import RENDERERS, SUFFIX
+
+    assert set(RENDERERS) == set(Format) == set(SUFFIX)
+    doc = building()
+    outputs = {fmt: render(doc, fmt) for fmt in Format}
+    assert len(json.loads(outputs[Format.JSON])["devices"]) == len(doc.devices)
+    assert len([json.loads(x) for x in outputs[Format.JSONL].splitlines()]) == len(doc.devices)
+    assert len(list(csv.DictReader(io.StringIO(outputs[Format.CSV])))) == len(doc.devices)
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in ("meta", "br", "rect", "line", "circle", "polyline"):
+                self.open.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.open.pop() == tag
+
+    parser = Tags()
+    parser.feed(outputs[Format.HTML])
+    assert parser.open == []  # every element closed, in order
+    assert outputs[Format.MARKDOWN].startswith("# camscan report\n")
+    for fmt in (Format.TEXT, Format.TABLE):
+        assert outputs[fmt].startswith("camscan report 2026-11-28 02:03 UTC\n")
