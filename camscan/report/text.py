@@ -67,26 +67,9 @@ def _details(d: Device) -> list[str]:
             f"[{clean(m.basis, 120)}] source: {clean(m.source, 160)}"
             + (f" via: {clean(m.via, 200)}" if m.via else "")
         )
-<<<<<<< HEAD
-    for e in ident.evidence:
-        flag = "" if e.counted else " (not counted)"
-        group = f" [{clean(e.group)}]" if e.group else ""
-        lines.append(
-            f"    evidence {e.kind.value} {e.rule} w={e.weight:.2f}{flag}{group}: "
-            f"{e.signal}{'' if e.port is None else '@' + str(e.port)} = {clean(e.value, 120)}"
-        )
-    lines.extend(
-        f"    conflict: {clean(c.vendor)} at {c.confidence:.2f} ({', '.join(c.rules)})"
-        for c in ident.conflicts
-    )
-    if open_ports := ports(d):
-        lines.append("    ports: " + " ".join(str(p) for p in open_ports))
-    for a in (a for a in d.attempts if a.status in FAILED):
-=======
     if summary := evidence_summary(d):
         lines.append(f"    evidence: {summary}")
     for a in (a for a in d.attempts if a.status in FAILED or not d.identified):
->>>>>>> main
         where = "" if a.port is None else f"/{a.port}"
         reason = f" {clean(a.reason, 120)}" if a.reason else ""
         lines.append(f"    probe {clean(a.probe, 40)}{where}: {a.status.value}{reason}")
