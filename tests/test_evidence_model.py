@@ -215,13 +215,21 @@ def test_one_onvif_device_information_counts_once() -> None:
     assert ident.confidence == max(e.weight for e in info)
 
 
-def test_groups_are_shown_in_the_text_evidence_chain() -> None:
-    from camscan.models import Device
-    from camscan.report.text import device_lines
+def test_groups_and_the_losing_family_are_shown_in_the_reports() -> None:
+    from camscan.models import Device, ScanDocument
+    from camscan.report import render
 
-    ident = _ident([_o("tls.subject", CERT, 443)])
-    lines = device_lines(Device(address="192.0.2.9", identification=ident))
-    assert any("[tls certificate]" in line for line in lines)
+    ident = _ident([*AXIS_WITH_HIK_MAC, _o("tls.issuer", CERT, 443)], HIK_MAC)
+    device = Device(
+        address="192.0.2.9",
+        mac=HIK_MAC,
+        identification=ident,
+        policy=evaluate(ident, NDAA, SIGSET),
+    )
+    doc = ScanDocument(devices=[device])
+    assert "<td>tls certificate</td>" in render(doc, "html")
+    text = render(doc, "text")
+    assert "Hikvision lost the vote to Axis" in text
 
 
 # --- device type ---------------------------------------------------------------------------
