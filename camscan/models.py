@@ -135,12 +135,37 @@ class PolicyResult(_Frozen):
     )
 
 
+class Location(_Frozen):
+    """Where a device plugs in: the edge switch port its MAC was learned on (BRIDGE-MIB FDB).
+
+    Filled from the infrastructure (``--infra``); uplink/trunk ports (an LLDP neighbour, or
+    many MACs) are never a device's location.
+    """
+
+    switch: str = Field(description="The switch: its sysName, else the address camscan asked.")
+    switch_address: str = Field(default="", description="Address camscan read the FDB from.")
+    port: str = Field(default="", description="Port name (ifName, else ifDescr, else ifIndex).")
+    if_index: int | None = Field(default=None, description="The port's ifIndex (IF-MIB).")
+    vlan: int | None = Field(default=None, description="VLAN id from Q-BRIDGE-MIB, when known.")
+    source: str = Field(
+        default="", description="How camscan knows, e.g. 'snmp 198.51.100.1 Q-BRIDGE-MIB FDB'."
+    )
+
+
 class Device(_Frozen):
     """One device: where it is, what it said, and what camscan concluded."""
 
     address: str
     mac: str | None = None
     hostnames: list[str] = Field(default_factory=list)
+    location: Location | None = Field(
+        default=None, description="Switch, port and VLAN the device is plugged into."
+    )
+    mac_source: str | None = Field(
+        default=None,
+        description="Where the MAC came from when not from our own ARP, e.g. 'snmp 198.51.100.1 "
+        "ipNetToPhysical' or 'import dhcpd.leases'.",
+    )
     observations: list[Observation] = Field(default_factory=list)
     attempts: list[ProbeAttempt] = Field(default_factory=list)
     identification: Identification = Field(default_factory=Identification)

@@ -49,6 +49,19 @@ def _address_key(address: str) -> tuple[int, int, str]:
     return (ip.version, int(ip), "")
 
 
+def location(device: Device) -> str:
+    """Where the device plugs in, as 'switch port NAME vlan N', or '' when unknown."""
+    loc = device.location
+    if loc is None:
+        return ""
+    parts = [clean(loc.switch, 60)]
+    if loc.port:
+        parts.append(f"port {clean(loc.port, 40)}")
+    if loc.vlan is not None:
+        parts.append(f"vlan {loc.vlan}")
+    return " ".join(parts)
+
+
 def status(device: Device) -> str:
     """One word for a device's verdict: restricted, suspected, acknowledged or clear."""
     if device.policy.acknowledged and (device.policy.restricted or device.policy.suspected):

@@ -22,6 +22,9 @@ COLUMNS = (
     "entities",
     "evidence",
     "acknowledged",
+    "switch",
+    "port",
+    "vlan",
 )
 # Spreadsheet apps run cells starting with these as formulas (CSV injection).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -55,6 +58,9 @@ def render_csv(doc: ScanDocument) -> str:
                 _cell("; ".join(entities(d))),
                 _cell(evidence_summary(d, limit=6)),
                 _cell(d.policy.acknowledged),
+                _cell(d.location.switch if d.location else None),
+                _cell(d.location.port if d.location else None),
+                "" if d.location is None or d.location.vlan is None else str(d.location.vlan),
             ]
         )
     return out.getvalue()

@@ -12,6 +12,7 @@ from camscan.models import ScanDocument
 from camscan.report.common import (
     clean,
     evidence_summary,
+    location,
     maker,
     ordered,
     policy_ids,
@@ -25,10 +26,12 @@ _STYLE = {"restricted": "bold red", "suspected": "yellow", "acknowledged": "dim"
 def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) -> str:
     """Render with rich; every cell is a :class:`Text`, so device strings are never markup."""
     table = Table(show_lines=False, expand=False, header_style="bold")
+    located = any(d.location for d in doc.devices)  # the column only when --infra told us
     for name in (
         "status",
         "address",
         "mac",
+        *(("location",) if located else ()),
         "maker",
         "model",
         "firmware",
@@ -44,6 +47,7 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
             Text(word, style=_STYLE[word]),
             Text(clean(d.address)),
             Text(clean(d.mac)),
+            *((Text(location(d)),) if located else ()),
             Text(clean(maker(d), 60)),
             Text(clean(ident.model, 40)),
             Text(clean(ident.firmware, 40)),

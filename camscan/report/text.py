@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from camscan.models import Device, ScanDocument
-from camscan.report.common import FAILED, clean, maker, ordered, ports, status, summarize, when
+from camscan.report.common import (
+    FAILED,
+    clean,
+    location,
+    maker,
+    ordered,
+    ports,
+    status,
+    summarize,
+    when,
+)
 
 
 def header(doc: ScanDocument) -> list[str]:
@@ -35,6 +45,11 @@ def device_lines(d: Device) -> list[str]:
         f"confidence {ident.confidence:.2f}",
     ]
     lines = ["  ".join(facts)]
+    if where := location(d):
+        source = d.location.source if d.location else ""
+        lines.append(f"    location: {where} ({clean(source, 80)})")
+    if d.mac_source:
+        lines.append(f"    mac from: {clean(d.mac_source, 120)}")
     if d.policy.acknowledged:
         lines.append(f"    acknowledged: {clean(d.policy.acknowledged)}")
     for m in d.policy.matches:
