@@ -14,8 +14,6 @@ from functools import lru_cache
 
 import netaddr
 
-from camscan.signatures.loader import default_dir
-
 # Colon, dash, Cisco-dotted or bare forms, as devices and tools write MACs.
 _MAC = re.compile(
     r"^(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}"
@@ -58,6 +56,9 @@ def small_blocks() -> dict[str, str]:
 
     A missing or unreadable snapshot gives an empty table (netaddr's MA-L still answers).
     """
+    # Imported here: the signature loader imports discovery modules that import this one.
+    from camscan.signatures.loader import default_dir
+
     try:
         text = (default_dir() / BLOCKS_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError, FileNotFoundError):
