@@ -146,6 +146,14 @@ class Device(_Frozen):
     identification: Identification = Field(default_factory=Identification)
     policy: PolicyResult = Field(default_factory=PolicyResult)
 
+    def open_ports(self) -> list[int]:
+        """TCP ports the device answered on (open-port observations and successful probes)."""
+        found = {int(o.value) for o in self.observations
+                 if o.signal == "tcp.open" and o.value.isdigit()}  # fmt: skip
+        found |= {a.port for a in self.attempts
+                  if a.port is not None and a.status is AttemptStatus.OK}  # fmt: skip
+        return sorted(found)
+
 
 class ToolInfo(_Frozen):
     """Which camscan and which signature set produced a document."""

@@ -69,15 +69,8 @@ def ordered(devices: Iterable[Device]) -> list[Device]:
 
 
 def ports(device: Device) -> list[int]:
-    """TCP ports the device answered on (open-port observations and successful probes)."""
-    found: set[int] = set()
-    for o in device.observations:
-        if o.signal == "tcp.open" and o.value.isdigit():
-            found.add(int(o.value))
-    for a in device.attempts:
-        if a.port is not None and a.status is AttemptStatus.OK:
-            found.add(a.port)
-    return sorted(found)
+    """TCP ports the device answered on (see :meth:`Device.open_ports`)."""
+    return device.open_ports()
 
 
 def policy_ids(device: Device) -> list[str]:
