@@ -9,10 +9,12 @@ paths of ``camscan.store.engine`` are exercised for real.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -116,11 +118,14 @@ class PgServer:
 
     def stop(self) -> None:
         """Stop the server (if it runs) and delete its directory."""
-        if (self.dir / "data" / "postmaster.pid").exists():
+        pidfile = self.dir / "data" / "postmaster.pid"
+        if pidfile.exists():
+            pid = int(pidfile.read_text().split()[0])
             try:
-                self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
+                self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
             except (RuntimeError, subprocess.TimeoutExpired):
-                pass
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)  # the postmaster this object started
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def admin(self) -> psycopg.Connection[tuple[object, ...]]:

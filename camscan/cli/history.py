@@ -260,11 +260,12 @@ def ack_command(
             for ack in history.all_acks():
                 until_text = f" until {ack.until}" if ack.until else ""
                 state = "" if ack.active(today) else " (EXPIRED)"
-                where = "every site" if ack.site == "*" else ack.site
-                click.echo(
-                    f"{clean(ack.key)}{until_text}{state} [{clean(where)}]: "
-                    f"{clean(ack.reason, 300)}"
-                )
+                where = ""
+                if ack.site == "*":
+                    where = " [every site]"
+                elif history.site == SITE_ALL:
+                    where = f" [{clean(ack.site)}]"
+                click.echo(f"{clean(ack.key)}{until_text}{state}{where}: {clean(ack.reason, 300)}")
         return
     if not device:
         raise CamscanUsageError("give a DEVICE (MAC, serial, address or key), or --list")
