@@ -18,10 +18,11 @@ import click
 from camscan.cli.output import CamscanUsageError, resolve_db, resolve_site
 from camscan.config import Config, ConfigError, load_config
 from camscan.diff import RunDiff, diff_states, render_diff_json, render_diff_text
+from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
 from camscan.report.common import clean
-from camscan.store import SITE_ALL, History, HistoryError, RunInfo
+from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
 
 _KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
 _KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
@@ -147,6 +148,29 @@ def prune_command(keep: str, db: str | None, site: str | None, config_file: str 
         f"pruned {removed} run(s) of {clean(where)} recorded before {cutoff:%Y-%m-%d %H:%M} UTC",
         err=True,
     )
+
+
+@history_command.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@db_options
+def import_command(
+    files: tuple[str, ...], db: str | None, site: str | None, config_file: str | None
+) -> None:
+    """Record saved scan documents (`scan -f json`) as runs of one site, in the order given.
+
+    Each run is dated by the document's finish time and gets the site's acknowledgements.
+    """
+    history = open_history(db, site, config_file, must_exist=False)
+    if history.site == SITE_ALL:
+        history.close()
+        raise CamscanUsageError("give the site the documents belong to, not --site all")
+    with run_lock(history.target, history.site), history:
+        for name in files:
+            doc = history.apply_acks(load_document(name), date.today())
+            when = doc.finished_at or doc.started_at
+            stamp = when.astimezone(UTC).isoformat(timespec="seconds") if when else None
+            run_id = history.record(doc, recorded_at=stamp)
+            click.echo(f"{clean(name)}: run {run_id} of site {clean(history.site)}", err=True)
 
 
 def _site_diff(history: History, runs: tuple[int, ...]) -> tuple[RunDiff, RunInfo, RunInfo]:

@@ -227,7 +227,7 @@ def history_guard(opts: OutputOptions) -> Iterator[None]:
         return
     with ExitStack() as stack:
         try:
-            stack.enter_context(run_lock(opts.db))
+            stack.enter_context(run_lock(opts.db, opts.site))
             with History(opts.db, opts.site):
                 pass
         except HistoryError as exc:
@@ -290,7 +290,7 @@ def _with_history(
     doc: ScanDocument, opts: OutputOptions, db: StoreTarget, record: bool
 ) -> tuple[ScanDocument, _Baseline]:
     """Apply acknowledgements, compare with the site's earlier runs, record the run."""
-    with run_lock(db) if record else nullcontext(), History(db, opts.site) as history:
+    with run_lock(db, opts.site) if record else nullcontext(), History(db, opts.site) as history:
         doc = history.apply_acks(doc, date.today())
         now = history.states_of(doc)
 

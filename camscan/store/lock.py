@@ -1,9 +1,10 @@
-"""One recording run per SQLite file at a time (a lock file held for the whole scan).
+"""One recording run per site and SQLite file at a time (a lock file held for the whole scan).
 
 A scan holds the lock from before its first packet to the end of recording, so a second scan
-on the same file is refused at once instead of after a long scan. PostgreSQL needs no lock
-file: runs of one site are serialised by the advisory lock taken in the run's transaction,
-and different sites write at the same time.
+of the same site on the same file is refused at once instead of after a long scan. Scans of
+other sites may record to the same file meanwhile (SQLite serialises their transactions).
+PostgreSQL needs no lock file: runs of one site are serialised by the advisory lock taken in
+the run's transaction, and different sites write at the same time.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ _HELD: dict[Path, int] = {}
 
 
 @contextmanager
-def run_lock(target: StoreTarget | Path) -> Iterator[None]:
-    """Hold ``<db>.lock`` for a SQLite target; re-entrant within one process."""
+def run_lock(target: StoreTarget | Path, site: str) -> Iterator[None]:
+    """Hold ``<db>.<site>.lock`` for a SQLite target; re-entrant within one process."""
     db = target if isinstance(target, Path) else target.path
     if db is None:
         yield
         return
-    lock = db.with_name(db.name + ".lock")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in site)
+    lock = db.with_name(f"{db.name}.{safe}.lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     key = lock.resolve()
     if key in _HELD:
@@ -43,7 +45,7 @@ def run_lock(target: StoreTarget | Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             raise HistoryLocked(
-                f"another camscan run (pid {holder}) is recording to {db}; "
+                f"another camscan run (pid {holder}) is recording site {site} to {db}; "
                 "wait for it to finish, or use --no-db / another --db"
             ) from None
         os.ftruncate(fd, 0)

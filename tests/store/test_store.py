@@ -258,7 +258,7 @@ def test_lock_blocks_a_second_process_with_a_clear_message(tmp_path: Path) -> No
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
         from camscan.store import run_lock
-        with run_lock(Path({str(db)!r})):
+        with run_lock(Path({str(db)!r}), "hq"):
             print("held", flush=True)
             time.sleep(30)
         """
@@ -267,12 +267,15 @@ def test_lock_blocks_a_second_process_with_a_clear_message(tmp_path: Path) -> No
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"held"
-        with pytest.raises(HistoryLocked, match=rf"pid {proc.pid}\) is recording"), run_lock(db):
+        busy = rf"pid {proc.pid}\) is recording site hq"
+        with pytest.raises(HistoryLocked, match=busy), run_lock(db, "hq"):
+            pass
+        with run_lock(db, "depot"):  # another site records meanwhile
             pass
     finally:
         proc.terminate()
         proc.wait()
-    with run_lock(db), run_lock(db):  # free again, and re-entrant within a process
+    with run_lock(db, "hq"), run_lock(db, "hq"):  # free again, and re-entrant within a process
         pass
 
 
