@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from camscan.report.common import clean
+from camscan.sanitize import clean
 from camscan.store.identity import DeviceState
 
 # Compared fields, in the order changes are listed. "address" is reported as "moved".

@@ -21,7 +21,7 @@ from camscan.diff import RunDiff, diff_states, render_diff_json, render_diff_tex
 from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
-from camscan.report.common import clean
+from camscan.sanitize import clean
 from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
 
 _KEY = re.compile(r"^(mac|serial|wsd|ip):.+")

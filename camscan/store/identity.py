@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+from camscan.facts import ports
 from camscan.models import Device, Observation, ScanDocument
 from camscan.oui import normalise_mac
 
@@ -90,18 +91,11 @@ def device_key(device: Device) -> str:
 
 
 def location_of(device: Device) -> tuple[str | None, str | None, int | None]:
-    """(switch, port, VLAN) when the scan located the device (SNMP FDB/LLDP), else Nones."""
-    where = getattr(device, "location", None)
+    """(switch, port, VLAN) when the scan located the device (SNMP FDB), else Nones."""
+    where = device.location
     if where is None:
         return None, None, None
-    vlan = getattr(where, "vlan", None)
-    switch = getattr(where, "switch", None)
-    port = getattr(where, "port", None)
-    return (
-        None if switch is None else str(switch),
-        None if port is None else str(port),
-        vlan if isinstance(vlan, int) else None,
-    )
+    return where.switch or None, where.port or None, where.vlan
 
 
 @dataclass(frozen=True)
@@ -149,7 +143,7 @@ class DeviceState:
             suspected=device.policy.suspected,
             acknowledged=device.policy.acknowledged,
             policies=tuple(dict.fromkeys(m.policy for m in matches)),
-            ports=tuple(device.open_ports()),
+            ports=tuple(ports(device)),
             clauses=tuple(dict.fromkeys(m.clause for m in matches if m.clause)),
             switch=switch,
             switch_port=switch_port,
