@@ -101,7 +101,7 @@ def count_table(caption: str, rows: list[tuple[str, int]]) -> str:
     """A two-column table of counts, largest first; 'none' when empty."""
     ordered = sorted(rows, key=lambda kv: (-kv[1], kv[0]))
     body = "".join(
-        f"<tr><td class='dt'>{e(k, 80)}</td><td class='n'>{n}</td></tr>" for k, n in ordered
+        f"<tr><td class='dt'>{words(k, 80)}</td><td class='n'>{n}</td></tr>" for k, n in ordered
     )
     return (
         f"<table><tr><th>{e(caption)}</th><th class='n'>devices</th></tr>"
