@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import click
 from rich.console import Console
 from rich.markup import escape
 
 from camscan.report.common import clean
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def safe(text: str, limit: int = 200) -> str:
@@ -44,3 +49,32 @@ def log_to_stderr(level: int | None) -> None:
     handler.setFormatter(_CleanFormatter("camscan %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
+
+
+class _PolicyOption(click.Option):
+    """`--policy` whose help lists the shipped policy ids (read when help is shown)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from camscan.policy import shipped_policies
+
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        ids = sorted(p.id for p in shipped_policies())
+        return record[0], f"{record[1]} Shipped: {', '.join(ids)}."
+
+
+def policy_option(func: F) -> F:
+    """The `--policy` option of `scan` and `identify`: it *replaces* the default set."""
+    return click.option(
+        "--policy",
+        "policies",
+        cls=_PolicyOption,
+        multiple=True,
+        metavar="ID|FILE",
+        help=(
+            "Restriction policy id or YAML file (repeatable). Replaces the default set "
+            "(us-ndaa-889): list every policy you want, e.g. --policy us-ndaa-889 "
+            "--policy uk-2022-sensitive-sites."
+        ),
+    )(func)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from camscan.cli.common import log_to_stderr, safe
+from camscan.cli.common import log_to_stderr, policy_option, safe
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -217,7 +217,7 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
 @click.option("--username", help="ONVIF username (camscan never guesses credentials).")
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
 @click.option("--snmp-community", help="SNMP v2c community to try.")
-@click.option("--policy", "policies", multiple=True, help="Policy id or file (repeatable).")
+@policy_option
 @click.option(
     "--signatures",
     "signature_dirs",
