@@ -27,7 +27,6 @@ from camscan.cli.output import (
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
 from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
-from camscan.exitcodes import ExitCode
 from camscan.models import ScanDocument
 from camscan.probe.base import Credentials
 from camscan.scope import (
@@ -121,14 +120,12 @@ class _ProgressView:
         )
 
 
-async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int | None]:
-    """Run the engine with SIGINT/SIGTERM turned into a clean stop; returns the signal."""
+async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
+    """Run the engine with SIGINT/SIGTERM turned into a clean stop (exit 130 either way)."""
     stop = asyncio.Event()
-    received: list[int] = []
     loop = asyncio.get_running_loop()
 
-    def on_signal(signum: int) -> None:
-        received.append(signum)
+    def on_signal() -> None:
         stop.set()
         # A second Ctrl-C should not wait for the clean stop: default handling from now on.
         for other in (signal.SIGINT, signal.SIGTERM):
@@ -137,14 +134,14 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
+            loop.add_signal_handler(signum, on_signal)
     try:
         doc = await run_scan(settings, observer, stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
-    return doc, received[0] if received else None
+    return doc
 
 
 @click.command("scan", cls=_ScanCommand)
@@ -345,10 +342,8 @@ def scan_cmd(
     with history_guard(opts):
         if view is not None:
             with view.progress:
-                doc, stopped_by = asyncio.run(_run(settings, view))
+                doc = asyncio.run(_run(settings, view))
         else:
-            doc, stopped_by = asyncio.run(_run(settings, None))
+            doc = asyncio.run(_run(settings, None))
         code = finish(doc, opts, record=True)
-    if stopped_by == signal.SIGTERM and code == ExitCode.INTERRUPTED:
-        code = int(ExitCode.INCOMPLETE)  # terminated (not by a person): partial result
     sys.exit(code)

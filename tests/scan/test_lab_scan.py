@@ -159,12 +159,13 @@ def _interrupt(scan_lab: ScanLab, signum: int) -> tuple[int, str]:
     return proc.returncode, out
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 3)])
-def test_interrupt_returns_partial_document(scan_lab: ScanLab, signum: int, code: int) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_returns_partial_document(scan_lab: ScanLab, signum: int) -> None:
+    """Ctrl-C and SIGTERM alike: exit 130 with the partial document (README's exit codes)."""
     import json
 
     returncode, out = _interrupt(scan_lab, signum)
-    assert returncode == code
+    assert returncode == 130
     doc = json.loads(out)
     assert doc["interrupted"] is True
     assert doc["complete"] is False
