@@ -310,8 +310,8 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
         _say(summarize(doc).line() + (f"; report written to {written}" if written else ""))
     if mailed and not opts.quiet:
         _say(f"camscan: {mailed}")
-    for message in errors:
-        _say(f"camscan: {message}")
+    for problem in errors:
+        _say(f"camscan: {problem}")
     return int(code)
 
 
