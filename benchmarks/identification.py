@@ -4,7 +4,7 @@ For "restricted under the default policy (US NDAA 889)" it reports precision and
 for vendors the share of devices whose vendor camscan named correctly. The corpus is kept apart
 from the signature examples (tests/test_corpus_disjoint.py), so this is not a self-test.
 
-    python benchmarks/identification.py [--corpus tests/corpus/real-devices.yaml] [--json]
+    python benchmarks/identification.py [--corpus tests/corpus/held-out.yaml] [--json]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def score(corpus: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT / "tests/corpus/real-devices.yaml")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "tests/corpus/held-out.yaml")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = parser.parse_args()
     data = yaml.safe_load(args.corpus.read_text(encoding="utf-8"))

@@ -1,8 +1,10 @@
-"""The held-out corpus stays held out: no corpus value may be a signature example.
+"""The held-out corpus stays held out: no held-out value may be a signature example.
 
-The corpus (``tests/corpus/real-devices.yaml``) measures how well the signatures generalise to
-real devices. If a corpus string were also an ``examples:`` entry, the score would measure
-memorisation instead, so this test fails on any overlap (compared trimmed and case-folded).
+The held-out corpus (``tests/corpus/held-out.yaml``) measures how well the signatures generalise
+to real devices; the training corpus (``tests/corpus/training.yaml``) holds devices from the
+sources rules may cite (``tests/corpus/sources.yaml``). If a held-out string were also an
+``examples:`` entry, the score would measure memorisation instead, so this test fails on any
+overlap (compared trimmed and case-folded).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import yaml
 from camscan.signals import is_known
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "corpus" / "real-devices.yaml"
+HELD_OUT = ROOT / "tests" / "corpus" / "held-out.yaml"
+TRAINING = ROOT / "tests" / "corpus" / "training.yaml"
 SIGNATURES = ROOT / "signatures"
 
 
@@ -24,8 +27,8 @@ def _key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def _corpus() -> list[dict[str, Any]]:
-    doc = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+def _corpus(path: Path = HELD_OUT) -> list[dict[str, Any]]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     devices = doc["devices"]
     assert isinstance(devices, list)
     return devices
@@ -40,14 +43,16 @@ def _example_values() -> dict[str, str]:
             continue
         for rule in doc.get("rules") or []:
             for example in rule.get("examples") or []:
-                value = example["value"] if isinstance(example, dict) else example
+                if not isinstance(example, dict):
+                    example = {"value": example}
+                value = example.get("value") or example["payload"]["data"]
                 found.setdefault(_key(str(value)), f"{path.name}:{rule.get('id')}")
     return found
 
 
-def test_corpus_is_large_and_well_formed() -> None:
-    devices = _corpus()
-    assert len(devices) >= 60
+@pytest.mark.parametrize("path", [HELD_OUT, TRAINING], ids=["held-out", "training"])
+def test_corpus_is_well_formed(path: Path) -> None:
+    devices = _corpus(path)
     ids = [d["id"] for d in devices]
     assert len(ids) == len(set(ids)), "device ids must be unique"
     for device in devices:
@@ -62,9 +67,18 @@ def test_corpus_is_large_and_well_formed() -> None:
             assert obs["value"].strip(), device["id"]
 
 
+def test_corpus_ids_are_unique_across_splits() -> None:
+    held, training = ({d["id"] for d in _corpus(p)} for p in (HELD_OUT, TRAINING))
+    assert not held & training
+
+
 def test_corpus_holds_hard_cases() -> None:
-    """Rebadges, unknown OEMs, restricted makers and ordinary hosts must all be present."""
-    truths = [d["truth"] for d in _corpus()]
+    """Rebadges, unknown OEMs, restricted makers and ordinary hosts must all be present.
+
+    Checked over both splits until the held-out split has grown past the training one.
+    """
+    truths = [d["truth"] for d in _corpus(HELD_OUT) + _corpus(TRAINING)]
+    assert len(truths) >= 60
     assert any(t["brand"] and t["restricted_under_ndaa"] for t in truths), "a restricted rebadge"
     assert any(t["vendor"] is None for t in truths), "a device of unknown make"
     assert sum(t["restricted_under_ndaa"] for t in truths) >= 5

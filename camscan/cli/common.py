@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from camscan.report.common import clean
+from camscan.sanitize import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
 

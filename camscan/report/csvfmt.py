@@ -6,11 +6,13 @@ import csv
 import io
 
 from camscan.models import ScanDocument
-from camscan.report.common import clean, entities, evidence_summary, ordered, policy_ids
+from camscan.report.common import entities, evidence_summary, ordered, policy_ids
+from camscan.sanitize import clean
 
 COLUMNS = (
     "address",
     "mac",
+    "status",
     "vendor",
     "brand",
     "model",
@@ -22,6 +24,9 @@ COLUMNS = (
     "entities",
     "evidence",
     "acknowledged",
+    "switch",
+    "port",
+    "vlan",
 )
 # Spreadsheet apps run cells starting with these as formulas (CSV injection).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -33,7 +38,8 @@ def _cell(text: str | None) -> str:
 
 
 def render_csv(doc: ScanDocument) -> str:
-    """Restricted devices first; 'restricted' is yes / suspected / no."""
+    """Restricted devices first; 'status' is the verdict word (``unidentified`` for devices
+    camscan could not identify); 'restricted' is yes / suspected / no."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -44,6 +50,7 @@ def render_csv(doc: ScanDocument) -> str:
             [
                 _cell(d.address),
                 _cell(d.mac),
+                d.status.value,
                 _cell(ident.vendor),
                 _cell(ident.brand),
                 _cell(ident.model),
@@ -55,6 +62,9 @@ def render_csv(doc: ScanDocument) -> str:
                 _cell("; ".join(entities(d))),
                 _cell(evidence_summary(d, limit=6)),
                 _cell(d.policy.acknowledged),
+                _cell(d.location.switch if d.location else None),
+                _cell(d.location.port if d.location else None),
+                "" if d.location is None or d.location.vlan is None else str(d.location.vlan),
             ]
         )
     return out.getvalue()

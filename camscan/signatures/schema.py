@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from camscan.signals import is_known
+from camscan.signatures.payloads import MAX_PAYLOAD, PayloadFormat
 
 EXTRACT_GROUPS = ("model", "firmware", "serial")
 
@@ -96,15 +97,31 @@ class Brand(_Strict):
     references: References
 
 
-class Example(_Strict):
-    """A positive example: the value must match and yield the stated fields."""
+class Payload(_Strict):
+    """A whole protocol message, run through camscan's parser before the rule sees it."""
 
-    value: str
+    format: PayloadFormat
+    data: Annotated[str, Field(min_length=1, max_length=MAX_PAYLOAD)]
+    port: int | None = None
+
+
+class Example(_Strict):
+    """A positive example: the value (as sent on the wire) or the payload must match and yield
+    the stated fields."""
+
+    value: str | None = None
+    payload: Payload | None = None
     model: str | None = None
     firmware: str | None = None
     serial: str | None = None
     device_type: str | None = None
     brand: str | None = None
+
+    @model_validator(mode="after")
+    def _one_input(self) -> Example:
+        if (self.value is None) == (self.payload is None):
+            raise ValueError("an example has exactly one of `value` and `payload`")
+        return self
 
 
 def _nested_quantifier(parsed: Any, inside_repeat: bool = False) -> bool:
