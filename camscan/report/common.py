@@ -68,7 +68,14 @@ def attention(devices: Iterable[Device]) -> list[Device]:
 
 
 def methods_not_run(doc: ScanDocument) -> list[tuple[str, str, str]]:
-    """(method, outcome, reason) for every discovery method that was skipped or failed."""
+    """(method, outcome, reason) for every discovery method that was skipped, failed or only
+    partly done (from ``method_runs``; older documents: from the scan-wide attempts)."""
+    if doc.method_runs:
+        return [
+            (r.method, r.state.value, r.reason)
+            for r in doc.method_runs
+            if r.state.value in ("skipped", "failed", "partial")
+        ]
     return [
         (a.probe, a.status.value, a.reason)
         for a in doc.attempts
@@ -137,6 +144,7 @@ class Summary:
     interrupted: bool
     unidentified: list[str] = field(default_factory=list)  # their addresses, in report order
     not_run: list[tuple[str, str, str]] = field(default_factory=list)  # see methods_not_run
+    interface: str = ""  # where ARP and multicast ran, with how it was chosen
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
@@ -152,6 +160,8 @@ class Summary:
             + f", {self.acknowledged} acknowledged, "
             f"{self.incomplete} incompletely probed; scan {state}"
         )
+        if self.interface:
+            text += f"; link discovery on {self.interface}"
         if self.not_run:
             text += "; not run: " + ", ".join(
                 f"{clean(m, 40)} ({clean(reason, 80) or outcome})"
@@ -176,6 +186,12 @@ def summarize(doc: ScanDocument) -> Summary:
             d.address for d in ordered(doc.devices) if d.status is DeviceStatus.UNIDENTIFIED
         ],
         not_run=methods_not_run(doc),
+        interface=clean(
+            f"{doc.interface} ({doc.interface_source})" if doc.interface_source else doc.interface,
+            60,
+        )
+        if doc.interface
+        else "",
     )
 
 
