@@ -83,10 +83,20 @@ def identities(reference: str) -> set[str]:
             found.add(candidate.lower())
     if not found:
         words = {w.casefold() for w in re.findall(r"[\w.-]+", text)}
-        named = {s for s in held_out_sources() if "/" in s and s.split("/")[1] in words}
+        # A held-out project named in prose by a distinctive repository name ("onesixtyone
+        # README"); short or common names ("core", "motion") are not taken as a citation.
+        named = {
+            s
+            for s in held_out_sources()
+            if "/" in s and s.split("/")[1] in words and _distinctive(s.split("/")[1])
+        }
         first = re.split(r"[\s:(]", text, maxsplit=1)[0].casefold()
         found |= named or {_ALIASES.get(first, OWN_NOTES)}
     return found
+
+
+def _distinctive(name: str) -> bool:
+    return len(name) >= 8 or (len(name) >= 5 and any(c.isdigit() for c in name))
 
 
 @cache
@@ -212,6 +222,7 @@ GRANDFATHERED: frozenset[tuple[str, str]] = frozenset(
         ("hikvision.yaml:hikvision-rtsp-realm-ip-camera-code", "google/exoplayer"),
         ("hikvision.yaml:hikvision-rtsp-realm-ip-camera-code", "mpromonet/webrtc-streamer"),
         ("hikvision.yaml:hikvision-sadp-description", "matrixeditor/hiktools"),
+        ("hikvision.yaml:hikvision-sadp-disk-number-recorder", "matrixeditor/hiktools"),
         ("hikvision.yaml:hikvision-tcp-8000-open", "jorhelp/ingram"),
         ("hp.yaml:hp-snmp-sysdescr-jetdirect", "trailofbits/onesixtyone"),
         ("mobotix.yaml:mobotix-favicon-mmh3", "c0dejump/camcheckr"),
@@ -275,6 +286,7 @@ def test_the_two_lists_do_not_overlap() -> None:
         ("protocol-samples/dahua-wsd-hello-IPC-HFW2228M.xml", {OWN_NOTES}),
         ("public code search: telnet fingerprint table", {OWN_NOTES}),
         ("onesixtyone README (sweep log)", {"trailofbits/onesixtyone"}),
+        ("Hikvision ISAPI Core Protocol (vendor document)", {OWN_NOTES}),
         ("netaddr 1.3.0 eui/oui.txt (LT SECURITY INC)", {"netaddr/netaddr"}),
         ("https://www.hikvision.com/en/support/", {"hikvision.com"}),
         ("https://blog.csdn.net/x/article/1", {"blog.csdn.net"}),
