@@ -31,9 +31,12 @@ _MD = re.compile(r"([\\`*_\[\]|~<>#])")
 EMPTY = "—"
 
 
-def _m(text: str | None, limit: int = 120) -> str:
+def md_escape(text: str | None, limit: int = 120) -> str:
     """Escape a device string: HTML first (GFM passes raw HTML through), then Markdown."""
     return _MD.sub(r"\\\1", html.escape(clean(text, limit), quote=False)) or EMPTY
+
+
+_m = md_escape
 
 
 def _status(d: Device) -> str:
