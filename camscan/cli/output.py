@@ -335,13 +335,21 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
             errors.append(f"cannot write {opts.output}: {exc.strerror or exc}")
             code = max(code, ExitCode.USAGE)
 
+    mailed = ""
     if opts.email:
         decision = decide(opts.email_on, doc, base.mail_diff)
         if decision.send:
+            message = build_message(doc, opts.config.email, base.mail_diff)
             delivered = False
             try:
-                send(build_message(doc, opts.config.email, base.mail_diff), opts.config.email)
+                send(message, opts.config.email)
                 delivered = True
+                recipients = len(opts.config.email.to)
+                mailed = (
+                    f"mailed the report to {recipients} "
+                    f"recipient{'' if recipients == 1 else 's'} "
+                    f"({len(message.as_bytes()):,} bytes) via {opts.config.email.smtp_host}"
+                )
             except NotifyError as exc:
                 code = max(code, ExitCode.NOTIFY_FAILED)
                 errors.append(str(exc))
@@ -366,8 +374,10 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
         click.echo(report, nl=False)
     if not (opts.quiet and clean_run):
         _say(summarize(doc).line() + (f"; report written to {written}" if written else ""))
-    for message in errors:
-        _say(f"camscan: {message}")
+    if mailed and not opts.quiet:
+        _say(f"camscan: {mailed}")
+    for problem in errors:
+        _say(f"camscan: {problem}")
     return int(code)
 
 
