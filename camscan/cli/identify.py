@@ -6,21 +6,16 @@ from pathlib import Path
 
 import click
 
+from camscan.cli.common import policy_option
 from camscan.cli.output import OutputOptions, finish, output_options
 from camscan.document import load_document
-from camscan.pipeline import annotate
 from camscan.signatures import load_signatures
+from camscan.verdict import annotate
 
 
 @click.command("identify")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "--policy",
-    "policies",
-    multiple=True,
-    metavar="NAME|FILE",
-    help="Restriction policy id or file (repeatable) [default: us-ndaa-889].",
-)
+@policy_option
 @click.option(
     "--signatures",
     "signature_dirs",

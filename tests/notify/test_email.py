@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -237,15 +238,21 @@ def test_finish_sends_and_acknowledgement_silences(cli_env: Path, smtp: tuple[In
     db = str(cli_env / "h.db")
     doc = save(building([lts_camera()]), cli_env / "d.json")
     env = _email_env(port)
-    assert run_report(str(doc), "--db", db, "--email", env=env).exit_code == 1
+    sent = run_report(str(doc), "--db", db, "--email", env=env)
+    assert sent.exit_code == 1
     assert len(inbox.messages) == 1
+    confirmed = re.findall(r"camscan: mailed the report to 1 recipient \(([\d,]+) bytes\) via "
+                           r"127\.0\.0\.1\n", sent.stderr)  # fmt: skip
+    assert len(confirmed) == 1, sent.stderr
+    received = len(inbox.messages[0].as_bytes())  # the server may re-fold a header line
+    assert abs(int(confirmed[0].replace(",", "")) - received) < received // 100
     run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered", "--db", db)
     assert run_report(str(doc), "--db", db, "--email", "-q", env=env).exit_code == 0
     assert len(inbox.messages) == 1  # nothing unacknowledged, nothing new: no mail
-    assert (
-        run_report(str(doc), "--db", db, "--email", "--email-on", "always", env=env).exit_code == 0
-    )
+    quiet = run_report(str(doc), "--db", db, "--email", "--email-on", "always", "-q", env=env)
+    assert quiet.exit_code == 0
     assert len(inbox.messages) == 2
+    assert "mailed" not in quiet.stderr  # --quiet: cron mails only on problems
 
 
 @pytest.mark.parametrize("smtp", ["plain-auth"], indirect=True)
@@ -257,7 +264,7 @@ def test_finish_auth_failure_exits_4_and_keeps_the_report(
     out = cli_env / "report.html"
     result = run_report(str(save(building(), cli_env / "d.json")), "--no-db", "--email",
                         "-o", str(out), env=env)  # fmt: skip
-    assert result.exit_code == ExitCode.NOTIFY_FAILED
+    assert result.exit_code == ExitCode.FINDINGS_NOTIFY_FAILED  # findings + no mail
     assert "rejected the login" in result.stderr
     assert "bad" not in result.stderr  # the password is never echoed
     assert "192.0.2.21" in out.read_text()
@@ -266,7 +273,7 @@ def test_finish_auth_failure_exits_4_and_keeps_the_report(
 def test_finish_unreachable_exits_4_with_fallback_file(cli_env: Path) -> None:
     env = _email_env(_free_port())
     result = run_report(str(save(building(), cli_env / "d.json")), "--no-db", "--email", env=env)
-    assert result.exit_code == ExitCode.NOTIFY_FAILED
+    assert result.exit_code == ExitCode.FINDINGS_NOTIFY_FAILED  # findings + no mail
     saved = [line for line in result.stderr.splitlines() if "the report was saved to" in line]
     assert saved
     path = Path(saved[0].rsplit(" ", 1)[1])

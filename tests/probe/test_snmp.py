@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from camscan.identify import identify
 from camscan.models import AttemptStatus
 from camscan.probe.base import Credentials, ProbeSettings, ProbeTarget
 from camscan.probe.snmp import (
@@ -25,6 +26,7 @@ from camscan.probe.snmp import (
     read_tlv,
     tlv,
 )
+from camscan.signatures import load_signatures
 from tests.probe.conftest import sample_bytes
 
 # GetResponse, request-id 42, sysDescr.0 = "hello", assembled by hand from X.690 rules:
@@ -207,3 +209,31 @@ async def test_snmp_without_community_is_skipped() -> None:
     result = await SnmpProbe().run(ProbeTarget("127.0.0.1"), settings(None))
     assert result.attempts[0].status is AttemptStatus.SKIPPED
     assert "never guesses" in result.attempts[0].reason
+
+
+async def test_snmp_reads_dahua_recorder_identity(loopback: str) -> None:
+    """A Dahua NVR's sysDescr and DAHUA-SNMP-MIB identity OIDs (values as in LibreNMS's
+    tests/snmpsim/dahua-nvr.snmprec, serial digits replaced) give model, firmware and type."""
+    records = {
+        "1.3.6.1.2.1.1.1.0": "DH-NVR4108HS-8P-4KS2",
+        "1.3.6.1.4.1.1004849.2.1.1.1.0": "3.212.0000.1",
+        "1.3.6.1.4.1.1004849.2.1.2.4.0": "2M00D2APAZ00000",
+        "1.3.6.1.4.1.1004849.2.1.2.6.0": "DH-NVR4108HS-8P-4KS2",
+    }
+
+    def respond(data: bytes) -> list[bytes]:
+        reply = agent_reply(data, records, b"public")
+        return [reply] if reply else []
+
+    transport, _, port = await run_agent(loopback, respond)
+    try:
+        result = await SnmpProbe(port=port).run(ProbeTarget(loopback), settings("public"))
+    finally:
+        transport.close()
+    ident = identify(result.observations, None, load_signatures())
+    assert (ident.vendor, ident.model, ident.device_type) == (
+        "Dahua",
+        "DH-NVR4108HS-8P-4KS2",
+        "recorder",
+    )
+    assert (ident.firmware, ident.serial) == ("3.212.0000.1", "2M00D2APAZ00000")
