@@ -56,6 +56,15 @@ class SnmpAuth:
 
 
 @dataclass(frozen=True)
+class SnmpTarget:
+    """An agent to read (a switch or router given with ``--infra`` or ``[[infra]]``)."""
+
+    host: str
+    auth: SnmpAuth = field(repr=False)
+    port: int = SNMP_PORT
+
+
+@dataclass(frozen=True)
 class SnmpFailure:
     """Why an exchange produced nothing (more): 'timeout', 'auth', 'error' plus a message."""
 

@@ -6,12 +6,14 @@ multicast) is reported as a :class:`ProbeAttempt` in :attr:`DiscoveryResult.atte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
 from typing import Protocol
 
-from camscan.models import Observation, ProbeAttempt
+from camscan.models import Location, Observation, ProbeAttempt
+from camscan.snmp import SnmpTarget
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class DiscoveredHost:
     onvif_xaddrs: tuple[str, ...] = ()
     upnp_locations: tuple[str, ...] = ()
     open_ports: frozenset[int] = frozenset()
+    hostnames: tuple[str, ...] = ()
+    location: Location | None = None
+    mac_source: str | None = None  # when the MAC is not from our own ARP: where it came from
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class DiscoverySettings:
     tcp_ports: tuple[int, ...] = ()
     rate: float = 0.0  # packets or connections per second; 0 = unlimited within caps
     concurrency: int = 256
+    infra: tuple[SnmpTarget, ...] = ()  # switches/routers to read ARP, FDB and LLDP from
+    imports: tuple[Path, ...] = ()  # DHCP lease files and nmap XML to read
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class DiscoveryResult:
     method: str
     hosts: tuple[DiscoveredHost, ...] = ()
     attempts: tuple[ProbeAttempt, ...] = field(default_factory=tuple)
+    locations: Mapping[str, Location] = field(default_factory=dict)  # MAC → edge port (infra)
 
 
 class DiscoveryMethod(Protocol):
