@@ -90,7 +90,9 @@ class OutputConfig(_Section):
 
     format: Literal["table", "text", "json", "jsonl", "csv", "html", "markdown"] | None = None
     file: Path | None = None
-    fail_on: Literal["restricted", "suspected", "new", "changed", "any", "never"] = "restricted"
+    fail_on: Literal[
+        "restricted", "suspected", "unidentified", "new", "changed", "any", "never"
+    ] = "restricted"
     quiet: bool = False
     color: bool | None = None
 

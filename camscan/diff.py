@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from camscan.report.common import clean
+from camscan.sanitize import clean
 from camscan.store import DeviceState
 
 # Compared fields, in the order changes are listed. "address" is reported as "moved".

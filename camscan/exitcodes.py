@@ -7,7 +7,8 @@ class ExitCode(IntEnum):
     """What `camscan` returns to the shell (and to cron)."""
 
     OK = 0  # nothing restricted (or nothing that --fail-on counts)
-    FINDINGS = 1  # restricted hardware found (per --fail-on)
+    FINDINGS = 1  # restricted hardware found (per --fail-on; also unidentified devices with
+    # --fail-on unidentified)
     USAGE = 2  # usage, configuration or input error
     INCOMPLETE = 3  # the scan could not do all it was asked
     NOTIFY_FAILED = 4  # the report was made but the email could not be sent

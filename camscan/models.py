@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 SCHEMA_VERSION = 1
 
@@ -135,6 +135,16 @@ class PolicyResult(_Frozen):
     )
 
 
+class DeviceStatus(StrEnum):
+    """A device's verdict in one word, in report order (see :attr:`Device.status`)."""
+
+    RESTRICTED = "restricted"
+    SUSPECTED = "suspected"
+    UNIDENTIFIED = "unidentified"  # shown as "not identified" to people
+    ACKNOWLEDGED = "acknowledged"
+    CLEAR = "clear"
+
+
 class Location(_Frozen):
     """Where a device plugs in: the edge switch port its MAC was learned on (BRIDGE-MIB FDB).
 
@@ -170,6 +180,35 @@ class Device(_Frozen):
     attempts: list[ProbeAttempt] = Field(default_factory=list)
     identification: Identification = Field(default_factory=Identification)
     policy: PolicyResult = Field(default_factory=PolicyResult)
+
+    @property
+    def identified(self) -> bool:
+        """Whether camscan learned anything about the device beyond its address and MAC.
+
+        The one rule for "not identified": no maker or label, no counted evidence (a MAC
+        registrant alone is not identification) and no probe or discovery attempt that ended
+        ``ok``. A device whose every probe timed out, failed or was refused is not identified;
+        it must not be reported as clear.
+        """
+        ident = self.identification
+        if ident.vendor or ident.brand or any(e.counted for e in ident.evidence):
+            return True
+        return any(a.status is AttemptStatus.OK for a in self.attempts)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="restricted / suspected / unidentified / acknowledged / clear (derived)."
+    )
+    @property
+    def status(self) -> DeviceStatus:
+        """The verdict: acknowledged findings, restricted, suspected, then not identified."""
+        policy = self.policy
+        if policy.acknowledged and (policy.restricted or policy.suspected):
+            return DeviceStatus.ACKNOWLEDGED
+        if policy.restricted:
+            return DeviceStatus.RESTRICTED
+        if policy.suspected:
+            return DeviceStatus.SUSPECTED
+        return DeviceStatus.CLEAR if self.identified else DeviceStatus.UNIDENTIFIED
 
 
 class ToolInfo(_Frozen):

@@ -17,7 +17,8 @@ from camscan.config import ConfigError, EmailConfig
 from camscan.diff import RunDiff, render_diff_text
 from camscan.models import ScanDocument
 from camscan.report import Format, render
-from camscan.report.common import clean, summarize
+from camscan.report.common import summarize
+from camscan.sanitize import clean
 
 MAX_SUBJECT = 200
 
@@ -60,7 +61,8 @@ def subject(doc: ScanDocument, prefix: str) -> str:
     """A subject that says the counts, so the inbox list alone tells the story."""
     s = summarize(doc)
     scope = clean(", ".join(doc.scope), 60)
-    parts = [prefix, f"{s.restricted} restricted, {s.suspected} suspected"]
+    unknown = f", {len(s.unidentified)} not identified" if s.unidentified else ""
+    parts = [prefix, f"{s.restricted} restricted, {s.suspected} suspected{unknown}"]
     parts.append(f"of {s.devices} devices ({s.cameras} cameras)")
     if s.acknowledged:
         parts.append(f"+{s.acknowledged} acknowledged")

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import platformdirs
 
+from camscan.facts import ports
 from camscan.models import Device, PolicyResult, ScanDocument
 from camscan.oui import normalise_mac
-from camscan.report.common import ports
 
 APPLICATION_ID = 0x63616D73  # "cams": tells our database from any other SQLite file
 SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial")

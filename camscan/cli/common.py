@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from camscan.report.common import clean
+from camscan.sanitize import clean
 
 
 def safe(text: str, limit: int = 200) -> str:

@@ -14,7 +14,7 @@ from camscan.config import ConfigError, load_config
 from camscan.diff import diff_states, render_diff_json, render_diff_text
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
-from camscan.report.common import clean
+from camscan.sanitize import clean
 from camscan.store import History, HistoryError, default_db_path
 
 _KEY = re.compile(r"^(mac|serial|wsd|ip):.+")

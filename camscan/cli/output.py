@@ -41,7 +41,7 @@ from camscan.store import (
     states_of,
 )
 
-FAIL_ON = ("restricted", "suspected", "new", "changed", "any", "never")
+FAIL_ON = ("restricted", "suspected", "unidentified", "new", "changed", "any", "never")
 EMAIL_ON = ("findings", "changes", "always")
 _BY_SUFFIX = {".json": Format.JSON, ".jsonl": Format.JSONL, ".csv": Format.CSV,
               ".html": Format.HTML, ".htm": Format.HTML, ".md": Format.MARKDOWN}  # fmt: skip
@@ -147,7 +147,8 @@ def output_options(func: F) -> F:
         click.option("--quiet", "-q", is_flag=True,
                      help="Print nothing when the run is clean (for cron)."),
         click.option("--fail-on", type=click.Choice(FAIL_ON),
-                     help="What makes the exit code 1 [default: restricted]."),
+                     help="What makes the exit code 1 [default: restricted]; "
+                          "'unidentified' also counts devices camscan could not identify."),
         click.option("--db", type=click.Path(dir_okay=False),
                      help="History database [default: user data dir]."),
         click.option("--no-db", is_flag=True, help="Do not read or write history."),
@@ -226,6 +227,7 @@ def findings_code(doc: ScanDocument, fail_on: str, diff: RunDiff | None) -> Exit
     hit = {
         "restricted": s.restricted > 0,
         "suspected": s.restricted + s.suspected > 0,
+        "unidentified": s.restricted + len(s.unidentified) > 0,
         "new": bool(newly),
         "changed": not diff.empty,
         "any": s.restricted + s.suspected > 0 or not diff.empty,

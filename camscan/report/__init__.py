@@ -1,4 +1,4 @@
-"""Report formats: one module per format, chosen by the :class:`Format` enum.
+"""Report formats: one module per format, registered in :data:`RENDERERS` by :class:`Format`.
 
 ``render(doc, fmt)`` returns the whole report as text; the CLI decides where it goes.
 Every device-supplied string is neutralised for the target medium inside each renderer.
@@ -6,10 +6,12 @@ Every device-supplied string is neutralised for the target medium inside each re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from camscan.models import ScanDocument
+from camscan.report import csvfmt, html, jsonfmt, markdown, table, text
 
 
 class Format(StrEnum):
@@ -24,46 +26,27 @@ class Format(StrEnum):
     MARKDOWN = "markdown"
 
 
-def _renderer(fmt: Format) -> Callable[..., str]:
-    # Imported lazily so `--format json` never loads rich.
-    if fmt is Format.TABLE:
-        from camscan.report.table import render_table
+@dataclass(frozen=True)
+class Style:
+    """Terminal facts only the table format uses: colour and width in columns."""
 
-        return render_table
-    if fmt is Format.TEXT:
-        from camscan.report.text import render_text
-
-        return render_text
-    if fmt is Format.JSON:
-        from camscan.report.jsonfmt import render_json
-
-        return render_json
-    if fmt is Format.JSONL:
-        from camscan.report.jsonfmt import render_jsonl
-
-        return render_jsonl
-    if fmt is Format.CSV:
-        from camscan.report.csvfmt import render_csv
-
-        return render_csv
-    if fmt is Format.HTML:
-        from camscan.report.html import render_html
-
-        return render_html
-    from camscan.report.markdown import render_markdown
-
-    return render_markdown
+    color: bool = False
+    width: int = 120
 
 
-def render(doc: ScanDocument, fmt: Format | str, *, color: bool = False, width: int = 120) -> str:
-    """The report for ``doc`` in format ``fmt``; ``color``/``width`` matter only for tables."""
-    chosen = Format(fmt)
-    if chosen is Format.TABLE:
-        return _renderer(chosen)(doc, color=color, width=width)
-    return _renderer(chosen)(doc)
+Renderer = Callable[[ScanDocument, Style], str]
 
+RENDERERS: Mapping[Format, Renderer] = {
+    Format.TABLE: lambda doc, style: table.render_table(doc, color=style.color, width=style.width),
+    Format.TEXT: lambda doc, _: text.render_text(doc),
+    Format.JSON: lambda doc, _: jsonfmt.render_json(doc),
+    Format.JSONL: lambda doc, _: jsonfmt.render_jsonl(doc),
+    Format.CSV: lambda doc, _: csvfmt.render_csv(doc),
+    Format.HTML: lambda doc, _: html.render_html(doc),
+    Format.MARKDOWN: lambda doc, _: markdown.render_markdown(doc),
+}
 
-SUFFIX = {
+SUFFIX: Mapping[Format, str] = {
     Format.TABLE: ".txt",
     Format.TEXT: ".txt",
     Format.JSON: ".json",
@@ -73,4 +56,10 @@ SUFFIX = {
     Format.MARKDOWN: ".md",
 }
 
-__all__ = ["SUFFIX", "Format", "render"]
+
+def render(doc: ScanDocument, fmt: Format | str, *, color: bool = False, width: int = 120) -> str:
+    """The report for ``doc`` in format ``fmt``; ``color``/``width`` matter only for tables."""
+    return RENDERERS[Format(fmt)](doc, Style(color=color, width=width))
+
+
+__all__ = ["RENDERERS", "SUFFIX", "Format", "Style", "render"]

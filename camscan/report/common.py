@@ -1,44 +1,33 @@
-"""What every report format shares: device order, status words, and hostile-string handling.
+"""What every report format shares: device order, status words, counts and the summary line.
 
-Device strings come from the network and are hostile: terminal formats pass them through
-:func:`clean` (no control characters or ANSI escapes), HTML and Markdown escape them on top.
+Device strings come from the network and are hostile: every renderer passes them through
+:func:`camscan.sanitize.clean`; HTML and Markdown escape the result for their medium on top.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from camscan.models import AttemptStatus, Device, ScanDocument
-
-# C0/C1 controls (ESC included, so no ANSI sequence survives), zero-width and bidi overrides.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_NEWLINES = re.compile(r"[\r\n\t]+")
+from camscan.models import AttemptStatus, Device, DeviceStatus, ScanDocument
+from camscan.sanitize import clean
 
 # Device types that make up "the CCTV estate" in the summary count.
 VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder"})
 FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
+# Scan-wide attempt outcomes that mean a discovery method did not (fully) run.
+_NOT_RUN = frozenset({AttemptStatus.SKIPPED, *FAILED})
 
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def clean(text: str | None, limit: int = 200, *, one_line: bool = True) -> str:
-    """A device string made inert for a terminal or a cell: no controls, bounded.
-
-    ``one_line=False`` keeps newlines and tabs, for multi-line text such as policy notes.
-    """
-    if not text:
-        return ""
-    flat = _NEWLINES.sub(" ", text) if one_line else text
-    cleaned = _CONTROL.sub(_visible, flat)
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1] + "…"
-    return cleaned
+_ORDER = list(DeviceStatus)
+# What people read; machine formats (JSON, CSV, CSS classes) use the enum value.
+WORDS = {s: "not identified" if s is DeviceStatus.UNIDENTIFIED else s.value for s in _ORDER}
+LEGEND = (
+    "restricted = a restriction policy covers the maker; suspected = weak evidence of one; "
+    "not identified = no probe answered and nothing named the maker, so camscan cannot vouch "
+    "for it; acknowledged = a known finding with an accepted reason; clear = identified, "
+    "no policy covers it"
+)
 
 
 def _address_key(address: str) -> tuple[int, int, str]:
@@ -47,6 +36,11 @@ def _address_key(address: str) -> tuple[int, int, str]:
     except ValueError:
         return (2, 0, address)
     return (ip.version, int(ip), "")
+
+
+def word(device: Device) -> str:
+    """The verdict as people read it ("not identified" rather than ``unidentified``)."""
+    return WORDS[device.status]
 
 
 def location(device: Device) -> str:
@@ -62,35 +56,24 @@ def location(device: Device) -> str:
     return " ".join(parts)
 
 
-def status(device: Device) -> str:
-    """One word for a device's verdict: restricted, suspected, acknowledged or clear."""
-    if device.policy.acknowledged and (device.policy.restricted or device.policy.suspected):
-        return "acknowledged"
-    if device.policy.restricted:
-        return "restricted"
-    if device.policy.suspected:
-        return "suspected"
-    return "clear"
-
-
-_RANK = {"restricted": 0, "suspected": 1, "acknowledged": 2, "clear": 3}
-
-
 def ordered(devices: Iterable[Device]) -> list[Device]:
-    """Restricted first, then suspected, acknowledged, the rest; by address within each."""
-    return sorted(devices, key=lambda d: (_RANK[status(d)], _address_key(d.address)))
+    """Restricted, suspected, not identified, acknowledged, clear; by address within each."""
+    return sorted(devices, key=lambda d: (_ORDER.index(d.status), _address_key(d.address)))
 
 
-def ports(device: Device) -> list[int]:
-    """TCP ports the device answered on (open-port observations and successful probes)."""
-    found: set[int] = set()
-    for o in device.observations:
-        if o.signal == "tcp.open" and o.value.isdigit():
-            found.add(int(o.value))
-    for a in device.attempts:
-        if a.port is not None and a.status is AttemptStatus.OK:
-            found.add(a.port)
-    return sorted(found)
+def attention(devices: Iterable[Device]) -> list[Device]:
+    """The devices a reader must act on: restricted, suspected and not identified, in order."""
+    wanted = (DeviceStatus.RESTRICTED, DeviceStatus.SUSPECTED, DeviceStatus.UNIDENTIFIED)
+    return [d for d in ordered(devices) if d.status in wanted]
+
+
+def methods_not_run(doc: ScanDocument) -> list[tuple[str, str, str]]:
+    """(method, outcome, reason) for every discovery method that was skipped or failed."""
+    return [
+        (a.probe, a.status.value, a.reason)
+        for a in doc.attempts
+        if a.status in _NOT_RUN and not a.probe.startswith("engine")
+    ]
 
 
 def policy_ids(device: Device) -> list[str]:
@@ -131,8 +114,13 @@ def failed_attempts(device: Device) -> int:
     return sum(1 for a in device.attempts if a.status in FAILED)
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _addresses(addresses: list[str], limit: int = 4) -> str:
+    shown = ", ".join(clean(a, 60) for a in addresses[:limit])
+    return shown + (f" +{len(addresses) - limit} more" if len(addresses) > limit else "")
 
 
 @dataclass(frozen=True)
@@ -147,33 +135,77 @@ class Summary:
     incomplete: int
     complete: bool
     interrupted: bool
+    unidentified: list[str] = field(default_factory=list)  # their addresses, in report order
+    not_run: list[tuple[str, str, str]] = field(default_factory=list)  # see methods_not_run
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
         state = "complete" if self.complete else "INCOMPLETE"
         if self.interrupted:
             state = "interrupted"
-        return (
+        unknown = len(self.unidentified)
+        text = (
             f"{_n(self.devices, 'device')}, {_n(self.cameras, 'camera')}, "
-            f"{self.restricted} restricted, "
-            f"{self.suspected} suspected, {self.acknowledged} acknowledged, "
+            f"{self.restricted} restricted, {self.suspected} suspected, "
+            f"{unknown} not identified"
+            + (f" ({_addresses(self.unidentified)})" if unknown else "")
+            + f", {self.acknowledged} acknowledged, "
             f"{self.incomplete} incompletely probed; scan {state}"
         )
+        if self.not_run:
+            text += "; not run: " + ", ".join(
+                f"{clean(m, 40)} ({clean(reason, 80) or outcome})"
+                for m, outcome, reason in self.not_run
+            )
+        return text
 
 
 def summarize(doc: ScanDocument) -> Summary:
     """Count what a report headline needs."""
-    words = [status(d) for d in doc.devices]
+    verdicts = [d.status for d in doc.devices]
     return Summary(
         devices=len(doc.devices),
         cameras=sum(1 for d in doc.devices if d.identification.device_type in VIDEO_TYPES),
-        restricted=words.count("restricted"),
-        suspected=words.count("suspected"),
-        acknowledged=words.count("acknowledged"),
+        restricted=verdicts.count(DeviceStatus.RESTRICTED),
+        suspected=verdicts.count(DeviceStatus.SUSPECTED),
+        acknowledged=verdicts.count(DeviceStatus.ACKNOWLEDGED),
         incomplete=sum(1 for d in doc.devices if failed_attempts(d)),
         complete=doc.complete,
         interrupted=doc.interrupted,
+        unidentified=[
+            d.address for d in ordered(doc.devices) if d.status is DeviceStatus.UNIDENTIFIED
+        ],
+        not_run=methods_not_run(doc),
     )
+
+
+def clause_list(device: Device) -> list[str]:
+    """Each covering policy once with its first clause: 'us-ndaa-889 §889(f)(3)(B)'."""
+    first: dict[str, str] = {}
+    for m in device.policy.matches:
+        first.setdefault(m.policy, clean(f"{m.policy} {m.clause}".strip(), 80))
+    return list(first.values())
+
+
+def clauses(device: Device) -> str:
+    """:func:`clause_list` as one cell."""
+    return "; ".join(clause_list(device))
+
+
+def header_lines(doc: ScanDocument) -> list[str]:
+    """What was scanned, when, with which signatures and policies, and the summary line."""
+    tool = doc.tool
+    lines = [f"camscan report {when(doc)}".rstrip()]
+    if doc.scope:
+        lines.append("scope: " + ", ".join(clean(s, 80) for s in doc.scope))
+    if tool.signatures_version:
+        lines.append(
+            f"signatures: {clean(tool.signatures_version, 40)} ({clean(tool.signatures_date, 40)})"
+        )
+    if tool.policies:
+        lines.append("policies: " + ", ".join(clean(p, 60) for p in tool.policies))
+    lines.append(summarize(doc).line())
+    return lines
 
 
 def when(doc: ScanDocument) -> str:

@@ -6,11 +6,13 @@ import csv
 import io
 
 from camscan.models import ScanDocument
-from camscan.report.common import clean, entities, evidence_summary, ordered, policy_ids
+from camscan.report.common import entities, evidence_summary, ordered, policy_ids
+from camscan.sanitize import clean
 
 COLUMNS = (
     "address",
     "mac",
+    "status",
     "vendor",
     "brand",
     "model",
@@ -36,7 +38,8 @@ def _cell(text: str | None) -> str:
 
 
 def render_csv(doc: ScanDocument) -> str:
-    """Restricted devices first; 'restricted' is yes / suspected / no."""
+    """Restricted devices first; 'status' is the verdict word (``unidentified`` for devices
+    camscan could not identify); 'restricted' is yes / suspected / no."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -47,6 +50,7 @@ def render_csv(doc: ScanDocument) -> str:
             [
                 _cell(d.address),
                 _cell(d.mac),
+                d.status.value,
                 _cell(ident.vendor),
                 _cell(ident.brand),
                 _cell(ident.model),

@@ -1,129 +1,219 @@
-"""A self-contained HTML report: one file, inline CSS, no script, no external assets.
+"""The per-scan HTML report: the answer first, the evidence folded below; one file, no script.
 
-Every device string goes through :func:`_e` (control characters made visible, then HTML-escaped)
-and the Content-Security-Policy forbids script and any network fetch, so a hostile camera name
-cannot run code in the reader's browser even if an escape were missed.
+Layout: the verdict counts, what did not run, counts by maker, label and policy with inline SVG
+charts, the devices that need attention as a compact list, every device in one table, then the
+evidence per device in ``<details>``. Shell, stylesheet and escaping: :mod:`.htmlpage`.
 """
 
 from __future__ import annotations
 
-import html
+from collections import Counter
 
-from camscan.models import Device, ScanDocument
-from camscan.report.common import clean, maker, ordered, ports, status, summarize, when
-
-CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'"
+from camscan.facts import ports
+from camscan.models import Device, DeviceStatus, ScanDocument
+from camscan.report.common import (
+    FAILED,
+    LEGEND,
+    WORDS,
+    attention,
+    clause_list,
+    location,
+    maker,
+    methods_not_run,
+    ordered,
+    summarize,
+    when,
+    word,
 )
+from camscan.report.htmlpage import count_table, e, page
+from camscan.report.svg import bar_chart
 
-_CSS = """
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1a1a1a;background:#fff}
-h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.4em 0 .4em}
-.meta{color:#555;margin:.1em 0}.summary{font-weight:600;margin:.6em 0}
-table{border-collapse:collapse;width:100%;margin:.4em 0}
-th,td{border:1px solid #ccc;padding:.25em .45em;text-align:left;vertical-align:top}
-td{overflow-wrap:anywhere}
-th{background:#f2f2f2}
-.restricted{background:#fde2e1}.suspected{background:#fff4d6}.acknowledged{background:#eef}
-.tag{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.85em;font-weight:600}
-.tag.restricted{background:#c62828;color:#fff}.tag.suspected{background:#f9a825}
-.tag.acknowledged{background:#5c6bc0;color:#fff}.tag.clear{background:#ddd}
-details{margin:.2em 0}code{font-size:.9em;word-break:break-all}
-.card{border:1px solid #ccc;border-left:6px solid #c62828;padding:.5em .8em;margin:.8em 0}
-.card.suspected{border-left-color:#f9a825}.card.acknowledged{border-left-color:#5c6bc0}
-"""
+_FLAGGED = (DeviceStatus.RESTRICTED, DeviceStatus.SUSPECTED)
 
 
-def _e(text: str | None, limit: int = 300) -> str:
-    return html.escape(clean(text, limit), quote=True)
+def _tag(d: Device) -> str:
+    return f"<span class='tag {d.status.value}'>{e(word(d))}</span>"
 
 
 def _evidence_table(d: Device) -> str:
     rows = "".join(
-        f"<tr><td>{_e(ev.kind.value)}</td><td><code>{_e(ev.rule)}</code></td>"
-        f"<td><code>{_e(ev.signal)}</code>{'' if ev.port is None else f' :{ev.port}'}</td>"
-        f"<td><code>{_e(ev.value)}</code></td><td>{ev.weight:.2f}"
+        f"<tr><td>{e(ev.kind.value)}</td><td><code>{e(ev.rule)}</code></td>"
+        f"<td><code>{e(ev.signal)}</code>{'' if ev.port is None else f' :{ev.port}'}</td>"
+        f"<td class='dt'><code>{e(ev.value)}</code></td><td class='n'>{ev.weight:.2f}"
         f"{'' if ev.counted else ' (not counted)'}</td></tr>"
         for ev in d.identification.evidence
     )
     if not rows:
         return "<p>No matching evidence.</p>"
     return (
-        "<table><tr><th>kind</th><th>rule</th><th>signal</th><th>value</th><th>weight</th></tr>"
-        f"{rows}</table>"
+        "<table class='wide'><tr><th>kind</th><th>rule</th><th>signal</th><th>value</th>"
+        f"<th class='n'>weight</th></tr>{rows}</table>"
     )
 
 
 def _policy_table(d: Device) -> str:
+    if not d.policy.matches:
+        return ""
     rows = "".join(
-        f"<tr><td>{_e(m.policy)}</td><td>{_e(m.entity)}</td><td>{_e(m.clause)}</td>"
-        f"<td>{_e(m.basis)}</td><td>{_e(m.certainty)}</td><td>{_e(m.via)}</td>"
-        f"<td>{_e(m.source, 400)}</td></tr>"
+        f"<tr><td class='nw'>{e(m.policy)}</td><td>{e(m.entity)}</td>"
+        f"<td class='nw'>{e(m.clause)}</td><td>{e(m.basis)}</td><td>{e(m.certainty)}</td>"
+        f"<td>{e(m.via)}</td><td class='dt'>{e(m.source, 400)}</td></tr>"
         for m in d.policy.matches
     )
     return (
-        "<table><tr><th>policy</th><th>entity</th><th>clause</th><th>basis</th>"
+        "<table class='wide'><tr><th>policy</th><th>entity</th><th>clause</th><th>basis</th>"
         f"<th>certainty</th><th>via</th><th>source</th></tr>{rows}</table>"
     )
 
 
-def _card(d: Device) -> str:
-    word = status(d)
+def _attempts(d: Device) -> str:
+    shown = [a for a in d.attempts if a.status in FAILED or not d.identified]
+    if not shown:
+        return ""
+    items = "".join(
+        f"<li><code>{e(a.probe)}{'' if a.port is None else f'/{a.port}'}</code> "
+        f"{e(a.status.value)} {e(a.reason)}</li>"
+        for a in shown
+    )
+    return f"<h4>Probes that did not answer</h4><ul>{items}</ul>"
+
+
+def _why(d: Device) -> str:
+    """The compact list's last cell: the policy clause, or why the device is not identified."""
+    if d.status is DeviceStatus.UNIDENTIFIED:
+        outcomes = Counter(a.status.value for a in d.attempts)
+        said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
+        return "no probe answered" + (f" ({e(said)})" if said else " (none ran)")
+    return "; ".join(f"<span class='nw'>{e(c)}</span>" for c in clause_list(d))
+
+
+def _compact(devices: list[Device]) -> str:
+    if not devices:
+        return "<p>None: nothing restricted, suspected or unidentified.</p>"
+    located = any(d.location for d in devices)
+    rows = "".join(
+        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
+        f"<td class='dt'>{e(maker(d))}</td><td class='dt'>{e(d.identification.model) or '—'}</td>"
+        + (f"<td class='dt'>{e(location(d)) or '—'}</td>" if located else "")
+        + f"<td>{_why(d)}</td></tr>"
+        for d in devices
+    )
+    return (
+        "<table class='wide' id='attention'><tr><th>status</th><th>address</th>"
+        "<th>maker / label</th><th>model</th>"
+        + ("<th>location</th>" if located else "")
+        + f"<th>policy clause</th></tr>{rows}</table>"
+    )
+
+
+def _inventory(devices: list[Device]) -> str:
+    rows = "".join(
+        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
+        f"<td class='nw'>{e(d.mac) or '—'}</td><td class='dt'>{e(maker(d))}</td>"
+        f"<td class='dt'>{e(d.identification.model) or '—'}</td>"
+        f"<td class='dt'>{e(d.identification.firmware) or '—'}</td>"
+        f"<td>{e(d.identification.device_type)}</td>"
+        f"<td class='nw'>{e(' '.join(str(p) for p in ports(d))) or '—'}</td></tr>"
+        for d in devices
+    )
+    return (
+        "<table class='wide' id='devices'><tr><th>status</th><th>address</th><th>MAC</th>"
+        "<th>maker</th><th>model</th><th>firmware</th><th>type</th><th>ports</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _evidence(d: Device) -> str:
     ident = d.identification
+    mac_from = f" (from {e(d.mac_source)})" if d.mac_source else ""
+    facts = [
+        f"MAC <span class='nw'>{e(d.mac) or '—'}</span>{mac_from}",
+        f"firmware {e(ident.firmware) or '—'}",
+        e(ident.device_type),
+        f"confidence {ident.confidence:.2f}",
+    ]
+    if d.location is not None:
+        facts.append(f"location {e(location(d))} ({e(d.location.source)})")
+    if open_ports := ports(d):
+        facts.append("ports " + " ".join(str(p) for p in open_ports))
     ack = (
-        f"<p><span class='tag acknowledged'>acknowledged</span> {_e(d.policy.acknowledged)}</p>"
+        f"<p><span class='tag acknowledged'>acknowledged</span> {e(d.policy.acknowledged)}</p>"
         if d.policy.acknowledged
         else ""
     )
     return (
-        f"<div class='card {word}'><h3><span class='tag {word}'>{word}</span> "
-        f"{_e(d.address)} — {_e(maker(d))} {_e(ident.model)}</h3>"
-        f"<p class='meta'>MAC {_e(d.mac) or '?'} · firmware {_e(ident.firmware) or '?'} · "
-        f"{_e(ident.device_type)} · confidence {ident.confidence:.2f}</p>{ack}"
-        f"{_policy_table(d)}<h4>Evidence</h4>{_evidence_table(d)}</div>"
+        f"<details class='device' id='device-{e(d.address)}'><summary>{_tag(d)} "
+        f"<span class='nw'>{e(d.address)}</span> — {e(maker(d))} {e(ident.model)}</summary>"
+        f"<p class='meta'>{' · '.join(facts)}</p>{ack}{_policy_table(d)}"
+        f"<h4>Evidence</h4>{_evidence_table(d)}{_attempts(d)}</details>"
     )
 
 
-def _row(d: Device) -> str:
-    word = status(d)
-    ident = d.identification
-    open_ports = " ".join(str(p) for p in ports(d))
+def _not_run(doc: ScanDocument) -> str:
+    missing = methods_not_run(doc)
+    if not missing:
+        return ""
+    items = "".join(
+        f"<li><code>{e(m)}</code> {e(outcome)}: {e(reason) or '—'}</li>"
+        for m, outcome, reason in missing
+    )
+    return f"<div class='notrun' id='not-run'><h3>Not run or cut short</h3><ul>{items}</ul></div>"
+
+
+def _counts(doc: ScanDocument) -> str:
+    devices = doc.devices
+    by_maker = Counter(d.identification.vendor or "unknown" for d in devices)
+    by_label = Counter(
+        d.identification.brand or d.identification.vendor or "unknown" for d in devices
+    )
+    by_policy = Counter(p for d in devices for p in {m.policy: 0 for m in d.policy.matches})
+    by_policy["none"] = sum(1 for d in devices if not d.policy.matches)
+    flagged = [d for d in devices if d.status in _FLAGGED]
+    flagged_maker = Counter(d.identification.vendor or maker(d) for d in flagged)
+    flagged_type = Counter(d.identification.device_type for d in flagged)
     return (
-        f"<tr class='{word}'><td><span class='tag {word}'>{word}</span></td>"
-        f"<td>{_e(d.address)}</td><td>{_e(d.mac)}</td><td>{_e(maker(d))}</td>"
-        f"<td>{_e(ident.model)}</td><td>{_e(ident.firmware)}</td><td>{_e(ident.device_type)}</td>"
-        f"<td>{ident.confidence:.2f}</td><td>{_e(open_ports)}</td>"
-        f"<td><details><summary>{len(ident.evidence)} items</summary>{_evidence_table(d)}"
-        "</details></td></tr>"
+        "<div class='grid' id='counts'>"
+        + count_table("maker", list(by_maker.items()))
+        + count_table("label", list(by_label.items()))
+        + count_table("policy", [(k, n) for k, n in by_policy.items() if n])
+        + "</div><div class='grid' id='charts'>"
+        + bar_chart("Restricted and suspected devices by maker", list(flagged_maker.items()))
+        + bar_chart(
+            "Restricted and suspected devices by type", list(flagged_type.items()), "#0072b2"
+        )
+        + "</div>"
     )
+
+
+def _tiles(doc: ScanDocument) -> str:
+    verdicts = Counter(d.status for d in doc.devices)
+    tiles = [f"<div class='tile'><b>{len(doc.devices)}</b>devices</div>"]
+    tiles += [
+        f"<div class='tile {s.value}'><b>{verdicts[s]}</b>{e(WORDS[s])}</div>" for s in DeviceStatus
+    ]
+    return f"<div class='tiles' id='verdicts'>{''.join(tiles)}</div>"
 
 
 def render_html(doc: ScanDocument) -> str:
-    """The report page: summary, a card per covered device, then the full inventory."""
+    """The report page: answer, counts and charts, compact list, inventory, folded evidence."""
     summary = summarize(doc)
-    covered = [d for d in ordered(doc.devices) if d.policy.matches]
-    meta = [f"Scan {_e(when(doc))}"]
+    meta = [f"Scan {e(when(doc))}"]
     if doc.scope:
-        meta.append("scope " + _e(", ".join(doc.scope)))
+        meta.append("scope " + e(", ".join(doc.scope)))
     if doc.tool.signatures_version:
-        meta.append(
-            f"signatures {_e(doc.tool.signatures_version)} ({_e(doc.tool.signatures_date)})"
-        )
+        meta.append(f"signatures {e(doc.tool.signatures_version)} ({e(doc.tool.signatures_date)})")
     if doc.tool.policies:
-        meta.append("policies " + _e(", ".join(doc.tool.policies)))
-    inventory = "".join(_row(d) for d in ordered(doc.devices))
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-        f"<title>camscan report {_e(when(doc))}</title><style>{_CSS}</style></head><body>"
+        meta.append("policies " + e(", ".join(doc.tool.policies)))
+    devices = ordered(doc.devices)
+    needing = attention(devices)
+    body = (
         f"<h1>camscan report</h1><p class='meta'>{' · '.join(meta)}</p>"
-        f"<p class='summary' id='summary'>{_e(summary.line())}</p>"
-        f"<h2>Restricted and suspected devices ({len(covered)})</h2>"
-        + ("".join(_card(d) for d in covered) or "<p>None.</p>")
-        + f"<h2>All devices ({len(doc.devices)})</h2>"
-        "<table id='devices'><tr><th>status</th><th>address</th><th>MAC</th><th>maker</th>"
-        "<th>model</th><th>firmware</th><th>type</th><th>confidence</th><th>ports</th>"
-        f"<th>evidence</th></tr>{inventory}</table></body></html>\n"
+        f"{_tiles(doc)}<p class='summary' id='summary'>{e(summary.line(), 1000)}</p>"
+        f"{_not_run(doc)}"
+        f"<h2>Needs attention ({len(needing)})</h2>{_compact(needing)}"
+        f"<h2>Counts</h2>{_counts(doc)}"
+        f"<h2>All devices ({len(devices)})</h2>{_inventory(devices)}"
+        f"<p class='legend'>{e(LEGEND, 1000)}</p>"
+        f"<h2>Evidence per device</h2>{''.join(_evidence(d) for d in devices)}"
     )
+    return page(f"camscan report {when(doc)}", body)

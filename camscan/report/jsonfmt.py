@@ -19,7 +19,7 @@ def schema_json() -> str:
     """The JSON Schema of the scan document (committed as docs/scan-document.schema.json)."""
     import json
 
-    schema = ScanDocument.model_json_schema()
+    schema = ScanDocument.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://camscan.invalid/scan-document.schema.json"
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,42 +1,107 @@
-"""Markdown: for tickets, wikis and pull requests; device strings escaped for GFM tables."""
+"""Markdown for tickets, wikis and pull requests, answer first like the HTML report.
+
+Order: header facts and the summary, what did not run, the devices that need attention as a
+compact table, counts by maker, label and policy, every device, then policy detail. Device
+strings are escaped for GFM tables (HTML first, then Markdown punctuation).
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 
-from camscan.models import ScanDocument
-from camscan.report.common import clean, evidence_summary, maker, ordered, policy_ids, status
-from camscan.report.text import header
+from camscan.models import Device, DeviceStatus, ScanDocument
+from camscan.report.common import (
+    LEGEND,
+    attention,
+    clauses,
+    evidence_summary,
+    header_lines,
+    location,
+    maker,
+    methods_not_run,
+    ordered,
+    word,
+)
+from camscan.sanitize import clean
 
 # Markdown punctuation that could start links, emphasis, code, headings or break a table.
-_MD = re.compile(r"([\\`*_\[\]|~])")
+_MD = re.compile(r"([\\`*_\[\]|~<>#])")
+EMPTY = "—"
 
 
 def _m(text: str | None, limit: int = 120) -> str:
     """Escape a device string: HTML first (GFM passes raw HTML through), then Markdown."""
-    return _MD.sub(r"\\\1", html.escape(clean(text, limit), quote=False))
+    return _MD.sub(r"\\\1", html.escape(clean(text, limit), quote=False)) or EMPTY
+
+
+def _status(d: Device) -> str:
+    text = word(d)
+    return f"**{text}**" if d.status is DeviceStatus.RESTRICTED else text
+
+
+def _why(d: Device) -> str:
+    if d.status is DeviceStatus.UNIDENTIFIED:
+        outcomes = Counter(a.status.value for a in d.attempts)
+        said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
+        return "no probe answered" + (f" ({said})" if said else " (none ran)")
+    return _m(clauses(d), 200)
+
+
+def _counts(title: str, counts: Counter[str]) -> list[str]:
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [f"| {title} | devices |", "|---|---:|", *(f"| {_m(k)} | {n} |" for k, n in rows), ""]
 
 
 def render_markdown(doc: ScanDocument) -> str:
-    """A heading, the header facts, a device table, and policy detail for covered devices."""
+    """Answer first: summary, attention list, counts; then the inventory and policy detail."""
+    devices = ordered(doc.devices)
     lines = ["# camscan report", ""]
-    lines += [f"- {_m(line, 300)}" for line in header(doc)[1:]]
+    lines += [f"- {_m(line, 1000)}" for line in header_lines(doc)[1:]]
+    if missing := methods_not_run(doc):
+        lines += ["", "**Not run or cut short:**", ""]
+        lines += [f"- `{_m(m, 40)}` {outcome}: {_m(reason, 200)}" for m, outcome, reason in missing]
+    needing = attention(devices)
+    lines += ["", f"## Needs attention ({len(needing)})", ""]
+    if needing:
+        located = any(d.location for d in needing)
+        where = " location |" if located else ""
+        lines += [f"| status | address | maker / label | model |{where} policy clause |",
+                  "|---|---|---|---|" + ("---|" if located else "") + "---|"]  # fmt: skip
+        lines += [
+            f"| {_status(d)} | {_m(d.address)} | {_m(maker(d))} | "
+            f"{_m(d.identification.model)} |"
+            + (f" {_m(location(d))} |" if located else "")
+            + f" {_why(d)} |"
+            for d in needing
+        ]
+    else:
+        lines.append("None: nothing restricted, suspected or unidentified.")
+    by_policy = Counter(p for d in devices for p in {m.policy: 0 for m in d.policy.matches})
+    by_policy["none"] = sum(1 for d in devices if not d.policy.matches)
+    lines += ["", "## Counts", ""]
+    lines += _counts("maker", Counter(d.identification.vendor or "unknown" for d in devices))
+    lines += _counts(
+        "label",
+        Counter(d.identification.brand or d.identification.vendor or "unknown" for d in devices),
+    )
+    lines += _counts("policy", +by_policy)
     lines += [
+        f"## All devices ({len(devices)})",
         "",
-        "| status | address | MAC | maker | model | firmware | type | policies | evidence |",
+        "| status | address | MAC | maker | model | firmware | type | policy | evidence |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines.append("|---|---|---|---|---|---|---|---|---|")
-    for d in ordered(doc.devices):
+    for d in devices:
         ident = d.identification
-        word = status(d)
         lines.append(
-            f"| {'**' + word + '**' if word == 'restricted' else word} | {_m(d.address)} | "
-            f"{_m(d.mac)} | {_m(maker(d))} | {_m(ident.model)} | {_m(ident.firmware)} | "
-            f"{_m(ident.device_type)} | {_m(' '.join(policy_ids(d)))} | "
-            f"{_m(evidence_summary(d, limit=3), 300)} |"
+            f"| {_status(d)} | {_m(d.address)} | {_m(d.mac)} | {_m(maker(d))} | "
+            f"{_m(ident.model)} | {_m(ident.firmware)} | {_m(ident.device_type)} | "
+            f"{_m(clauses(d), 200)} | {_m(evidence_summary(d, limit=3), 300)} |"
         )
-    covered = [d for d in ordered(doc.devices) if d.policy.matches]
+    lines += ["", f"_Legend: {_m(LEGEND, 1000)}_"]
+    covered = [d for d in devices if d.policy.matches]
     if covered:
         lines += ["", "## Policy detail", ""]
     for d in covered:

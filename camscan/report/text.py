@@ -1,53 +1,61 @@
-"""Plain text: for cron mail, logs and pipes; no colour, no box drawing, stable layout."""
+"""Plain text: for cron mail, logs and pipes; no colour, no box drawing, stable layout.
+
+One aligned line per device (empty facts as ``—``) under a legend, then one detail block per
+device that needs attention: the policy clauses, the strongest evidence and the failed probes.
+"""
 
 from __future__ import annotations
 
-from camscan.models import Device, ScanDocument
+from camscan.models import Device, DeviceStatus, ScanDocument
 from camscan.report.common import (
     FAILED,
-    clean,
+    LEGEND,
+    clauses,
+    evidence_summary,
+    header_lines,
     location,
     maker,
     ordered,
-    ports,
-    status,
-    summarize,
-    when,
+    word,
 )
+from camscan.sanitize import clean
+
+EMPTY = "—"
+_COLUMNS = ("status", "address", "mac", "location", "maker", "model", "firmware", "type",
+            "conf.", "policy")  # fmt: skip
+_LIMITS = (14, 39, 17, 60, 40, 30, 24, 10, 5, 60)
 
 
-def header(doc: ScanDocument) -> list[str]:
-    """The lines that say what was scanned, when, and with which signatures and policies."""
-    tool = doc.tool
-    lines = [f"camscan report {when(doc)}".rstrip()]
-    if doc.scope:
-        lines.append("scope: " + ", ".join(clean(s, 80) for s in doc.scope))
-    if tool.signatures_version:
-        lines.append(f"signatures: {tool.signatures_version} ({tool.signatures_date})")
-    if tool.policies:
-        lines.append("policies: " + ", ".join(tool.policies))
-    lines.append(summarize(doc).line())
-    return lines
-
-
-def device_lines(d: Device) -> list[str]:
-    """A device as a headline and indented detail lines."""
+def _cells(d: Device) -> list[str]:
     ident = d.identification
-    word = status(d)
-    word = "-" if word == "clear" else word.upper()
-    facts = [
-        f"{word:<12} {clean(d.address)}",
-        clean(d.mac) or "no-mac",
-        clean(maker(d)),
-        clean(ident.model) or "model?",
-        f"fw {clean(ident.firmware)}" if ident.firmware else "fw?",
+    values = [
+        word(d) if d.status is DeviceStatus.CLEAR else word(d).upper(),
+        d.address,
+        d.mac or "",
+        location(d),
+        maker(d),
+        ident.model or "",
+        ident.firmware or "",
         ident.device_type,
-        f"confidence {ident.confidence:.2f}",
+        f"{ident.confidence:.2f}" if ident.confidence else "",
+        clauses(d),
     ]
-    lines = ["  ".join(facts)]
-    if where := location(d):
-        source = d.location.source if d.location else ""
-        lines.append(f"    location: {where} ({clean(source, 80)})")
+    return [clean(v, limit) or EMPTY for v, limit in zip(values, _LIMITS, strict=True)]
+
+
+def device_table(devices: list[Device]) -> list[str]:
+    """One aligned line per device under a header line; 'location' only when one is known."""
+    keep = [i for i, name in enumerate(_COLUMNS)
+            if name != "location" or any(d.location for d in devices)]  # fmt: skip
+    rows = [[r[i] for i in keep] for r in [list(_COLUMNS), *(_cells(d) for d in devices)]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(keep))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _details(d: Device) -> list[str]:
+    lines = [f"{clean(d.address)}  {word(d).upper()}  {clean(maker(d))}"]
+    if d.location is not None:
+        lines.append(f"    location: {location(d)} ({clean(d.location.source, 80)})")
     if d.mac_source:
         lines.append(f"    mac from: {clean(d.mac_source, 120)}")
     if d.policy.acknowledged:
@@ -55,37 +63,32 @@ def device_lines(d: Device) -> list[str]:
     for m in d.policy.matches:
         clause = f" {clean(m.clause)}" if m.clause else ""
         lines.append(
-            f"    policy {m.policy} ({m.certainty}): {clean(m.entity)} —{clause} "
+            f"    policy {clean(m.policy)}{clause} ({m.certainty}): {clean(m.entity)} "
             f"[{clean(m.basis, 120)}] source: {clean(m.source, 160)}"
         )
-    for e in ident.evidence:
-        flag = "" if e.counted else " (not counted)"
-        lines.append(
-            f"    evidence {e.kind.value} {e.rule} w={e.weight:.2f}{flag}: "
-            f"{e.signal}{'' if e.port is None else '@' + str(e.port)} = {clean(e.value, 120)}"
-        )
-    lines.extend(
-        f"    conflict: {clean(c.vendor)} at {c.confidence:.2f} ({', '.join(c.rules)})"
-        for c in ident.conflicts
-    )
-    if open_ports := ports(d):
-        lines.append("    ports: " + " ".join(str(p) for p in open_ports))
-    for a in (a for a in d.attempts if a.status in FAILED):
+    if summary := evidence_summary(d):
+        lines.append(f"    evidence: {summary}")
+    for a in (a for a in d.attempts if a.status in FAILED or not d.identified):
         where = "" if a.port is None else f"/{a.port}"
-        lines.append(f"    probe {a.probe}{where}: {a.status.value} {clean(a.reason, 120)}")
+        reason = f" {clean(a.reason, 120)}" if a.reason else ""
+        lines.append(f"    probe {clean(a.probe, 40)}{where}: {a.status.value}{reason}")
     return lines
 
 
 def render_text(doc: ScanDocument) -> str:
-    """Header, then every device (restricted first), then scan-wide attempt problems."""
-    lines = header(doc)
-    lines.append("")
-    for d in ordered(doc.devices):
-        lines.extend(device_lines(d))
+    """Header, legend, a line per device, then details for devices that need attention."""
+    devices = ordered(doc.devices)
+    lines = [*header_lines(doc), "", *device_table(devices), "", f"legend: {LEGEND}"]
+    flagged = [d for d in devices if d.status is not DeviceStatus.CLEAR]
+    if flagged:
+        lines += ["", "details:"]
+    for d in flagged:
+        lines.extend(_details(d))
     problems = [a for a in doc.attempts if a.status.value not in {"ok", "skipped", "no_answer"}]
     if problems:
         lines.append("")
         lines.extend(
-            f"discovery {a.probe}: {a.status.value} {clean(a.reason, 160)}" for a in problems
+            f"discovery {clean(a.probe, 40)}: {a.status.value} {clean(a.reason, 160)}".rstrip()
+            for a in problems
         )
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ from tests.report.sample_docs import (
     clean_building,
     hostile_device,
     lts_camera,
+    mixed_building,
     printer,
 )
 
@@ -47,7 +48,7 @@ def _incomplete() -> ScanDocument:
 
 
 SCENARIOS: dict[str, tuple[Callable[[], ScanDocument], ExitCode]] = {
-    "building": (building, ExitCode.FINDINGS),
+    "building": (mixed_building, ExitCode.FINDINGS),
     "clean": (clean_building, ExitCode.OK),
     "incomplete": (_incomplete, ExitCode.INCOMPLETE),
 }

@@ -236,6 +236,24 @@ def printer(address: str = "192.0.2.90") -> Device:
     )
 
 
+def silent_device(address: str = "192.0.2.50") -> Device:
+    """A camera-like host whose every probe timed out: found, but not identified."""
+    return Device(
+        address=address,
+        mac="00:0c:29:5e:0f:50",
+        observations=[_o("tcp.open", "80", 80, "tcp"), _o("tcp.open", "554", 554, "tcp")],
+        attempts=[
+            ProbeAttempt(probe="http", port=80, status=AttemptStatus.TIMEOUT,
+                         reason="no answer within 3.0 s"),
+            ProbeAttempt(probe="rtsp", port=554, status=AttemptStatus.TIMEOUT,
+                         reason="no answer within 3.0 s"),
+            ProbeAttempt(probe="onvif", port=80, status=AttemptStatus.TIMEOUT,
+                         reason="no answer within 3.0 s"),
+        ],
+        identification=Identification(mac_vendor="VMware, Inc."),
+    )
+
+
 def building(devices: list[Device] | None = None, **update: object) -> ScanDocument:
     """A small building scan with a restricted, a suspected, a clear and a hostile device."""
     doc = ScanDocument(
@@ -250,6 +268,11 @@ def building(devices: list[Device] | None = None, **update: object) -> ScanDocum
         else [axis_camera(), lts_camera(), printer(), amcrest_recorder(), hostile_device()],
     )
     return doc.model_copy(update=update) if update else doc
+
+
+def mixed_building() -> ScanDocument:
+    """:func:`building` plus a device camscan could not identify (every probe timed out)."""
+    return building([*building().devices, silent_device()])
 
 
 def clean_building() -> ScanDocument:

@@ -145,7 +145,7 @@ def test_config_file_supplies_defaults(cli_env: Path) -> None:
     cfg.write_text('[output]\nformat = "csv"\nfail_on = "never"\n[history]\nenabled = false\n')
     result = run_report(str(save(building(), cli_env / "b.json")), "--config", str(cfg))
     assert result.exit_code == 0
-    assert result.stdout.startswith("address,mac,vendor")
+    assert result.stdout.startswith("address,mac,status,vendor")
     # the command line wins over the file
     assert run_report(str(cli_env / "b.json"), "--config", str(cfg), "-f", "json",
                       "--fail-on", "restricted").exit_code == 1  # fmt: skip

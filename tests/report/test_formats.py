@@ -118,9 +118,20 @@ def test_markdown_escapes_markup() -> None:
     assert "<script" not in out
     assert "<img" not in out
     assert "&lt;script&gt;" in out
-    table_rows = [line for line in out.splitlines() if line.startswith("| ") and "192.0.2." in line]
-    # every row has the same number of cells: a '|' in a device string cannot add columns
-    assert len({line.count(" | ") for line in table_rows}) == 1
+    # every row of a table has its header's number of cells: a '|' in a device string is
+    # escaped and cannot add columns
+    tables: list[list[str]] = []
+    previous = ""
+    for line in out.splitlines():
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append(line)
+        previous = line
+    assert len(tables) >= 5  # attention, maker, label, policy, all devices
+    for rows in tables:
+        assert len({len(re.findall(r"(?<!\\)\|", row)) for row in rows}) == 1, rows[0]
+    assert any("192.0.2.66" in row for row in tables[-1])
 
 
 def test_json_round_trips_and_validates_against_committed_schema() -> None:
@@ -166,3 +177,35 @@ def test_order_restricted_suspected_acknowledged_clear() -> None:
 def test_clean_document_renders_without_findings() -> None:
     out = render(clean_building(), Format.TEXT)
     assert "0 restricted, 0 suspected" in out
+
+
+def test_registry_has_one_renderer_per_format_and_each_renders_a_real_document() -> None:
+    from html.parser import HTMLParser
+
+    from camscan.report import RENDERERS, SUFFIX
+
+    assert set(RENDERERS) == set(Format) == set(SUFFIX)
+    doc = building()
+    outputs = {fmt: render(doc, fmt) for fmt in Format}
+    assert len(json.loads(outputs[Format.JSON])["devices"]) == len(doc.devices)
+    assert len([json.loads(x) for x in outputs[Format.JSONL].splitlines()]) == len(doc.devices)
+    assert len(list(csv.DictReader(io.StringIO(outputs[Format.CSV])))) == len(doc.devices)
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in ("meta", "br"):  # HTML void elements have no end tag
+                self.open.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.open.pop() == tag
+
+    parser = Tags()
+    parser.feed(outputs[Format.HTML])
+    assert parser.open == []  # every element closed, in order
+    assert outputs[Format.MARKDOWN].startswith("# camscan report\n")
+    for fmt in (Format.TEXT, Format.TABLE):
+        assert outputs[fmt].startswith("camscan report 2026-11-28 02:03 UTC\n")
