@@ -27,9 +27,17 @@ from camscan.discover.base import (
 )
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import RateLimiter, TcpSweep, default_ports
-from camscan.models import AttemptStatus, Device, Observation, ProbeAttempt, ScanDocument
+from camscan.models import (
+    AttemptStatus,
+    Device,
+    Location,
+    Observation,
+    ProbeAttempt,
+    ScanDocument,
+)
 from camscan.probe.base import Credentials, Probe, ProbeResult, ProbeSettings, ProbeTarget
 from camscan.scope import Scope, interface_info
+from camscan.snmp import SnmpTarget
 
 T = TypeVar("T")
 
@@ -56,6 +64,8 @@ class ScanSettings:
     policies: tuple[str, ...] = ()
     signature_dirs: tuple[Path, ...] = ()  # merged over the shipped signature set
     probes: tuple[str, ...] | None = None  # None = every registered probe
+    infra: tuple[SnmpTarget, ...] = ()  # --infra / [[infra]]: switches and routers to read
+    imports: tuple[Path, ...] = ()  # --import: DHCP leases, nmap XML
     annotate: bool = True
 
 
@@ -85,6 +95,9 @@ class _HostRecord:
     upnp_locations: list[str] = field(default_factory=list)
     open_ports: set[int] = field(default_factory=set)
     attempts: list[ProbeAttempt] = field(default_factory=list)
+    hostnames: list[str] = field(default_factory=list)
+    location: Location | None = None
+    mac_source: str | None = None
 
     def add_observations(self, items: Sequence[Observation]) -> None:
         for item in items:
@@ -94,7 +107,10 @@ class _HostRecord:
                 self.observations.append(item)
 
     def absorb(self, host: DiscoveredHost) -> None:
-        self.mac = self.mac or host.mac
+        if self.mac is None and host.mac:
+            self.mac, self.mac_source = host.mac, host.mac_source
+        self.location = self.location or host.location
+        self.hostnames.extend(n for n in host.hostnames if n not in self.hostnames)
         self.add_observations(host.observations)
         self.onvif_xaddrs.extend(x for x in host.onvif_xaddrs if x not in self.onvif_xaddrs)
         self.upnp_locations.extend(x for x in host.upnp_locations if x not in self.upnp_locations)
@@ -183,6 +199,7 @@ class Engine:
         self.attempts: list[ProbeAttempt] = []
         self.complete = True
         self.outside_scope = 0
+        self.locations: dict[str, Location] = {}  # MAC → edge port, from --infra
         iface = interface_info(settings.iface) if settings.iface else None
         self.iface_address = iface.address if iface else None
         self.iface_networks = iface.networks if iface else ()
@@ -208,10 +225,13 @@ class Engine:
             tcp_ports=s.ports,
             rate=s.rate,
             concurrency=s.concurrency,
+            infra=s.infra,
+            imports=s.imports,
         )
 
     def _record(self, result: DiscoveryResult) -> None:
         self.attempts.extend(result.attempts)
+        self.locations.update(result.locations)
         if any(a.status is AttemptStatus.ERROR for a in result.attempts):
             self.complete = False
         for host in result.hosts:
@@ -288,6 +308,13 @@ class Engine:
             for task in others:
                 task.cancel()
         self._fill_macs_from_neighbours()
+        self._locate()
+
+    def _locate(self) -> None:
+        """Give every host whose MAC a switch learned on an edge port that location."""
+        for record in self.records.values():
+            if record.location is None and record.mac in self.locations:
+                record.location = self.locations[record.mac]
 
     def _fill_macs_from_neighbours(self) -> None:
         """After connecting, the kernel knows on-link MACs: use them (works without root)."""
@@ -321,6 +348,7 @@ class Engine:
                 continue
             first.add_observations(record.observations)
             first.open_ports |= record.open_ports
+            first.hostnames.extend(n for n in record.hostnames if n not in first.hostnames)
             first.attempts.append(
                 ProbeAttempt(
                     probe="merge",
@@ -433,6 +461,9 @@ class Engine:
             Device(
                 address=r.address,
                 mac=r.mac,
+                mac_source=r.mac_source,
+                hostnames=list(r.hostnames),
+                location=r.location,
                 observations=list(r.observations),
                 attempts=list(r.attempts),
             )

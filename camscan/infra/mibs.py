@@ -91,7 +91,9 @@ def mac_text(raw: bytes | tuple[int, ...]) -> str | None:
 
 def _text(value: Value, limit: int = 128) -> str:
     if isinstance(value, bytes):
-        return "".join(ch if ch.isprintable() else "?" for ch in value[:limit].decode("utf-8", "replace"))
+        return "".join(
+            ch if ch.isprintable() else "?" for ch in value[:limit].decode("utf-8", "replace")
+        )
     return "" if value is None else str(value)[:limit]
 
 
