@@ -26,9 +26,7 @@ class ImportedHost:
     address: str
     mac: str | None = None
     hostnames: tuple[str, ...] = ()
-    hints: tuple[
-        str, ...
-    ] = ()  # vendor hints as text: 'nmap MAC vendor: ...', 'dhcp vendor class: ...'
+    hints: tuple[str, ...] = ()  # e.g. 'nmap MAC vendor: ...', 'dhcp vendor class: ...'
     open_ports: tuple[int, ...] = ()
 
 
