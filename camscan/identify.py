@@ -1,17 +1,30 @@
 """Decide vendor, brand, model, firmware and confidence from all of a device's evidence.
 
-Not first-match-wins: every observation is matched, independent signals that agree raise the
-confidence (noisy-OR over signals, strongest rule per signal), disagreeing vendors are kept as
-conflicts, and weak hints (``corroborate: true``) count only next to other evidence of the
-same vendor. A label that differs from the firmware family becomes ``brand`` (a rebadge).
+Not first-match-wins: every observation is matched, independent sources that agree raise the
+confidence (noisy-OR over independence groups, strongest rule per group: camscan.evidence),
+disagreeing vendors are kept as conflicts, and weak hints (``corroborate: true``) count only
+next to device-level evidence (firmware, protocol or MAC prefix, never a label) of the same
+vendor. A label that differs from the firmware family becomes ``brand`` (a rebadge).
+
+Names a device's settings can carry (ONVIF and UPnP ``manufacturer``, WS-Discovery ``name``
+and ``hardware`` scopes) are labels: an OEM rewrites them. A rule on them counts as firmware
+only when it is marked as the family's own fixed marker (``marker: true``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
 from collections.abc import Iterable, Sequence
 
-from camscan import oui
+from camscan import devicetype, oui
+from camscan.evidence import (
+    DEVICE_LEVEL,
+    Calibration,
+    group_of,
+    load_calibration,
+    noisy_or,
+    rule_class,
+)
 from camscan.models import (
     Alternative,
     Evidence,
@@ -40,8 +53,9 @@ _STRUCTURED = {
     "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version"),
     "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial"),
 }
-# Discovery protocols whose fields all come from one reply.
-_ONE_REPLY = frozenset({"sadp", "dhip"})
+# Fields whose value is set by the label's settings, not fixed by the firmware family.
+_LABEL_BEARING = frozenset({"onvif.manufacturer", "upnp.manufacturer"})
+_LABEL_SCOPE = re.compile(r"^onvif://www\.onvif\.org/(?:name|hardware)/", re.IGNORECASE)
 # Fields where a device states the name on its label; an unknown name there is an unknown OEM.
 _LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor")
 _NOT_A_NAME = {
@@ -74,12 +88,25 @@ def _label_factor(family: Family, brand_name: str | None) -> float:
     return _RELATION_FACTOR[brand.relation]
 
 
-def _hit_evidence(hit: Hit, obs: Observation) -> Evidence:
+def label_bearing(signal: str, value: str) -> bool:
+    """Whether an observation carries a name the device's settings (an OEM) can set."""
+    return signal in _LABEL_BEARING or (
+        signal == "wsd.scope" and _LABEL_SCOPE.match(value.strip()) is not None
+    )
+
+
+def _hit_evidence(hit: Hit, obs: Observation, calibration: Calibration) -> Evidence:
     rule, family = hit.rule.rule, hit.rule.family
     kind = EvidenceKind(rule.kind.value)
-    weight = rule.weight
-    if rule.kind is RuleKind.LABEL:
-        weight = round(rule.weight * _label_factor(family, rule.brand), 4)
+    brand = rule.brand
+    note = rule.description
+    if kind is EvidenceKind.FIRMWARE and not rule.marker and label_bearing(obs.signal, obs.value):
+        kind, brand = EvidenceKind.LABEL, family.vendor
+        note = (note + " (a name the label's settings carry: counted as a label)").strip()
+    group = group_of(obs.signal)
+    weight = calibration.weight(rule_class(group, kind), rule.weight)
+    if kind is EvidenceKind.LABEL:
+        weight = round(weight * _label_factor(family, brand), 4)
     return Evidence(
         rule=rule.id,
         kind=kind,
@@ -87,19 +114,20 @@ def _hit_evidence(hit: Hit, obs: Observation) -> Evidence:
         value=obs.value[:300],
         port=obs.port,
         vendor=None if rule.kind is RuleKind.GENERIC else family.vendor,
-        brand=rule.brand,
+        brand=brand,
         software=rule.software,
         device_type=rule.device_type,
         model=hit.model,
         firmware=hit.firmware,
         serial=hit.serial,
         weight=weight,
-        note=rule.description,
+        group=group,
+        note=note,
     )
 
 
 def _mac_evidence(
-    mac: str | None, sigset: SignatureSet
+    mac: str | None, sigset: SignatureSet, calibration: Calibration
 ) -> tuple[list[Evidence], oui.MacInfo | None]:
     """OUI evidence: a prefix of the family itself (firmware-grade) or of one of its labels."""
     info = oui.lookup(mac)
@@ -113,14 +141,17 @@ def _mac_evidence(
         )
 
     def evidence(family: Family, brand: str | None) -> Evidence:
+        kind = EvidenceKind.LABEL if brand else EvidenceKind.OUI
+        weight = calibration.weight(rule_class("mac prefix", kind), OUI_WEIGHT)
         return Evidence(
             rule=f"oui:{info.hexdigits[:6]}",
-            kind=EvidenceKind.LABEL if brand else EvidenceKind.OUI,
+            kind=kind,
             signal="mac",
             value=info.mac,
             vendor=family.vendor,
             brand=brand,
-            weight=round(OUI_WEIGHT * _label_factor(family, brand), 4),
+            weight=round(weight * _label_factor(family, brand), 4),
+            group="mac prefix",
             note=f"MAC prefix registered to {info.registrant or brand or family.vendor}",
         )
 
@@ -138,9 +169,12 @@ def _mac_evidence(
 
 
 def _corroborated(evidence: list[Evidence], corroborate_rules: set[str]) -> list[Evidence]:
-    """Mark weak hints as not counted unless other evidence for the same vendor exists."""
+    """Mark weak hints as not counted unless device-level evidence (firmware, protocol or MAC
+    prefix; a label never unlocks a hint) for the same vendor exists."""
     strong_vendors = {
-        e.vendor for e in evidence if e.vendor and e.rule not in corroborate_rules and e.weight > 0
+        e.vendor
+        for e in evidence
+        if e.vendor and e.rule not in corroborate_rules and e.weight > 0 and e.kind in DEVICE_LEVEL
     }
     return [
         e.model_copy(update={"counted": False, "note": (e.note + " (needs corroboration)").strip()})
@@ -150,28 +184,17 @@ def _corroborated(evidence: list[Evidence], corroborate_rules: set[str]) -> list
     ]
 
 
-def _independence_key(signal: str) -> str:
-    """Evidence with the same key is one piece of evidence: the fields of one discovery reply
-    (``sadp.*``, ``dhip.*``) are one answer, not several independent ones."""
-    family = signal.partition(".")[0]
-    return family if family in _ONE_REPLY else signal
-
-
 def _scores(evidence: Sequence[Evidence]) -> dict[str, float]:
-    """Noisy-OR per vendor over independent signals, each at its strongest counted evidence."""
-    best: dict[str, dict[str, float]] = defaultdict(dict)
-    for e in evidence:
-        if e.vendor and e.counted and e.weight > 0:
-            per_signal = best[e.vendor]
-            key = _independence_key(e.signal)
-            per_signal[key] = max(per_signal.get(key, 0.0), e.weight)
-    scores = {}
-    for vendor, per_signal in best.items():
-        miss = 1.0
-        for weight in per_signal.values():
-            miss *= 1.0 - weight
-        scores[vendor] = round(1.0 - miss, 4)
-    return scores
+    """Noisy-OR confidence per vendor over independence groups."""
+    vendors = {e.vendor for e in evidence if e.vendor and e.counted and e.weight > 0}
+    return {vendor: noisy_or(evidence, vendor) for vendor in vendors}
+
+
+def device_confidence(ident: Identification, vendor: str | None = None) -> float:
+    """Confidence for ``vendor`` (default: the identified one) from device-level evidence
+    only: firmware, protocol replies and MAC prefixes; labels never count toward it."""
+    vendor = vendor or ident.vendor
+    return noisy_or(ident.evidence, vendor, DEVICE_LEVEL) if vendor else 0.0
 
 
 def _first(values: Iterable[str | None]) -> str | None:
@@ -203,17 +226,22 @@ def _unknown_label(
 
 
 def identify(
-    observations: Sequence[Observation], mac: str | None, sigset: SignatureSet
+    observations: Sequence[Observation],
+    mac: str | None,
+    sigset: SignatureSet,
+    calibration: Calibration | None = None,
 ) -> Identification:
-    """Identify one device from its observations and MAC address."""
+    """Identify one device from its observations and MAC address; weights are calibrated
+    with ``calibration`` (default: the fitted file shipped with ``sigset``)."""
+    calibration = calibration or load_calibration(sigset.directory)
     evidence: list[Evidence] = []
     corroborate_rules: set[str] = set()
     for obs in observations:
         for hit in sigset.match(obs):
-            evidence.append(_hit_evidence(hit, obs))
+            evidence.append(_hit_evidence(hit, obs, calibration))
             if hit.rule.rule.corroborate:
                 corroborate_rules.add(hit.rule.rule.id)
-    mac_evidence, mac_info = _mac_evidence(mac, sigset)
+    mac_evidence, mac_info = _mac_evidence(mac, sigset, calibration)
     evidence = _corroborated(evidence + mac_evidence, corroborate_rules)
     scores = _scores(evidence)
 
@@ -223,7 +251,7 @@ def identify(
         )
         return scores[vendor], firmware
 
-    ordered = sorted(scores, key=rank, reverse=True)
+    ordered = sorted(sorted(scores), key=rank, reverse=True)
     vendor = ordered[0] if ordered else None
     conflicts = [
         Alternative(
@@ -241,14 +269,18 @@ def identify(
         brand = _unknown_label(observations, vendor, sigset)
         relation = "unknown" if brand else None
     software = sorted({e.software for e in evidence if e.software})
+    model = _first(e.model for e in mine) or _structured(observations, "model")
+    family = next((f for f in sigset.families.values() if vendor and f.vendor == vendor), None)
     return Identification(
         vendor=vendor,
         brand=brand,
         relation=relation,
-        model=_first(e.model for e in mine) or _structured(observations, "model"),
+        model=model,
         firmware=_first(e.firmware for e in mine) or _structured(observations, "firmware"),
         serial=_first(e.serial for e in mine) or _structured(observations, "serial"),
-        device_type=_first(e.device_type for e in mine) or "unknown",
+        device_type=devicetype.device_type(
+            _first(e.device_type for e in mine), model, observations, evidence, family
+        ),
         confidence=scores.get(vendor, 0.0) if vendor else 0.0,
         evidence=sorted(evidence, key=lambda e: (e.counted, e.weight), reverse=True),
         conflicts=conflicts,

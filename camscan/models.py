@@ -78,6 +78,10 @@ class Evidence(_Frozen):
     counted: bool = Field(
         default=True, description="False when the evidence needed corroboration it did not get."
     )
+    group: str = Field(
+        default="",
+        description="Independence group (one certificate, web server, reply...): counts once.",
+    )
     note: str = ""
 
 

@@ -1,7 +1,13 @@
-"""MAC address facts: the IEEE registrant (netaddr's bundled registry) and the address bits."""
+"""MAC address facts: the IEEE registrant and the address bits.
+
+The registrant is looked up longest prefix first: the bundled MA-S (36-bit) and MA-M (28-bit)
+snapshot in ``signatures/ieee/ma-m-ma-s.csv`` (rebuilt by scripts/refresh_ieee_blocks.py),
+then netaddr's IAB and MA-L (24-bit) registries.
+"""
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,8 +46,38 @@ def normalise_mac(text: str | None) -> str | None:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
+BLOCKS_FILE = "ieee/ma-m-ma-s.csv"
+_BLOCK_DIGITS = (9, 7)  # MA-S then MA-M: the longest registered prefix wins
+
+
+@lru_cache(maxsize=1)
+def small_blocks() -> dict[str, str]:
+    """MA-S and MA-M prefixes (9 or 7 upper-case hex digits) → organisation, from the snapshot.
+
+    A missing or unreadable snapshot gives an empty table (netaddr's MA-L still answers).
+    """
+    # Imported here: the signature loader imports discovery modules that import this one.
+    from camscan.signatures.loader import default_dir
+
+    try:
+        text = (default_dir() / BLOCKS_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, FileNotFoundError):
+        return {}
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {
+        row["prefix"].upper(): row["organization"]
+        for row in rows
+        if row.get("prefix") and row.get("organization") and len(row["prefix"]) in _BLOCK_DIGITS
+    }
+
+
 @lru_cache(maxsize=4096)
 def _registrant(hexdigits: str) -> str | None:
+    blocks = small_blocks()
+    for digits in _BLOCK_DIGITS:
+        org = blocks.get(hexdigits[:digits])
+        if org is not None:
+            return org
     eui = netaddr.EUI(hexdigits)
     try:
         if eui.is_iab():

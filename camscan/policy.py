@@ -1,8 +1,11 @@
 """Restriction policies: data in ``signatures/policies/``, applied to identifications.
 
 Identification says who made a device; a policy says whether an instrument covers that maker.
-A match is *confirmed* when device-level evidence (firmware, protocol or MAC prefix) supports
-the vendor with enough confidence, and *suspected* when it rests on a label or weak evidence.
+A match is *confirmed* when device-level evidence alone (firmware, protocol or MAC prefix; no
+label weight) supports the vendor with enough confidence, and *suspected* when it rests on a
+label or weak evidence. A covered family never disappears because it lost the vote: when
+device-level evidence points at it but another family won, the device is *suspected* and the
+match names both.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from camscan.models import EvidenceKind, Identification, PolicyMatch, PolicyResult
+from camscan.identify import device_confidence
+from camscan.models import Identification, PolicyMatch, PolicyResult
 from camscan.signatures import Policy, SignatureError, SignatureSet, default_dir
 from camscan.signatures.loader import load_policies, policy_files
 
@@ -54,16 +58,6 @@ def resolve(specs: Sequence[str]) -> list[Policy]:
     return chosen
 
 
-def _device_level(ident: Identification) -> bool:
-    """Whether non-label evidence supports the chosen vendor."""
-    return any(
-        e.counted
-        and e.vendor == ident.vendor
-        and e.kind in (EvidenceKind.FIRMWARE, EvidenceKind.OUI)
-        for e in ident.evidence
-    )
-
-
 def evaluate(
     ident: Identification,
     policies: Sequence[Policy],
@@ -73,7 +67,12 @@ def evaluate(
 ) -> PolicyResult:
     """Which clauses of ``policies`` cover the identified device."""
     today = today or date.today()
-    confirmed = ident.confidence >= CONFIRM_CONFIDENCE and _device_level(ident)
+    confirmed = device_confidence(ident) >= CONFIRM_CONFIDENCE
+    losers = {
+        c.vendor: confidence
+        for c in ident.conflicts
+        if (confidence := device_confidence(ident, c.vendor)) >= SUSPECT_FLOOR
+    }
     matches: list[PolicyMatch] = []
     for policy in policies:
         for entity in policy.entities:
@@ -94,6 +93,12 @@ def evaluate(
                 certainty = "confirmed" if confirmed else "suspected"
             elif ident.brand and ident.brand in entity.brands:
                 via = f"label {ident.brand} named by the instrument"
+                certainty = "suspected"
+            elif lost := sorted(v for v in losers if v in vendors):
+                via = (
+                    f"firmware family {lost[0]} lost the vote to {ident.vendor} but has "
+                    f"device-level evidence (confidence {losers[lost[0]]:.2f})"
+                )
                 certainty = "suspected"
             if via is None:
                 continue

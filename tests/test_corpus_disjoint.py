@@ -73,12 +73,10 @@ def test_corpus_ids_are_unique_across_splits() -> None:
 
 
 def test_corpus_holds_hard_cases() -> None:
-    """Rebadges, unknown OEMs, restricted makers and ordinary hosts must all be present.
-
-    Checked over both splits until the held-out split has grown past the training one.
-    """
-    truths = [d["truth"] for d in _corpus(HELD_OUT) + _corpus(TRAINING)]
-    assert len(truths) >= 60
+    """The held-out split is large and holds rebadges, unknown OEMs, restricted makers and
+    ordinary hosts (issue 8 asks for at least 300 real devices)."""
+    truths = [d["truth"] for d in _corpus(HELD_OUT)]
+    assert len(truths) >= 300
     assert any(t["brand"] and t["restricted_under_ndaa"] for t in truths), "a restricted rebadge"
     assert any(t["vendor"] is None for t in truths), "a device of unknown make"
     assert sum(t["restricted_under_ndaa"] for t in truths) >= 5

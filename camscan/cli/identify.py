@@ -15,11 +15,16 @@ from camscan.signatures import load_signatures
 @click.command("identify")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
-    "--policy", "policies", multiple=True, metavar="NAME|FILE",
+    "--policy",
+    "policies",
+    multiple=True,
+    metavar="NAME|FILE",
     help="Restriction policy id or file (repeatable) [default: us-ndaa-889].",
 )
 @click.option(
-    "--signatures", "signature_dirs", multiple=True,
+    "--signatures",
+    "signature_dirs",
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Extra signature directory merged over the shipped set (repeatable).",
 )

@@ -14,7 +14,7 @@ from camscan.models import AttemptStatus, Device, DeviceStatus, ScanDocument
 from camscan.sanitize import clean
 
 # Device types that make up "the CCTV estate" in the summary count.
-VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder"})
+VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder", "camera-or-recorder"})
 FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
 # Scan-wide attempt outcomes that mean a discovery method did not (fully) run.
 _NOT_RUN = frozenset({AttemptStatus.SKIPPED, *FAILED})

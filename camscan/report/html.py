@@ -37,7 +37,7 @@ def _tag(d: Device) -> str:
 
 def _evidence_table(d: Device) -> str:
     rows = "".join(
-        f"<tr><td>{e(ev.kind.value)}</td><td><code>{e(ev.rule)}</code></td>"
+        f"<tr><td>{e(ev.kind.value)}</td><td>{e(ev.group)}</td><td><code>{e(ev.rule)}</code></td>"
         f"<td><code>{e(ev.signal)}</code>{'' if ev.port is None else f' :{ev.port}'}</td>"
         f"<td class='dt'><code>{e(ev.value)}</code></td><td class='n'>{ev.weight:.2f}"
         f"{'' if ev.counted else ' (not counted)'}</td></tr>"
@@ -46,7 +46,8 @@ def _evidence_table(d: Device) -> str:
     if not rows:
         return "<p>No matching evidence.</p>"
     return (
-        "<table class='wide'><tr><th>kind</th><th>rule</th><th>signal</th><th>value</th>"
+        "<table class='wide'><tr><th>kind</th><th>group</th><th>rule</th><th>signal</th>"
+        "<th>value</th>"
         f"<th class='n'>weight</th></tr>{rows}</table>"
     )
 

@@ -65,6 +65,7 @@ def _details(d: Device) -> list[str]:
         lines.append(
             f"    policy {clean(m.policy)}{clause} ({m.certainty}): {clean(m.entity)} "
             f"[{clean(m.basis, 120)}] source: {clean(m.source, 160)}"
+            + (f" via: {clean(m.via, 200)}" if m.via else "")
         )
     if summary := evidence_summary(d):
         lines.append(f"    evidence: {summary}")

@@ -178,6 +178,7 @@ class Rule(_Strict):
     software: str | None = None
     brand: str | None = None
     corroborate: bool = False
+    marker: bool = False
     description: str = ""
     references: Annotated[list[str], Field(min_length=1)]
     examples: Annotated[list[Example | str], Field(min_length=1)]
@@ -200,6 +201,8 @@ class Rule(_Strict):
             raise ValueError("a label rule needs `brand`")
         if self.kind is RuleKind.GENERIC and (self.brand or self.corroborate):
             raise ValueError("a generic rule names no brand and needs no corroboration")
+        if self.marker and self.kind is not RuleKind.FIRMWARE:
+            raise ValueError("`marker: true` is for firmware rules only")
         return self
 
     def example_list(self) -> list[Example]:

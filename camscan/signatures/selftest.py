@@ -58,6 +58,8 @@ def _check_example(compiled: CompiledRule, example: Example) -> tuple[Hit | None
         hit = compiled.match(normalise(obs.value))
         if hit is not None:
             return hit, ""
+    if example.payload is None and inputs[0].value == example.value:
+        return None, "example not matched"
     shown = "; ".join(repr(o.value[:80]) for o in inputs[:4])
     return None, f"example not matched (the parser gives {shown})"
 

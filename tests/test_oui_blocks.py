@@ -1,0 +1,136 @@
+"""IEEE MA-M/MA-S snapshot: longest-prefix registrant lookup and the script that rebuilds it."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from camscan import oui
+from camscan.identify import identify
+from camscan.signatures import default_dir, load_signatures
+from tests.helpers import REPO
+
+SIGS = load_signatures()
+
+
+def _script() -> ModuleType:
+    path = REPO / "scripts" / "refresh_ieee_blocks.py"
+    spec = importlib.util.spec_from_file_location("refresh_ieee_blocks", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ma_m_block_wins_over_the_ma_l_it_sits_in() -> None:
+    # B0:B3:53 is an MA-L of the IEEE RA itself; B0:B3:53:6 is an MA-M of Hikrobot.
+    inside = oui.lookup("b0:b3:53:61:22:33")
+    beside = oui.lookup("b0:b3:53:71:22:33")
+    assert inside is not None
+    assert beside is not None
+    assert inside.registrant == "Hangzhou Hikrobot Technology Co., Ltd."
+    assert beside.registrant == "IEEE Registration Authority"
+
+
+def test_ma_m_registrant_names_the_family_brand() -> None:
+    ident = identify([], "b0:b3:53:61:22:33", SIGS)
+    assert (ident.vendor, ident.brand) == ("Hikvision", "Hikrobot")
+    outside = identify([], "b0:b3:53:71:22:33", SIGS)
+    assert outside.vendor is None
+
+
+def test_lt_security_registrant_is_lts_on_hikvision() -> None:
+    """Issue 8: MAC 14:2f:fd:00:00:01 (IEEE "LT Security Inc") named nobody."""
+    ident = identify([], "14:2f:fd:00:00:01", SIGS)
+    assert (ident.vendor, ident.brand, ident.relation) == ("Hikvision", "LTS", "oem")
+    assert ident.confidence < 0.6  # an OEM registrant alone is never confirmed
+
+
+def test_snapshot_rows_are_well_formed_and_dated() -> None:
+    text = (default_dir() / oui.BLOCKS_FILE).read_text(encoding="utf-8")
+    assert "# snapshot: 20" in text
+    assert "# source: " in text
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    assert rows
+    for row in rows:
+        digits = {"MA-M": 7, "MA-S": 9}[row["registry"]]
+        assert len(row["prefix"]) == digits, row
+        assert int(row["prefix"], 16) >= 0, row
+        assert row["organization"].strip(), row
+
+
+def test_script_keeps_family_registrants_and_makers_only(tmp_path: Path) -> None:
+    sigdir = tmp_path / "signatures"
+    sigdir.mkdir()
+    (sigdir / "acme.yaml").write_text(
+        "family: acme\nvendor: Acme\nregistrants: ['Zhejiang Dahua Technology']\n"
+        "brands:\n  - {name: Roadrunner, relation: oem, evidence: weak,"
+        " registrants: ['Roadrunner Optics']}\n",
+        encoding="utf-8",
+    )
+    mam = tmp_path / "mam.csv"
+    mam.write_text(
+        "Registry,Assignment,Organization Name,Organization Address\n"
+        'MA-M,40D8550,"Zhejiang Dahua Technology Co., Ltd.",Hangzhou\n'
+        "MA-M,402C761,Shanghai Dahua Scale Factory,Shanghai\n"
+        "MA-M,AABBCC1,Roadrunner Optics GmbH,Berlin\n"
+        "MA-M,AABBCC2,Praxis Axis-free Tools,Nowhere\n",
+        encoding="utf-8",
+    )
+    mas = tmp_path / "oui36.csv"
+    mas.write_text(
+        "Registry,Assignment,Organization Name,Organization Address\n"
+        "MA-S,70B3D5123,Axis Communications AB,Lund\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "blocks.csv"
+    script = _script()
+    code = script.main(
+        [
+            "--ieee-csv",
+            str(mam),
+            "--ieee-csv",
+            str(mas),
+            "--signatures",
+            str(sigdir),
+            "--out",
+            str(out),
+            "--source",
+            "test",
+            "--date",
+            "2026-11-30",
+        ]
+    )
+    assert code == 0
+    rows = [
+        r
+        for r in csv.reader(out.read_text(encoding="utf-8").splitlines())
+        if r and not r[0].startswith("#")
+    ]
+    assert rows == [
+        ["registry", "prefix", "organization"],
+        ["MA-M", "40D8550", "Zhejiang Dahua Technology Co., Ltd."],
+        ["MA-S", "70B3D5123", "Axis Communications AB"],
+        ["MA-M", "AABBCC1", "Roadrunner Optics GmbH"],
+    ]
+
+
+def test_script_reads_wireshark_manuf_blocks(tmp_path: Path) -> None:
+    manuf = tmp_path / "manuf"
+    manuf.write_text(
+        "# comment\n"
+        "14:2F:FD\tLtSecurity\tLt Security Inc\n"
+        "B0:B3:53:60/28\tHikrobotTech\tHangzhou Hikrobot Technology Co., Ltd.\n"
+        "8C:1F:64:D8:00/36\tAztek\tAztek Sa\n",
+        encoding="utf-8",
+    )
+    rows = list(_script().from_manuf(manuf))
+    assert rows == [
+        ("B0B3536", "Hangzhou Hikrobot Technology Co., Ltd."),
+        ("8C1F64D80", "Aztek Sa"),
+    ]
