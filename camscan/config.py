@@ -100,9 +100,12 @@ class OutputConfig(_Section):
 
 
 class HistoryConfig(_Section):
-    """Where scan history lives (``[history]``)."""
+    """Where scan history lives (``[history]``): a SQLite path or a postgresql:// URL."""
 
-    db: Path | None = None
+    db: str | None = Field(default=None, description="SQLite path or postgresql:// URL.")
+    site: str | None = Field(default=None, description="Site of this scanner [host name].")
+    password_env: str | None = None
+    password_file: Path | None = None
     enabled: bool = True
 
 

@@ -1,17 +1,19 @@
-"""What changed between two runs: devices new, gone, re-flashed, re-addressed or re-classified.
+"""What changed between two runs: devices new, back, gone, re-flashed, moved or re-classified.
 
-Devices are matched by identity (see :func:`camscan.store.device_key`), so a camera that moved
-to another address is one "moved" change, not a gone plus a new device.
+Devices are matched by identity (see :mod:`camscan.store.identity`), so a camera that moved
+to another address is one "moved" change, not a gone plus a new device; a device the site had
+seen before that was missing from the older run is "back", not "new".
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from camscan.sanitize import clean
-from camscan.store import DeviceState
+from camscan.store.identity import DeviceState
 
 # Compared fields, in the order changes are listed. "address" is reported as "moved".
 FIELDS = (
@@ -58,15 +60,16 @@ class RunDiff:
     new: tuple[DeviceState, ...]
     gone: tuple[DeviceState, ...]
     changed: tuple[DeviceChange, ...]
+    back: tuple[DeviceState, ...] = ()  # seen at the site before, missing from the older run
 
     @property
     def empty(self) -> bool:
         """True when nothing changed."""
-        return not (self.new or self.gone or self.changed)
+        return not (self.new or self.gone or self.changed or self.back)
 
     def newly_flagged(self) -> list[DeviceState]:
-        """Devices restricted/suspected now that were not before (new ones included)."""
-        flagged = [s for s in self.new if s.restricted or s.suspected]
+        """Devices restricted/suspected now that were not before (new and back ones included)."""
+        flagged = [s for s in (*self.new, *self.back) if s.restricted or s.suspected]
         flagged += [
             c.new
             for c in self.changed
@@ -78,6 +81,7 @@ class RunDiff:
         """Plain data for ``--format json``."""
         return {
             "new": [_state_dict(s) for s in self.new],
+            "back": [_state_dict(s) for s in self.back],
             "gone": [_state_dict(s) for s in self.gone],
             "changed": [
                 {
@@ -114,8 +118,12 @@ def _value(state: DeviceState, field: str) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-def diff_states(old: Mapping[str, DeviceState], new: Mapping[str, DeviceState]) -> RunDiff:
-    """Compare two runs' devices by identity."""
+def diff_states(
+    old: Mapping[str, DeviceState],
+    new: Mapping[str, DeviceState],
+    known: AbstractSet[str] = frozenset(),
+) -> RunDiff:
+    """Compare two runs' devices by identity; ``known``: keys the site saw up to the old run."""
     changed = []
     for key in sorted(old.keys() & new.keys()):
         a, b = old[key], new[key]
@@ -124,8 +132,10 @@ def diff_states(old: Mapping[str, DeviceState], new: Mapping[str, DeviceState]) 
         )
         if changes:
             changed.append(DeviceChange(a, b, changes))
+    appeared = sorted(new.keys() - old.keys())
     return RunDiff(
-        new=tuple(new[k] for k in sorted(new.keys() - old.keys())),
+        new=tuple(new[k] for k in appeared if k not in known),
+        back=tuple(new[k] for k in appeared if k in known),
         gone=tuple(old[k] for k in sorted(old.keys() - new.keys())),
         changed=tuple(changed),
     )
@@ -153,6 +163,7 @@ def render_diff_text(diff: RunDiff, old_label: str, new_label: str) -> str:
     """ndiff-style text: '- ' gone or old, '+ ' new or now, '? ' what changed."""
     lines = [f"--- {old_label}", f"+++ {new_label}"]
     lines += [f"+ {_line(s)}" for s in diff.new]
+    lines += [f"+ {_line(s)} (back)" for s in diff.back]
     lines += [f"- {_line(s)}" for s in diff.gone]
     for c in diff.changed:
         lines += [f"- {_line(c.old)}", f"+ {_line(c.new)}"]
@@ -165,7 +176,8 @@ def render_diff_text(diff: RunDiff, old_label: str, new_label: str) -> str:
     if diff.empty:
         lines.append("  no changes")
     counts = (
-        f"{len(diff.new)} new, {len(diff.gone)} gone, {len(diff.changed)} changed"
+        f"{len(diff.new)} new{f', {len(diff.back)} back' if diff.back else ''},"
+        f" {len(diff.gone)} gone, {len(diff.changed)} changed"
         f" ({sum(1 for c in diff.changed if c.moved)} moved)"
     )
     lines.append(counts)

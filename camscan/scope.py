@@ -154,6 +154,10 @@ def _octet_ranges(spec: str) -> tuple[Interval, ...]:
     return _merge(intervals)
 
 
+#: ``scheme://`` at the start of a target: someone pasted a URL (``http://192.0.2.10/``).
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def parse_target(
     spec: str, resolve: Callable[[str], str] | None = None, *, skip_edges: bool = True
 ) -> tuple[Interval, ...]:
@@ -166,6 +170,8 @@ def parse_target(
     spec = spec.strip()
     if not spec:
         raise ScopeError("empty target")
+    if _URL.match(spec):
+        raise ScopeError(f"give a host or network, not a URL: {spec!r}")
     if "/" in spec:
         try:
             net = IPv4Network(spec, strict=False)
@@ -198,18 +204,34 @@ def parse_target(
     return ((address, address),)
 
 
-def read_target_file(path: str | Path, stdin: Callable[[], str] | None = None) -> list[str]:
-    """Targets from a file as nmap ``-iL`` reads it: whitespace-separated, ``#`` comments."""
+def read_target_file(
+    path: str | Path,
+    stdin: Callable[[], str] | None = None,
+    resolve: Callable[[str], str] | None = None,
+) -> list[str]:
+    """Targets from a file as nmap ``-iL`` reads it: whitespace-separated, ``#`` comments.
+
+    Every entry is checked as it is read, so a bad one is reported as ``FILE:LINE: reason``.
+
+    Raises:
+        ScopeError: the file cannot be read, or an entry is not a target.
+    """
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
         if str(path) == "-":
             text = stdin() if stdin else ""
         else:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise ScopeError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ScopeError(f"cannot read {name}: {exc.strerror or exc}") from None
     specs: list[str] = []
-    for line in text.splitlines():
-        specs.extend(line.split("#", 1)[0].split())
+    for number, line in enumerate(text.splitlines(), start=1):
+        for spec in line.split("#", 1)[0].split():
+            try:
+                parse_target(spec, resolve)
+            except ScopeError as exc:
+                raise ScopeError(f"{name}:{number}: {exc}") from None
+            specs.append(spec)
     return specs
 
 

@@ -1,39 +1,52 @@
-"""`camscan history`, `camscan diff` and `camscan ack`: reading and annotating scan history."""
+"""`camscan history`, `camscan diff` and `camscan ack`: reading and annotating scan history.
+
+Each works on one site (``--site``, ``[history] site``, default this host's name) or on every
+site (``--site all``).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
-from camscan.cli.output import CamscanUsageError
-from camscan.config import ConfigError, load_config
-from camscan.diff import diff_states, render_diff_json, render_diff_text
+from camscan.cli.output import CamscanUsageError, resolve_db, resolve_site
+from camscan.config import Config, ConfigError, load_config
+from camscan.diff import RunDiff, diff_states, render_diff_json, render_diff_text
+from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
 from camscan.sanitize import clean
-from camscan.store import History, HistoryError, default_db_path
+from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
 
 _KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
+_KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
+_KEEP_DAYS = {"d": 1, "w": 7, "y": 365}
 
 
-def _db_path(db: str | None, config_file: str | None) -> Path:
-    if db:
-        return Path(db)
+def _config(config_file: str | None) -> Config:
     try:
-        config = load_config(Path(config_file) if config_file else None)
+        return load_config(Path(config_file) if config_file else None)
     except ConfigError as exc:
         raise CamscanUsageError(str(exc)) from exc
-    return config.history.db or default_db_path()
 
 
-def _open(db: Path, *, must_exist: bool = True) -> History:
-    if must_exist and not db.exists():
-        raise CamscanUsageError(f"no scan history at {db} yet (run `camscan scan` first)")
-    history = History(db)
+def open_history(
+    db: str | None, site: str | None, config_file: str | None, *, must_exist: bool = True
+) -> History:
+    """Open the configured history for one site or every site (usage error when impossible)."""
+    config = _config(config_file)
+    target = resolve_db(db, config)
+    if target is None:
+        raise CamscanUsageError("history is disabled in the config ([history] enabled = false)")
+    if must_exist and not target.exists():
+        raise CamscanUsageError(f"no scan history at {target} yet (run `camscan scan` first)")
+    history = History(target, resolve_site(site, config))
     try:
         history.open()
     except HistoryError as exc:
@@ -41,37 +54,53 @@ def _open(db: Path, *, must_exist: bool = True) -> History:
     return history
 
 
-def _db_options(func: click.decorators.FC) -> click.decorators.FC:
+def db_options(func: click.decorators.FC) -> click.decorators.FC:
+    """``--db``, ``--site`` and ``--config`` for the commands that read history."""
     func = click.option(
         "--config", "config_file", type=click.Path(dir_okay=False), help="Config file (TOML)."
     )(func)
+    func = click.option(
+        "--site", help="Site name, or 'all' for every site [default: [history] site, host name]."
+    )(func)
     return click.option(
-        "--db", type=click.Path(dir_okay=False), help="History database [default: user data dir]."
+        "--db", help="History: SQLite file or postgresql:// URL [default: user data dir]."
     )(func)
 
 
-@click.command("history")
+def _state_word(r: RunInfo) -> str:
+    return "interrupted" if r.interrupted else ("complete" if r.complete else "partial")
+
+
+@click.group("history", invoke_without_command=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True)
 @click.option("--device", "-d", help="Show one device over time (MAC, serial, address or key).")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
-@_db_options
+@db_options
+@click.pass_context
 def history_command(
-    limit: int, device: str | None, fmt: str, db: str | None, config_file: str | None
-) -> None:
-    """List recorded runs, or one device's history."""
-    with _open(_db_path(db, config_file)) as history:
+    ctx: click.Context, limit: int, device: str | None, fmt: str, db: str | None,
+    site: str | None, config_file: str | None,
+) -> None:  # fmt: skip
+    """List recorded runs (newest first), or one device's history (oldest first).
+
+    'restr.' counts restricted devices that are not acknowledged; 'ack.' the acknowledged ones.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_history(db, site, config_file) as history:
         if device is None:
             runs = history.runs(limit)
             if fmt == "json":
                 click.echo(json.dumps([r.__dict__ for r in runs], indent=2, default=list))
                 return
-            click.echo(f"{'run':>5}  {'recorded (UTC)':<25} {'devices':>7} {'restr.':>6}  state")
+            click.echo(
+                f"{'run':>5}  {'site':<12} {'recorded (UTC)':<25} {'devices':>7} {'restr.':>6}"
+                f" {'ack.':>4}  state"
+            )
             for r in runs:
-                state = (
-                    "interrupted" if r.interrupted else ("complete" if r.complete else "partial")
-                )
                 click.echo(
-                    f"{r.id:>5}  {r.recorded_at:<25} {r.devices:>7} {r.restricted:>6}  {state}"
+                    f"{r.id:>5}  {clean(r.site, 12):<12} {r.recorded_at:<25} {r.devices:>7}"
+                    f" {r.restricted:>6} {r.acknowledged:>4}  {_state_word(r)}"
                     f"  {clean(' '.join(r.scope), 80)}"
                 )
             return
@@ -79,72 +108,152 @@ def history_command(
         if not keys:
             raise CamscanUsageError(f"no device {device!r} in the history")
         rows = [(k, run, state) for k in keys for run, state in history.device_history(k, limit)]
-        if fmt == "json":
-            click.echo(
-                json.dumps(
-                    [{"run": r.id, "recorded_at": r.recorded_at, **s.__dict__} for _, r, s in rows],
-                    indent=2,
-                    default=list,
-                )
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [{"run": r.id, "site": r.site, "recorded_at": r.recorded_at, **s.__dict__}
+                 for _, r, s in rows],
+                indent=2, default=list,
             )
-            return
-        for key, run, s in rows:
-            flag = " RESTRICTED" if s.restricted else (" suspected" if s.suspected else "")
-            ack = f" (acknowledged: {clean(s.acknowledged, 60)})" if s.acknowledged else ""
-            click.echo(
-                f"run {run.id} {run.recorded_at} {clean(key)} {clean(s.address)} "
-                f"{clean(s.vendor) or 'unknown'} {clean(s.model) or '?'} "
-                f"fw {clean(s.firmware) or '?'} ports {' '.join(map(str, s.ports)) or '-'}"
-                f"{flag}{ack}"
-            )
+        )  # fmt: skip
+        return
+    for key, run, s in rows:
+        flag = " RESTRICTED" if s.restricted else (" suspected" if s.suspected else "")
+        ack = f" (acknowledged: {clean(s.acknowledged, 60)})" if s.acknowledged else ""
+        click.echo(
+            f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)} "
+            f"{clean(s.vendor) or 'unknown'} {clean(s.model) or '—'} "
+            f"fw {clean(s.firmware) or '—'} ports {' '.join(map(str, s.ports)) or '-'}"
+            f"{flag}{ack}"
+        )
+
+
+def _keep(value: str) -> timedelta:
+    match = _KEEP.match(value)
+    if not match or int(match.group(1)) == 0:
+        raise CamscanUsageError(f"--keep {value!r}: give a period such as 400d, 12w or 2y")
+    return timedelta(days=int(match.group(1)) * _KEEP_DAYS[match.group(2)])
+
+
+@history_command.command("prune")
+@click.option("--keep", required=True, help="Keep runs recorded in this period (400d, 12w, 2y).")
+@db_options
+def prune_command(keep: str, db: str | None, site: str | None, config_file: str | None) -> None:
+    """Delete runs older than --keep (and the device states only they referenced)."""
+    cutoff = datetime.now(UTC) - _keep(keep)
+    with open_history(db, site, config_file) as history:
+        removed = history.prune(cutoff)
+        where = "every site" if history.site == SITE_ALL else f"site {history.site}"
+    click.echo(
+        f"pruned {removed} run(s) of {clean(where)} recorded before {cutoff:%Y-%m-%d %H:%M} UTC",
+        err=True,
+    )
+
+
+@history_command.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@db_options
+def import_command(
+    files: tuple[str, ...], db: str | None, site: str | None, config_file: str | None
+) -> None:
+    """Record saved scan documents (`scan -f json`) as runs of one site, in the order given.
+
+    Each run is dated by the document's finish time and gets the site's acknowledgements.
+    """
+    history = open_history(db, site, config_file, must_exist=False)
+    if history.site == SITE_ALL:
+        history.close()
+        raise CamscanUsageError("give the site the documents belong to, not --site all")
+    with run_lock(history.target, history.site), history:
+        for name in files:
+            doc = history.apply_acks(load_document(name), date.today())
+            when = doc.finished_at or doc.started_at
+            stamp = when.astimezone(UTC).isoformat(timespec="seconds") if when else None
+            run_id = history.record(doc, recorded_at=stamp)
+            click.echo(f"{clean(name)}: run {run_id} of site {clean(history.site)}", err=True)
+
+
+def _site_diff(history: History, runs: tuple[int, ...]) -> tuple[RunDiff, RunInfo, RunInfo]:
+    if runs:
+        old, new = history.run(runs[0]), history.run(runs[1])
+    else:
+        latest = history.runs(2, complete_only=True)
+        if len(latest) < 2:
+            where = f" of site {history.site}" if history.site != SITE_ALL else ""
+            raise CamscanUsageError(f"fewer than two complete runs{where} in the history")
+        new, old = latest
+    known = history.keys_seen(old.id) if old.site == new.site else set()
+    return diff_states(history.states(old.id), history.states(new.id), known), old, new
+
+
+def _label(run: RunInfo) -> str:
+    return f"run {run.id} {run.site} {run.recorded_at}"
 
 
 @click.command("diff")
 @click.argument("runs", nargs=-1, type=int)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
-@_db_options
-def diff_command(runs: tuple[int, ...], fmt: str, db: str | None, config_file: str | None) -> None:
-    """Compare two runs (default: the last two complete runs). Exit 1 when they differ."""
+@db_options
+def diff_command(
+    runs: tuple[int, ...], fmt: str, db: str | None, site: str | None, config_file: str | None
+) -> None:
+    """Compare two runs (default: the site's last two complete runs). Exit 1 when they differ.
+
+    With --site all and no run ids, each site's last two complete runs are compared.
+    """
     if len(runs) not in (0, 2):
         raise CamscanUsageError("give two run ids (RUN_A RUN_B), or none for the last two runs")
-    with _open(_db_path(db, config_file)) as history:
+    results: list[tuple[RunDiff, RunInfo, RunInfo]] = []
+    with open_history(db, site, config_file) as history:
         try:
-            if runs:
-                old, new = history.run(runs[0]), history.run(runs[1])
+            if history.site == SITE_ALL and not runs:
+                for name in sorted({r.site for r in history.runs(100000)}):
+                    try:
+                        results.append(_site_diff(history.at_site(name), ()))
+                    except CamscanUsageError:
+                        continue  # a site with fewer than two runs has nothing to compare
+                if not results:
+                    raise CamscanUsageError("no site has two complete runs in the history")
             else:
-                latest = history.runs(2, complete_only=True)
-                if len(latest) < 2:
-                    raise CamscanUsageError("fewer than two complete runs in the history")
-                new, old = latest
-            result = diff_states(history.states(old.id), history.states(new.id))
+                results.append(_site_diff(history, runs))
         except HistoryError as exc:
             raise CamscanUsageError(str(exc)) from exc
     if fmt == "json":
-        click.echo(render_diff_json(result, old.id, new.id), nl=False)
+        if len(results) == 1 and history.site != SITE_ALL:
+            diff, old, new = results[0]
+            click.echo(render_diff_json(diff, old.id, new.id), nl=False)
+        else:
+            data: dict[str, Any] = {
+                new.site: {"old_run": old.id, "new_run": new.id, **diff.as_dict()}
+                for diff, old, new in results
+            }
+            click.echo(json.dumps({"sites": data}, indent=2))
     else:
-        click.echo(
-            render_diff_text(
-                result, f"run {old.id} {old.recorded_at}", f"run {new.id} {new.recorded_at}"
-            ),
-            nl=False,
-        )
-    raise SystemExit(int(ExitCode.OK if result.empty else ExitCode.FINDINGS))
+        for diff, old, new in results:
+            click.echo(render_diff_text(diff, _label(old), _label(new)), nl=False)
+    changed = any(not diff.empty for diff, _, _ in results)
+    raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
 
 
-def _ack_key(history: History, ref: str) -> str:
-    keys = history.resolve(ref)
-    if len(keys) == 1:
-        return keys[0]
-    if len(keys) > 1:
+def _ack_key(history: History, ref: str) -> tuple[str, bool]:
+    """The identity key for ``ref`` and whether the history has seen it."""
+    found = {k.split("/", 1)[-1] if history.site == SITE_ALL else k for k in history.resolve(ref)}
+    if len(found) == 1:
+        return found.pop(), True
+    if len(found) > 1:
         raise CamscanUsageError(
-            f"{ref!r} matches several devices: {', '.join(keys)}; give one of these keys"
+            f"{ref!r} matches several devices: {', '.join(sorted(found))}; give one of these keys"
         )
     if _KEY.match(ref):
-        return ref
+        return ref, False
     if mac := normalise_mac(ref):
-        return "mac:" + mac
+        return "mac:" + mac, False
+    try:
+        return "ip:" + str(ipaddress.ip_address(ref.strip())), False
+    except ValueError:
+        pass
     raise CamscanUsageError(
-        f"no device {ref!r} in the history; give a MAC or a key such as serial:ABC123"
+        f"no device {ref!r} in the history; give a MAC, an address or a key such as serial:ABC123"
     )
 
 
@@ -158,32 +267,34 @@ def _ack_key(history: History, ref: str) -> str:
 )
 @click.option("--list", "list_", is_flag=True, help="List acknowledgements.")
 @click.option("--remove", is_flag=True, help="Withdraw the acknowledgement of DEVICE.")
-@_db_options
+@db_options
 def ack_command(
-    device: str | None,
-    reason: str | None,
-    until: object,
-    list_: bool,
-    remove: bool,
-    db: str | None,
-    config_file: str | None,
-) -> None:
-    """Acknowledge a known device: still reported (marked), no longer fails the run or mails."""
-    path = _db_path(db, config_file)
+    device: str | None, reason: str | None, until: object, list_: bool, remove: bool,
+    db: str | None, site: str | None, config_file: str | None,
+) -> None:  # fmt: skip
+    """Acknowledge a known device: still reported (marked), no longer fails the run or mails.
+
+    An acknowledgement holds at its site; with --site all it holds at every site.
+    """
     if list_:
         if device or remove:
             raise CamscanUsageError("--list takes no DEVICE and no --remove")
-        with _open(path) as history:
+        with open_history(db, site, config_file) as history:
             today = date.today()
-            for ack in history.acks().values():
+            for ack in history.all_acks():
                 until_text = f" until {ack.until}" if ack.until else ""
                 state = "" if ack.active(today) else " (EXPIRED)"
-                click.echo(f"{clean(ack.key)}{until_text}{state}: {clean(ack.reason, 300)}")
+                where = ""
+                if ack.site == "*":
+                    where = " [every site]"
+                elif history.site == SITE_ALL:
+                    where = f" [{clean(ack.site)}]"
+                click.echo(f"{clean(ack.key)}{until_text}{state}{where}: {clean(ack.reason, 300)}")
         return
     if not device:
         raise CamscanUsageError("give a DEVICE (MAC, serial, address or key), or --list")
-    with _open(path, must_exist=False) as history:
-        key = _ack_key(history, device)
+    with open_history(db, site, config_file, must_exist=False) as history:
+        key, seen = _ack_key(history, device)
         if remove:
             if not history.remove_ack(key):
                 raise CamscanUsageError(f"{key} was not acknowledged")
@@ -195,4 +306,12 @@ def ack_command(
         if until_day is not None and until_day < date.today():
             raise CamscanUsageError(f"--until {until_day} is in the past")
         history.add_ack(key, reason.strip(), until_day)
-        click.echo(f"acknowledged {clean(key)}", err=True)
+        where = "every site" if history.site == SITE_ALL else f"site {history.site}"
+    if not seen:
+        click.echo(
+            f"warning: {clean(key)} has never been seen at {clean(where)}; the acknowledgement "
+            "applies only if a device with exactly this identity appears (check the MAC or "
+            "address with `camscan history`)",
+            err=True,
+        )
+    click.echo(f"acknowledged {clean(key)} at {clean(where)}", err=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from camscan.cli.common import policy_option
 from camscan.cli.output import OutputOptions, finish, output_options
 from camscan.document import load_document
 from camscan.pipeline import annotate
@@ -14,13 +15,7 @@ from camscan.signatures import load_signatures
 
 @click.command("identify")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "--policy",
-    "policies",
-    multiple=True,
-    metavar="NAME|FILE",
-    help="Restriction policy id or file (repeatable) [default: us-ndaa-889].",
-)
+@policy_option
 @click.option(
     "--signatures",
     "signature_dirs",

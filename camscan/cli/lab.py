@@ -13,12 +13,37 @@ import click
 from camscan.cli.common import safe
 from camscan.exitcodes import ExitCode
 
-EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "lab"
+
+def lab_dir() -> Path:
+    """The shipped lab topologies and personas: inside the wheel, else the checkout's."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_lab", here.parent / "examples" / "lab"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("camscan's lab topologies are missing from this installation")
+
+
+def topology_path(name: str | Path | None) -> Path:
+    """A topology file: a path, or the name of a shipped one (``building``, ``small`` …).
+
+    Raises:
+        click.BadParameter: neither a file nor a shipped topology's name.
+    """
+    if name is None:
+        name = "building"
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped = lab_dir() / f"{name}.yaml"
+    if path.suffix == "" and shipped.is_file():
+        return shipped
+    names = sorted(p.stem for p in lab_dir().glob("*.yaml"))
+    raise click.BadParameter(f"{name}: no such file or shipped topology ({', '.join(names)})")
 
 
 def default_topology() -> Path:
-    """``examples/lab/building.yaml`` of this checkout."""
-    return EXAMPLES / "building.yaml"
+    """The example building (``building.yaml``) shipped with camscan."""
+    return topology_path(None)
 
 
 def _need_lab_support() -> None:
@@ -53,7 +78,7 @@ def lab_group() -> None:
 
 
 @lab_group.command("up")
-@click.argument("topology", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("topology", required=False, metavar="[NAME|FILE]")
 @click.option("--detach", "-d", is_flag=True, help="Leave it running and return (see `down`).")
 @click.option(
     "--ready-timeout",
@@ -62,12 +87,12 @@ def lab_group() -> None:
     show_default=True,
     help="Seconds to wait for every device to listen.",
 )
-def up_cmd(topology: Path | None, detach: bool, ready_timeout: float) -> None:
-    """Build TOPOLOGY (default: the example building) and run it until Ctrl-C."""
+def up_cmd(topology: str | None, detach: bool, ready_timeout: float) -> None:
+    """Build a topology (a shipped name or a file; default: building) and run it until Ctrl-C."""
     _need_lab_support()
     from camscan.lab import Lab, LabError, TopologyError
 
-    path = topology or default_topology()
+    path = topology_path(topology)
     try:
         lab = Lab(
             path,

@@ -33,13 +33,18 @@ from camscan.notify import NotifyError, build_message, decide, send
 from camscan.report import SUFFIX, Format, render
 from camscan.report.common import summarize
 from camscan.store import (
+    SITE_ALL,
     History,
     HistoryError,
-    apply_acks,
+    StoreTarget,
     default_db_path,
+    default_site,
+    parse_target,
     run_lock,
     states_of,
 )
+from camscan.store.engine import check_site
+from camscan.store.queries import RunInfo
 
 FAIL_ON = ("restricted", "suspected", "unidentified", "new", "changed", "any", "never")
 EMAIL_ON = ("findings", "changes", "always")
@@ -63,7 +68,8 @@ class OutputOptions:
     output: Path | None
     quiet: bool
     fail_on: str
-    db: Path | None  # None: history off (--no-db)
+    db: StoreTarget | None  # None: history off (--no-db)
+    site: str  # the site runs are recorded under and compared within
     email: bool
     email_on: str
     color: bool
@@ -78,6 +84,28 @@ def _is_tty(stream: Any) -> bool:
         return False
 
 
+def resolve_db(db: str | None, config: Config, *, no_db: bool = False) -> StoreTarget | None:
+    """``--db`` / ``[history] db`` / the default file as a store target (None: history off)."""
+    if no_db or not config.history.enabled:
+        return None
+    try:
+        return parse_target(
+            db or config.history.db or default_db_path(),
+            password_env=config.history.password_env,
+            password_file=config.history.password_file,
+        )
+    except HistoryError as exc:
+        raise CamscanUsageError(str(exc)) from exc
+
+
+def resolve_site(site: str | None, config: Config) -> str:
+    """``--site`` / ``[history] site`` / this host's name, checked ('all' allowed)."""
+    try:
+        return check_site(site or config.history.site or default_site(), allow_all=True)
+    except HistoryError as exc:
+        raise CamscanUsageError(str(exc)) from exc
+
+
 def resolve_options(
     *,
     fmt: str | None,
@@ -86,6 +114,7 @@ def resolve_options(
     fail_on: str | None,
     db: str | None,
     no_db: bool,
+    site: str | None = None,
     email: bool,
     email_on: str | None,
     config_file: str | None,
@@ -110,9 +139,10 @@ def resolve_options(
         and "NO_COLOR" not in os.environ
         and config.output.color is not False
     )
-    history_db: Path | None = None
-    if not no_db and config.history.enabled:
-        history_db = Path(db) if db else (config.history.db or default_db_path())
+    history_db = resolve_db(db, config, no_db=no_db)
+    site_name = resolve_site(site, config)
+    if site_name == SITE_ALL:
+        raise CamscanUsageError("--site all is for history, diff, ack and report; name one site")
     quiet = quiet or config.output.quiet
     if email:
         cfg = config.email
@@ -129,6 +159,7 @@ def resolve_options(
         quiet=quiet,
         fail_on=fail_on or config.output.fail_on,
         db=history_db,
+        site=site_name,
         email=email,
         email_on=email_on or config.email.on,
         color=color,
@@ -152,6 +183,7 @@ def output_options(func: F) -> F:
         click.option("--db", type=click.Path(dir_okay=False),
                      help="History database [default: user data dir]."),
         click.option("--no-db", is_flag=True, help="Do not read or write history."),
+        click.option("--site", help="Site this run is recorded under [default: host name]."),
         click.option("--email", is_flag=True, help="Mail the report as configured in [email]."),
         click.option("--email-on", type=click.Choice(EMAIL_ON),
                      help="When to mail [default: findings]."),
@@ -169,6 +201,7 @@ def output_options(func: F) -> F:
             fail_on=kwargs.pop("fail_on"),
             db=kwargs.pop("db"),
             no_db=kwargs.pop("no_db"),
+            site=kwargs.pop("site"),
             email=kwargs.pop("email"),
             email_on=kwargs.pop("email_on"),
             config_file=kwargs.pop("config_file"),
@@ -195,8 +228,8 @@ def history_guard(opts: OutputOptions) -> Iterator[None]:
         return
     with ExitStack() as stack:
         try:
-            stack.enter_context(run_lock(opts.db))
-            with History(opts.db):
+            stack.enter_context(run_lock(opts.db, opts.site))
+            with History(opts.db, opts.site):
                 pass
         except HistoryError as exc:
             raise CamscanUsageError(f"history: {exc}") from exc
@@ -246,25 +279,48 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
+@dataclass(frozen=True)
+class _Baseline:
+    """What a new document is compared with: the previous run, and the last one mailed."""
+
+    diff: RunDiff | None = None  # against the previous complete run (None: first run)
+    mail_diff: RunDiff | None = None  # against the last complete run whose mail went out
+    run_id: int | None = None  # the run recorded for this document
+
+
+def _with_history(
+    doc: ScanDocument, opts: OutputOptions, db: StoreTarget, record: bool
+) -> tuple[ScanDocument, _Baseline]:
+    """Apply acknowledgements, compare with the site's earlier runs, record the run."""
+    with run_lock(db, opts.site) if record else nullcontext(), History(db, opts.site) as history:
+        doc = history.apply_acks(doc, date.today())
+        now = history.states_of(doc)
+
+        def against(runs: list[RunInfo]) -> RunDiff | None:
+            if not runs:
+                return None
+            return diff_states(history.states(runs[0].id), now, history.keys_seen(runs[0].id))
+
+        diff = against(history.runs(1, complete_only=True))
+        mail_diff = diff
+        if opts.email:
+            mail_diff = against(history.runs(1, complete_only=True, usable_for_mail=True))
+        run_id = history.record(doc) if record else None
+    return doc, _Baseline(diff, mail_diff, run_id)
+
+
 def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
     """Report, record and notify a finished document; return the process exit code."""
     code = ExitCode.OK
     errors: list[str] = []
-    previous = None
-    today = date.today()
+    base = _Baseline()
     if opts.db is not None and (record or opts.db.exists()):
         try:
-            with run_lock(opts.db) if record else nullcontext(), History(opts.db) as history:
-                doc = apply_acks(doc, history.acks(), today)
-                last = history.runs(1, complete_only=True)
-                if last:
-                    previous = history.states(last[0].id)
-                if record:
-                    history.record(doc)
+            doc, base = _with_history(doc, opts, opts.db, record)
         except HistoryError as exc:
             errors.append(f"history: {exc}")
             code = max(code, ExitCode.USAGE)
-    diff = diff_states(previous, states_of(doc)) if previous is not None else None
+    diff = base.diff
     code = max(code, findings_code(doc, opts.fail_on, diff))
     if not doc.complete:
         code = max(code, ExitCode.INCOMPLETE)
@@ -279,11 +335,21 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
             errors.append(f"cannot write {opts.output}: {exc.strerror or exc}")
             code = max(code, ExitCode.USAGE)
 
+    mailed = ""
     if opts.email:
-        decision = decide(opts.email_on, doc, diff)
+        decision = decide(opts.email_on, doc, base.mail_diff)
         if decision.send:
+            message = build_message(doc, opts.config.email, base.mail_diff)
+            delivered = False
             try:
-                send(build_message(doc, opts.config.email, diff), opts.config.email)
+                send(message, opts.config.email)
+                delivered = True
+                recipients = len(opts.config.email.to)
+                mailed = (
+                    f"mailed the report to {recipients} "
+                    f"recipient{'' if recipients == 1 else 's'} "
+                    f"({len(message.as_bytes()):,} bytes) via {opts.config.email.smtp_host}"
+                )
             except NotifyError as exc:
                 code = max(code, ExitCode.NOTIFY_FAILED)
                 errors.append(str(exc))
@@ -294,6 +360,12 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                         errors.append(f"the report was saved to {fallback}")
                     except OSError as werr:
                         errors.append(f"cannot save the report to {fallback}: {werr}")
+            if base.run_id is not None and opts.db is not None:
+                try:
+                    with History(opts.db, opts.site) as history:
+                        history.mark_notified(base.run_id, delivered)
+                except HistoryError as exc:
+                    errors.append(f"history: {exc}")
     if doc.interrupted:
         code = max(code, ExitCode.INTERRUPTED)
 
@@ -302,8 +374,10 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
         click.echo(report, nl=False)
     if not (opts.quiet and clean_run):
         _say(summarize(doc).line() + (f"; report written to {written}" if written else ""))
-    for message in errors:
-        _say(f"camscan: {message}")
+    if mailed and not opts.quiet:
+        _say(f"camscan: {mailed}")
+    for problem in errors:
+        _say(f"camscan: {problem}")
     return int(code)
 
 

@@ -18,13 +18,23 @@ def policies_group() -> None:
 def list_cmd() -> None:
     """List policies; the default set is marked with *."""
     out = console()
-    for policy in sorted(shipped_policies(), key=lambda p: p.id):
-        mark = "*" if policy.default else " "
-        effective = policy.effective.isoformat() if policy.effective else "-"
-        out.print(
-            f"{mark} {policy.id:<26} {policy.jurisdiction:<4} {effective:<10} "
-            f"{len(policy.entities):>2} entities  {safe(policy.title)}"
+    policies = sorted(shipped_policies(), key=lambda p: p.id)
+    rows = [
+        (
+            "*" if p.default else " ",
+            p.id,
+            p.jurisdiction,
+            p.effective.isoformat() if p.effective else "-",
+            f"{len(p.entities)} {'entity' if len(p.entities) == 1 else 'entities'}",
+            safe(p.title),
         )
+        for p in policies
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)]
+        cells[4] = row[4].rjust(widths[4])
+        out.print("  ".join([*cells, row[5]]))
     out.print("* applied when no --policy is given")
 
 

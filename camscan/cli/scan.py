@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import os
 import signal
 import socket
@@ -13,7 +15,8 @@ from typing import Any
 
 import click
 
-from camscan.cli.common import safe
+from camscan.cli.common import log_to_stderr, policy_option, safe
+from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
     OutputOptions,
@@ -24,7 +27,6 @@ from camscan.cli.output import (
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
 from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
-from camscan.exitcodes import ExitCode
 from camscan.models import ScanDocument
 from camscan.probe.base import Credentials
 from camscan.scope import (
@@ -43,8 +45,26 @@ def _split(values: tuple[str, ...] | list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+@functools.cache
 def _resolve_host(name: str) -> str:
     return socket.gethostbyname(name)
+
+
+class _ScanCommand(click.Command):
+    """`camscan scan` with nmap habits translated or refused before click parses (nmap_compat)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag and not param.count
+            for name in param.opts
+        }
+        try:
+            args = translate(args, takes_value)
+        except NmapOptionError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        return super().parse_args(ctx, args)
 
 
 def _interface_scope(iface: str | None, assume_yes: bool) -> list[str]:
@@ -111,14 +131,12 @@ class _ProgressView:
         )
 
 
-async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int | None]:
-    """Run the engine with SIGINT/SIGTERM turned into a clean stop; returns the signal."""
+async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
+    """Run the engine with SIGINT/SIGTERM turned into a clean stop (exit 130 either way)."""
     stop = asyncio.Event()
-    received: list[int] = []
     loop = asyncio.get_running_loop()
 
-    def on_signal(signum: int) -> None:
-        received.append(signum)
+    def on_signal() -> None:
         stop.set()
         # A second Ctrl-C should not wait for the clean stop: default handling from now on.
         for other in (signal.SIGINT, signal.SIGTERM):
@@ -127,17 +145,17 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
+            loop.add_signal_handler(signum, on_signal)
     try:
         doc = await run_scan(settings, observer, stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
-    return doc, received[0] if received else None
+    return doc
 
 
-@click.command("scan")
+@click.command("scan", cls=_ScanCommand)
 @click.argument("targets", nargs=-1)
 @click.option(
     "-iL",
@@ -145,7 +163,9 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     type=click.Path(allow_dash=True, dir_okay=False),
     help="Read targets from FILE (nmap syntax; '-' for stdin).",
 )
-@click.option("--iface", "-i", help="Interface for ARP and multicast discovery (never guessed).")
+@click.option(
+    "--iface", "-i", help="Interface for ARP and multicast discovery (nmap's -e works too)."
+)
 @click.option(
     "--methods",
     "-m",
@@ -166,7 +186,11 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     show_default=True,
     help="Refuse scopes larger than this.",
 )
-@click.option("--rate", type=click.FloatRange(min=0), help="Max new connections/s (0 = no limit).")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    help="Max new connections/s (0 = no limit; nmap's --max-rate works too).",
+)
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 4096),
@@ -194,12 +218,14 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     show_default=True,
     help="Wall-clock budget for all probes of one host, s (0 = none).",
 )
-@click.option("--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list].")
+@click.option(
+    "--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list] (nmap: -p)."
+)
 @click.option("--probes", "probe_names", help="Probes to run, comma-separated, or 'none' [all].")
 @click.option("--username", help="ONVIF username (camscan never guesses credentials).")
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
 @click.option("--snmp-community", help="SNMP v2c community to try.")
-@click.option("--policy", "policies", multiple=True, help="Policy id or file (repeatable).")
+@policy_option
 @click.option(
     "--signatures",
     "signature_dirs",
@@ -231,6 +257,8 @@ async def _run(settings: ScanSettings, observer: Any) -> tuple[ScanDocument, int
     help="Extra MACs and host names from a DHCP lease file (ISC dhcpd, Kea CSV, dnsmasq) or "
     "nmap -oX XML (repeatable; format detected).",
 )
+@click.option("--verbose", "-v", is_flag=True, help="Log discovery and probe decisions to stderr.")
+@click.option("--debug", "-d", is_flag=True, help="Log everything --verbose does, and more.")
 @output_options
 def scan_cmd(
     targets: tuple[str, ...],
@@ -257,22 +285,27 @@ def scan_cmd(
     assume_yes: bool,
     infra_hosts: tuple[str, ...],
     import_files: tuple[Path, ...],
+    verbose: bool,
+    debug: bool,
     opts: OutputOptions,
 ) -> None:
     """Find cameras and recorders in TARGETS and say who made them.
 
     TARGETS use nmap syntax: 192.0.2.0/24, 192.0.2.1-20, 192.0.2.1-192.0.2.40, hosts.
+    nmap habits work where camscan means the same (-p, -e, -v, -d, -n, --max-rate, -p-);
+    other nmap options are refused with camscan's equivalent.
     Use only on networks you are authorised to audit.
     """
+    log_to_stderr(logging.DEBUG if debug else logging.INFO if verbose else None)
     cfg = opts.config.scan
     iface = iface or cfg.iface
     specs = list(targets)
     try:
         if input_list:
-            specs += read_target_file(input_list, stdin=sys.stdin.read)
+            specs += read_target_file(input_list, stdin=sys.stdin.read, resolve=_resolve_host)
         excludes = _split(list(exclude) or cfg.exclude)
         if exclude_file:
-            excludes += read_target_file(exclude_file, stdin=sys.stdin.read)
+            excludes += read_target_file(exclude_file, stdin=sys.stdin.read, resolve=_resolve_host)
         specs = specs or list(cfg.targets) or _interface_scope(iface, assume_yes)
         scope: Scope = build_scope(
             specs, excludes, allow_public=allow_public, max_hosts=max_hosts, resolve=_resolve_host
@@ -346,10 +379,8 @@ def scan_cmd(
     with history_guard(opts):
         if view is not None:
             with view.progress:
-                doc, stopped_by = asyncio.run(_run(settings, view))
+                doc = asyncio.run(_run(settings, view))
         else:
-            doc, stopped_by = asyncio.run(_run(settings, None))
+            doc = asyncio.run(_run(settings, None))
         code = finish(doc, opts, record=True)
-    if stopped_by == signal.SIGTERM and code == ExitCode.INTERRUPTED:
-        code = int(ExitCode.INCOMPLETE)  # terminated (not by a person): partial result
     sys.exit(code)

@@ -165,3 +165,17 @@ def test_every_persona_loads(path: Path) -> None:
         raise
     assert persona.id == path.stem
     assert persona.description
+
+
+def test_topologies_by_shipped_name_or_path(tmp_path: Path) -> None:
+    import click
+
+    from camscan.cli.lab import lab_dir, topology_path
+
+    assert topology_path(None) == lab_dir() / "building.yaml"
+    assert topology_path("small") == lab_dir() / "small.yaml"
+    own = tmp_path / "mine.yaml"
+    own.write_text("x: 1\n", encoding="utf-8")
+    assert topology_path(str(own)) == own
+    with pytest.raises(click.BadParameter, match=r"no such file or shipped topology \(.*small"):
+        topology_path("tower")

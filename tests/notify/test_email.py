@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -237,15 +238,21 @@ def test_finish_sends_and_acknowledgement_silences(cli_env: Path, smtp: tuple[In
     db = str(cli_env / "h.db")
     doc = save(building([lts_camera()]), cli_env / "d.json")
     env = _email_env(port)
-    assert run_report(str(doc), "--db", db, "--email", env=env).exit_code == 1
+    sent = run_report(str(doc), "--db", db, "--email", env=env)
+    assert sent.exit_code == 1
     assert len(inbox.messages) == 1
+    confirmed = re.findall(r"camscan: mailed the report to 1 recipient \(([\d,]+) bytes\) via "
+                           r"127\.0\.0\.1\n", sent.stderr)  # fmt: skip
+    assert len(confirmed) == 1, sent.stderr
+    received = len(inbox.messages[0].as_bytes())  # the server may re-fold a header line
+    assert abs(int(confirmed[0].replace(",", "")) - received) < received // 100
     run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered", "--db", db)
     assert run_report(str(doc), "--db", db, "--email", "-q", env=env).exit_code == 0
     assert len(inbox.messages) == 1  # nothing unacknowledged, nothing new: no mail
-    assert (
-        run_report(str(doc), "--db", db, "--email", "--email-on", "always", env=env).exit_code == 0
-    )
+    quiet = run_report(str(doc), "--db", db, "--email", "--email-on", "always", "-q", env=env)
+    assert quiet.exit_code == 0
     assert len(inbox.messages) == 2
+    assert "mailed" not in quiet.stderr  # --quiet: cron mails only on problems
 
 
 @pytest.mark.parametrize("smtp", ["plain-auth"], indirect=True)

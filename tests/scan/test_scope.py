@@ -156,3 +156,18 @@ def test_scope_matches_a_naive_set_model() -> None:
         assert sum(n.num_addresses for n in scope.networks()) == len(model)
 
     check()
+
+
+def test_target_file_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "targets.txt"
+    path.write_text("192.0.2.1  # the recorder\n\n192.0.2.2 192.0.2.999\n", encoding="utf-8")
+    with pytest.raises(ScopeError, match=r"targets\.txt:3: bad target '192\.0\.2\.999'"):
+        read_target_file(path)
+    with pytest.raises(ScopeError, match=r"<stdin>:1: give a host or network, not a URL"):
+        read_target_file("-", stdin=lambda: "https://192.0.2.10/doc/page/login.asp\n")
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.10/", "rtsp://192.0.2.10:554/live", "HTTPS://cam"])
+def test_a_url_target_says_give_a_host(url: str) -> None:
+    with pytest.raises(ScopeError, match="give a host or network, not a URL"):
+        parse_target(url)

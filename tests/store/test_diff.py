@@ -80,9 +80,10 @@ def test_history_and_diff_commands_over_three_runs(cli_env: Path) -> None:
 
     device = run_camscan("history", "--device", "ac:cc:8e:01:02:03", "--db", str(db))
     lines = device.stdout.splitlines()
-    assert len(lines) == 3
-    assert "192.0.2.41" in lines[0]
-    assert "192.0.2.40" in lines[-1]
+    assert len(lines) == 3  # oldest first: the runs in the order they happened
+    assert [line.split()[1] for line in lines] == [str(i) for i in ids]
+    assert "192.0.2.40" in lines[0]
+    assert "192.0.2.41" in lines[-1]
 
 
 def test_history_errors_are_clear(cli_env: Path) -> None:

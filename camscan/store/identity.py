@@ -1,0 +1,164 @@
+"""Device identity across runs, and the state of a device that history keeps and diff compares.
+
+A device's candidate keys, strongest first: ``mac:`` (normalised), ``serial:`` (from ONVIF,
+SADP, DHIP or UPnP; placeholder serials such as ``00000000`` are ignored), ``wsd:`` (the
+WS-Discovery endpoint), ``ip:`` (the address). A candidate shared by two devices of one scan
+— a serial every unit of a batch reports, an endpoint UUID fixed in firmware, two routed
+devices without a MAC — identifies neither: both fall back to their next candidate. A key once
+seen shared at a site stays unusable there (``ambiguous`` is read from and written to history),
+so identity does not flap on a night when one of the two is offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from camscan.facts import ports
+from camscan.models import Device, Observation, ScanDocument
+from camscan.oui import normalise_mac
+
+SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial")
+PLACEHOLDER_SERIALS = frozenset(
+    {"unknown", "none", "null", "n/a", "na", "serial", "serialnumber", "default", "not set",
+     "123456", "1234567", "12345678", "123456789", "1234567890", "0123456789", "abcdef"}
+)  # fmt: skip
+
+
+def norm_mac(mac: str) -> str:
+    """A MAC in the one form history keys use; anything else kept as given, lower-cased."""
+    return normalise_mac(mac) or mac.strip().lower()
+
+
+def is_placeholder_serial(serial: str) -> bool:
+    """True for serials that name no unit: a word like 'unknown', 1234…, one repeated char."""
+    text = serial.strip().lower()
+    return len(text) < 4 or text in PLACEHOLDER_SERIALS or len(set(text)) == 1
+
+
+def serial_of(device: Device) -> str | None:
+    """The serial number the device reported, if any protocol gave one."""
+    for signal in SERIAL_SIGNALS:
+        for o in device.observations:
+            if o.signal == signal and o.value.strip():
+                return o.value.strip()
+    return device.identification.serial
+
+
+def candidate_keys(device: Device) -> list[str]:
+    """The device's identity keys, strongest first; the last is always ``ip:<address>``."""
+    keys = []
+    if device.mac:
+        keys.append("mac:" + norm_mac(device.mac))
+    serial = serial_of(device)
+    if serial and not is_placeholder_serial(serial):
+        keys.append("serial:" + serial)
+    for o in device.observations:
+        if o.signal == "wsd.endpoint" and o.value.strip():
+            keys.append("wsd:" + o.value.strip())
+            break
+    keys.append("ip:" + device.address)
+    return keys
+
+
+def assign_keys(
+    devices: Sequence[Device], ambiguous: Iterable[str] = ()
+) -> tuple[list[str], set[str]]:
+    """Each device's key (in order) and the candidate keys found shared in this scan."""
+    candidates = [candidate_keys(d) for d in devices]
+    counts = Counter(k for keys in candidates for k in set(keys))
+    shared = {k for k, n in counts.items() if n > 1}
+    banned = shared | set(ambiguous)
+    chosen: list[str] = []
+    taken: set[str] = set()
+    for keys in candidates:
+        key = next((k for k in keys if k not in banned), keys[-1])
+        n = 1
+        while key in taken:  # two devices at one address: only a broken document does this
+            n += 1
+            key = f"{keys[-1]}#{n}"
+        taken.add(key)
+        chosen.append(key)
+    return chosen, shared
+
+
+def device_key(device: Device) -> str:
+    """A lone device's identity (its strongest candidate key)."""
+    return candidate_keys(device)[0]
+
+
+def location_of(device: Device) -> tuple[str | None, str | None, int | None]:
+    """(switch, port, VLAN) when the scan located the device (SNMP FDB), else Nones."""
+    where = device.location
+    if where is None:
+        return None, None, None
+    return where.switch or None, where.port or None, where.vlan
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """What history keeps of one device in one run; what diff compares."""
+
+    key: str
+    address: str
+    mac: str | None
+    serial: str | None
+    vendor: str | None
+    brand: str | None
+    model: str | None
+    firmware: str | None
+    device_type: str
+    confidence: float
+    restricted: bool
+    suspected: bool
+    acknowledged: str | None
+    policies: tuple[str, ...]
+    ports: tuple[int, ...]
+    clauses: tuple[str, ...] = ()
+    switch: str | None = None
+    switch_port: str | None = None
+    vlan: int | None = None
+
+    @classmethod
+    def of(cls, device: Device, key: str) -> DeviceState:
+        """The state of a device of a scan document under its identity key."""
+        ident = device.identification
+        switch, switch_port, vlan = location_of(device)
+        matches = device.policy.matches
+        return cls(
+            key=key,
+            address=device.address,
+            mac=norm_mac(device.mac) if device.mac else None,
+            serial=serial_of(device),
+            vendor=ident.vendor,
+            brand=ident.brand,
+            model=ident.model,
+            firmware=ident.firmware,
+            device_type=ident.device_type,
+            confidence=ident.confidence,
+            restricted=device.policy.restricted,
+            suspected=device.policy.suspected,
+            acknowledged=device.policy.acknowledged,
+            policies=tuple(dict.fromkeys(m.policy for m in matches)),
+            ports=tuple(ports(device)),
+            clauses=tuple(dict.fromkeys(m.clause for m in matches if m.clause)),
+            switch=switch,
+            switch_port=switch_port,
+            vlan=vlan,
+        )
+
+    def digest(self, observations: Sequence[Observation]) -> str:
+        """SHA-256 over the state (without its key) and its observations: equal means unchanged."""
+        data = asdict(self)
+        del data["key"]
+        data["observations"] = [[o.signal, o.value, o.port, o.source] for o in observations]
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def states_of(doc: ScanDocument, ambiguous: Iterable[str] = ()) -> dict[str, DeviceState]:
+    """Every device of a document by identity key (no device is dropped for a shared key)."""
+    keys, _ = assign_keys(doc.devices, ambiguous)
+    return {key: DeviceState.of(d, key) for key, d in zip(keys, doc.devices, strict=True)}
