@@ -13,12 +13,13 @@ Input, either form (both carry the same IEEE facts):
   * the IEEE CSVs: https://standards-oui.ieee.org/oui28/mam.csv and
     https://standards-oui.ieee.org/oui36/oui36.csv  (columns Registry, Assignment,
     Organization Name, Organization Address);
-  * Wireshark's generated ``manuf`` file (``XX:XX:XX:X0/28<TAB>short<TAB>organisation``).
+  * Wireshark's generated ``manuf`` file (``XX:XX:XX:X0/28<TAB>short<TAB>organisation``);
+  * Nmap's ``nmap-mac-prefixes`` (``HEXPREFIX Organisation``; 7 digits MA-M, 9 digits MA-S).
 
 Usage:
   python scripts/refresh_ieee_blocks.py --ieee-csv mam.csv --ieee-csv oui36.csv \
       --source "IEEE mam.csv + oui36.csv downloaded 2026-11-30" [--date 2026-11-30]
-  python scripts/refresh_ieee_blocks.py --manuf manuf --source "..."
+  python scripts/refresh_ieee_blocks.py --manuf manuf --nmap nmap-mac-prefixes --source "..."
 
 Then run ``camscan signatures test`` and the tests; commit the CSV with its new date.
 """
@@ -137,6 +138,17 @@ def from_manuf(path: Path) -> Iterator[tuple[str, str]]:
         yield digits, fields[-1]
 
 
+def from_nmap(path: Path) -> Iterator[tuple[str, str]]:
+    """(hex prefix, organisation) rows of nmap-mac-prefixes for 28- and 36-bit blocks."""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        prefix, _, org = line.strip().partition(" ")
+        if line.startswith("#") or not org.strip() or len(prefix) not in REGISTRY_BY_DIGITS:
+            continue
+        if HEX.sub("", prefix.upper()) != prefix.upper():
+            continue
+        yield prefix.upper(), org.strip()
+
+
 def select(rows: Iterable[tuple[str, str]], wanted: list[str]) -> list[tuple[str, str, str]]:
     """Rows whose organisation contains a wanted registrant, as (registry, prefix, org)."""
     out = {}
@@ -169,18 +181,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ieee-csv", action="append", type=Path, default=[])
     parser.add_argument("--manuf", type=Path)
+    parser.add_argument("--nmap", type=Path, help="nmap-mac-prefixes (its rows win over --manuf)")
     parser.add_argument("--signatures", type=Path, default=DEFAULT_SIGNATURES)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--source", required=True, help="where the input came from, and when")
     parser.add_argument("--date", default=dt.date.today().isoformat())
     args = parser.parse_args(argv)
-    if not args.ieee_csv and not args.manuf:
-        parser.error("give --ieee-csv (repeatable) or --manuf")
+    if not args.ieee_csv and not args.manuf and not args.nmap:
+        parser.error("give --ieee-csv (repeatable), --manuf or --nmap")
     rows: list[tuple[str, str]] = []
     for path in args.ieee_csv:
         rows += from_ieee_csv(path)
     if args.manuf:
         rows += from_manuf(args.manuf)
+    if args.nmap:
+        rows += from_nmap(args.nmap)
     selected = select(rows, registrants(args.signatures))
     write(args.out, selected, args.source, args.date)
     print(f"{len(selected)} of {len(rows)} blocks written to {args.out}", file=sys.stderr)

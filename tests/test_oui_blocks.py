@@ -33,7 +33,8 @@ def test_ma_m_block_wins_over_the_ma_l_it_sits_in() -> None:
     beside = oui.lookup("b0:b3:53:71:22:33")
     assert inside is not None
     assert beside is not None
-    assert inside.registrant == "Hangzhou Hikrobot Technology Co., Ltd."
+    assert inside.registrant is not None
+    assert inside.registrant.startswith("Hangzhou Hikrobot Technology")
     assert beside.registrant == "IEEE Registration Authority"
 
 
@@ -49,6 +50,15 @@ def test_lt_security_registrant_is_lts_on_hikvision() -> None:
     ident = identify([], "14:2f:fd:00:00:01", SIGS)
     assert (ident.vendor, ident.brand, ident.relation) == ("Hikvision", "LTS", "oem")
     assert ident.confidence < 0.6  # an OEM registrant alone is never confirmed
+
+
+def test_a_lookalike_registrant_is_not_the_brand() -> None:
+    """MA-S 8C:1F:64:F4:B is "Jorex Lorex India": it must not become the Lorex brand."""
+    info = oui.lookup("8c:1f:64:f4:b1:23")
+    assert info is not None
+    assert info.registrant is not None
+    assert "Jorex" in info.registrant
+    assert identify([], "8c:1f:64:f4:b1:23", SIGS).vendor is None
 
 
 def test_snapshot_rows_are_well_formed_and_dated() -> None:
@@ -117,6 +127,19 @@ def test_script_keeps_family_registrants_and_makers_only(tmp_path: Path) -> None
         ["MA-M", "40D8550", "Zhejiang Dahua Technology Co., Ltd."],
         ["MA-S", "70B3D5123", "Axis Communications AB"],
         ["MA-M", "AABBCC1", "Roadrunner Optics GmbH"],
+    ]
+
+
+def test_script_reads_nmap_mac_prefixes(tmp_path: Path) -> None:
+    prefixes = tmp_path / "nmap-mac-prefixes"
+    prefixes.write_text(
+        "# generated\n142FFD LT Security\nB0B3536 Hangzhou Hikrobot Technology\n"
+        "8C1F64D80 Aztek SA\nZZZZZZZ Not hex\n",
+        encoding="utf-8",
+    )
+    assert list(_script().from_nmap(prefixes)) == [
+        ("B0B3536", "Hangzhou Hikrobot Technology"),
+        ("8C1F64D80", "Aztek SA"),
     ]
 
 

@@ -32,7 +32,7 @@ def test_hikvision_recorder_snmp_tree_50001() -> None:
     )
     assert ident.vendor == "Hikvision"
     assert ident.device_type == "recorder"
-    assert ident.confidence >= 0.9
+    assert ident.confidence >= 0.8
     assert not ident.conflicts
 
 

@@ -164,7 +164,10 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
     help="Read targets from FILE (nmap syntax; '-' for stdin).",
 )
 @click.option(
-    "--iface", "-i", help="Interface for ARP and multicast discovery (nmap's -e works too)."
+    "--iface",
+    "-i",
+    help="Interface for ARP and multicast [default: from the routing table, as nmap does; "
+    "nmap's -e works too].",
 )
 @click.option(
     "--methods",
@@ -299,6 +302,12 @@ def scan_cmd(
     log_to_stderr(logging.DEBUG if debug else logging.INFO if verbose else None)
     cfg = opts.config.scan
     iface = iface or cfg.iface
+    if iface and interface_info(iface) is None:
+        from camscan.netroute import interface_names
+
+        raise CamscanUsageError(
+            f"no interface named {iface}; this host has: {', '.join(interface_names())}"
+        )
     specs = list(targets)
     try:
         if input_list:

@@ -37,6 +37,14 @@ class ImportDiscovery:
 
     name = "import"
 
+    link = False
+    unicast = False
+    after: tuple[str, ...] = ()
+
+    def budget(self, settings: DiscoverySettings) -> float:
+        """Local files of at most 64 MiB each: a generous fixed budget."""
+        return 60.0
+
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         hosts: list[DiscoveredHost] = []
         attempts: list[ProbeAttempt] = []

@@ -53,6 +53,15 @@ class InfraDiscovery:
 
     name = "infra"
 
+    link = False
+    unicast = False
+    after: tuple[str, ...] = ()
+
+    def budget(self, settings: DiscoverySettings) -> float:
+        """Ten tables per agent, each a few GetBulk pages, each up to two tries of the timeout;
+        a big core switch's FDB is ~200 pages at 25 rows."""
+        return 60.0 + 30 * max(settings.timeout, 0.5)
+
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         if not settings.infra:
             skipped = ProbeAttempt(

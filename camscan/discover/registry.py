@@ -1,4 +1,8 @@
-"""The discovery methods by name, in the order ``--methods`` lists them."""
+"""The discovery methods by name, in the order ``--methods`` lists them.
+
+Every method is here, ARP and the TCP sweep included; the engine schedules them from what
+each declares (``link``, ``unicast``, ``after``, ``budget``), never from its name.
+"""
 
 from __future__ import annotations
 

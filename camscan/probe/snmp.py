@@ -7,7 +7,11 @@ agents that fail the whole PDU (v1 style) are asked one OID at a time.
 
 Vendor OIDs: Hikvision's enterprise number is 39165; ``.1.1.0`` is the model and ``.1.3.0``
 the firmware (librenms/librenms tests/snmpsim/hikvision-cam.snmprec, a DS-2CD2185FWD-I;
-LibreNMS detects Hikvision cameras by an empty sysObjectID plus that model OID).
+LibreNMS detects Hikvision cameras by an empty sysObjectID plus that model OID). Hikvision
+recorders answer under 50001 instead: ``.1.3.0`` hikEntityIndex is the serial
+(librenms/librenms tests/snmpsim/hikvision-nvr.snmprec). Dahua's DAHUA-SNMP-MIB (enterprise
+1004849) has softwareRevision ``.2.1.1.1.0``, serialNumber ``.2.1.2.4.0`` and deviceType
+``.2.1.2.6.0`` (LibreNMS os_discovery/dahua-nvr.yaml; tests/snmpsim/dahua-nvr.snmprec).
 """
 
 from __future__ import annotations
@@ -21,7 +25,20 @@ SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 HIKVISION_MODEL = "1.3.6.1.4.1.39165.1.1.0"
 HIKVISION_FIRMWARE = "1.3.6.1.4.1.39165.1.3.0"
-QUERY_OIDS = (SYS_DESCR, SYS_OBJECT_ID, HIKVISION_MODEL, HIKVISION_FIRMWARE)
+HIKVISION_NVR_SERIAL = "1.3.6.1.4.1.50001.1.3.0"
+DAHUA_SOFTWARE = "1.3.6.1.4.1.1004849.2.1.1.1.0"
+DAHUA_SERIAL = "1.3.6.1.4.1.1004849.2.1.2.4.0"
+DAHUA_DEVICE_TYPE = "1.3.6.1.4.1.1004849.2.1.2.6.0"
+QUERY_OIDS = (
+    SYS_DESCR,
+    SYS_OBJECT_ID,
+    HIKVISION_MODEL,
+    HIKVISION_FIRMWARE,
+    HIKVISION_NVR_SERIAL,
+    DAHUA_SOFTWARE,
+    DAHUA_SERIAL,
+    DAHUA_DEVICE_TYPE,
+)
 _STATUS = {
     "timeout": AttemptStatus.NO_ANSWER,
     "auth": AttemptStatus.ERROR,

@@ -25,7 +25,7 @@ from camscan.report.common import (
     when,
     word,
 )
-from camscan.report.htmlpage import count_table, e, page
+from camscan.report.htmlpage import count_table, e, page, words
 from camscan.report.svg import bar_chart
 
 _FLAGGED = (DeviceStatus.RESTRICTED, DeviceStatus.SUSPECTED)
@@ -58,7 +58,7 @@ def _policy_table(d: Device) -> str:
     rows = "".join(
         f"<tr><td class='nw'>{e(m.policy)}</td><td>{e(m.entity)}</td>"
         f"<td class='nw'>{e(m.clause)}</td><td>{e(m.basis)}</td><td>{e(m.certainty)}</td>"
-        f"<td>{e(m.via)}</td><td class='dt'>{e(m.source, 400)}</td></tr>"
+        f"<td>{e(m.via)}</td><td>{e(m.source, 400)}</td></tr>"
         for m in d.policy.matches
     )
     return (
@@ -94,8 +94,8 @@ def _compact(devices: list[Device]) -> str:
     located = any(d.location for d in devices)
     rows = "".join(
         f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='dt'>{e(maker(d))}</td><td class='dt'>{e(d.identification.model) or '—'}</td>"
-        + (f"<td class='dt'>{e(location(d)) or '—'}</td>" if located else "")
+        f"<td class='dt'>{words(maker(d))}</td><td class='dt'>{words(d.identification.model)}</td>"
+        + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
         + f"<td>{_why(d)}</td></tr>"
         for d in devices
     )
@@ -110,16 +110,17 @@ def _compact(devices: list[Device]) -> str:
 def _inventory(devices: list[Device]) -> str:
     rows = "".join(
         f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='nw'>{e(d.mac) or '—'}</td><td class='dt'>{e(maker(d))}</td>"
-        f"<td class='dt'>{e(d.identification.model) or '—'}</td>"
-        f"<td class='dt'>{e(d.identification.firmware) or '—'}</td>"
+        f"<td class='nw'>{e(d.mac) or '—'}</td><td class='dt'>{words(maker(d))}</td>"
+        f"<td class='dt'>{words(d.identification.model)}</td>"
+        f"<td class='dt'>{words(d.identification.firmware)}</td>"
         f"<td>{e(d.identification.device_type)}</td>"
-        f"<td class='nw'>{e(' '.join(str(p) for p in ports(d))) or '—'}</td></tr>"
+        f"<td class='nw noprint'>{e(' '.join(str(p) for p in ports(d))) or '—'}</td></tr>"
         for d in devices
     )
     return (
         "<table class='wide' id='devices'><tr><th>status</th><th>address</th><th>MAC</th>"
-        "<th>maker</th><th>model</th><th>firmware</th><th>type</th><th>ports</th></tr>"
+        "<th>maker</th><th>model</th><th>firmware</th><th>type</th><th class='noprint'>ports</th>"
+        "</tr>"
         f"{rows}</table>"
     )
 
@@ -198,13 +199,15 @@ def _tiles(doc: ScanDocument) -> str:
 def render_html(doc: ScanDocument) -> str:
     """The report page: answer, counts and charts, compact list, inventory, folded evidence."""
     summary = summarize(doc)
-    meta = [f"Scan {e(when(doc))}"]
+    meta = [f"Scan <span class='nw'>{e(when(doc))}</span>"]
     if doc.scope:
-        meta.append("scope " + e(", ".join(doc.scope)))
+        meta.append("scope " + ", ".join(f"<span class='nw'>{e(s)}</span>" for s in doc.scope))
     if doc.tool.signatures_version:
         meta.append(f"signatures {e(doc.tool.signatures_version)} ({e(doc.tool.signatures_date)})")
     if doc.tool.policies:
-        meta.append("policies " + e(", ".join(doc.tool.policies)))
+        meta.append(
+            "policies " + ", ".join(f"<span class='nw'>{e(p)}</span>" for p in doc.tool.policies)
+        )
     devices = ordered(doc.devices)
     needing = attention(devices)
     body = (

@@ -57,7 +57,8 @@ code{font-size:.9em}
 .legend{color:#555;font-size:.9em}
 @page{size:A4 portrait;margin:12mm}
 @media print{
-body{font-size:9pt;margin:0;max-width:none;padding:0}
+body{font-size:8pt;margin:0;max-width:none;padding:0}
+.noprint{display:none}
 .grid{grid-template-columns:1fr 1fr}
 .chart{max-width:100%}
 tr,details,.tile,svg{break-inside:avoid}
@@ -70,6 +71,20 @@ th,td{padding:.1em .3em}
 def e(text: str | None, limit: int = 300) -> str:
     """A device or document string, cleaned and HTML-escaped (quotes too)."""
     return html.escape(clean(text, limit), quote=True)
+
+
+def words(text: str | None, limit: int = 300, longest: int = 24) -> str:
+    """Device text for a ``dt`` cell: each word up to ``longest`` characters is kept whole
+    (``nw``), so only a pathological longer token can break inside; '—' when empty."""
+    cleaned = clean(text, limit)
+    if not cleaned:
+        return "—"
+    return " ".join(
+        f"<span class='nw'>{html.escape(w, quote=True)}</span>"
+        if len(w) <= longest
+        else html.escape(w, quote=True)
+        for w in cleaned.split(" ")
+    )
 
 
 def page(title: str, body: str) -> str:
@@ -86,7 +101,7 @@ def count_table(caption: str, rows: list[tuple[str, int]]) -> str:
     """A two-column table of counts, largest first; 'none' when empty."""
     ordered = sorted(rows, key=lambda kv: (-kv[1], kv[0]))
     body = "".join(
-        f"<tr><td class='dt'>{e(k, 80)}</td><td class='n'>{n}</td></tr>" for k, n in ordered
+        f"<tr><td class='dt'>{words(k, 80)}</td><td class='n'>{n}</td></tr>" for k, n in ordered
     )
     return (
         f"<table><tr><th>{e(caption)}</th><th class='n'>devices</th></tr>"

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from camscan.identify import identify
 from camscan.lab.device import start_device
 from camscan.lab.persona import Persona, SnmpConfig, SnmpUser, SnmpValue
 from camscan.models import AttemptStatus
 from camscan.probe.base import Credentials, ProbeSettings, ProbeTarget
 from camscan.probe.snmp import SnmpProbe
+from camscan.signatures import load_signatures
 from camscan.snmp import SnmpAuth
 from tests.probe.conftest import SAMPLES
 
@@ -130,3 +132,26 @@ async def test_shared_librenms_record_when_present(loopback: str) -> None:
         await device.aclose()
     values = {o.value.split(" = ")[0]: o.value.split(" = ")[1] for o in result.observations}
     assert values == records
+
+
+async def test_snmp_reads_dahua_recorder_identity(loopback: str) -> None:
+    """A Dahua NVR's sysDescr and DAHUA-SNMP-MIB identity OIDs (values as in LibreNMS's
+    tests/snmpsim/dahua-nvr.snmprec, serial digits replaced) give model, firmware and type."""
+    records = {
+        "1.3.6.1.2.1.1.1.0": "DH-NVR4108HS-8P-4KS2",
+        "1.3.6.1.4.1.1004849.2.1.1.1.0": "3.212.0000.1",
+        "1.3.6.1.4.1.1004849.2.1.2.4.0": "2M00D2APAZ00000",
+        "1.3.6.1.4.1.1004849.2.1.2.6.0": "DH-NVR4108HS-8P-4KS2",
+    }
+    device = await start_device(agent_persona(records, community="public"), loopback)
+    try:
+        result = await SnmpProbe(port=PORT).run(ProbeTarget(loopback), settings("public"))
+    finally:
+        await device.aclose()
+    ident = identify(result.observations, None, load_signatures())
+    assert (ident.vendor, ident.model, ident.device_type) == (
+        "Dahua",
+        "DH-NVR4108HS-8P-4KS2",
+        "recorder",
+    )
+    assert (ident.firmware, ident.serial) == ("3.212.0000.1", "2M00D2APAZ00000")

@@ -1,24 +1,66 @@
-"""The HTML report in a real browser (headless Debian Chromium): it shows the devices, and a
-hostile device string cannot run script. Also refreshes docs/report-screenshot.png.
+"""The HTML report in a real browser (headless Debian Chromium): it shows the devices, a
+hostile device string cannot run script, no word breaks mid-token at 1280 px or on A4, and it
+prints on A4. (docs/report-screenshot.png comes from a real lab scan: scripts/screenshots.py.)
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from camscan.report import Format, render
-from tests.helpers import REPO
-from tests.report.sample_docs import HOSTILE, building
+from camscan.report.htmlpage import CSP
+from tests.report.sample_docs import HOSTILE, building, mixed_building
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOT = REPO / "docs" / "report-screenshot.png"
+# Test-only instrumentation, appended to a copy of the page without its CSP: every word of
+# visible text must sit on one line (one client rect per whitespace-separated token), and the
+# page must not scroll sideways. Results land in an attribute that --dump-dom shows.
+_MEASURE = """<script>
+const broken = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const inDt = !!node.parentElement.closest('.dt');
+  if (node.parentElement.closest('details:not([open]) > :not(summary)')) continue;  // folded
+  for (const m of node.data.matchAll(/\\S+/g)) {
+    const r = document.createRange();
+    r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+    const lines = new Set([...r.getClientRects()].map(c => Math.round(c.top)));
+    if (lines.size > 1) broken.push({token: m[0], dt: inDt});
+  }
+}
+document.body.setAttribute('data-measure', JSON.stringify({broken,
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth}));
+</script>"""
+
+
+def _measure(html: str, tmp_path: Path, width: int, *, print_css: bool = False) -> dict[str, Any]:
+    """Lay the page out in Chromium at ``width`` px and return the broken tokens and overflow.
+
+    ``print_css`` applies the print stylesheet on screen (what A4 paper gets)."""
+    page_html = html.replace(f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">", "")
+    assert page_html != html
+    if print_css:
+        page_html = page_html.replace("@media print{", "@media all{")
+    else:  # on screen a reader unfolds the evidence: it must lay out cleanly too
+        page_html = page_html.replace("<details ", "<details open ")
+    page = tmp_path / f"measure-{width}.html"
+    page.write_text(page_html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    dom = _chromium(page, tmp_path / f"profile-{width}", "--dump-dom", width=width)
+    found = re.search(r'data-measure="([^"]*)"', dom)
+    assert found, "the measuring script did not run"
+    result: dict[str, Any] = json.loads(unescape(found.group(1)))
+    return result
 
 
 def _require_browser() -> None:
@@ -28,12 +70,12 @@ def _require_browser() -> None:
         pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
 
 
-def _chromium(page: Path, profile: Path, *extra: str) -> str:
+def _chromium(page: Path, profile: Path, *extra: str, width: int = 1280) -> str:
     """Run headless Chromium on a local file; no network is involved (file:// and CSP)."""
     cmd = [
         CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,900",
+        "--no-first-run", f"--user-data-dir={profile}", f"--window-size={width},900",
         *extra, page.as_uri(),
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
@@ -57,8 +99,57 @@ def test_report_displays_devices_and_hostile_strings_stay_text(tmp_path: Path) -
     shot = tmp_path / "shot.png"
     _chromium(page, tmp_path / "profile2", f"--screenshot={shot}")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    if os.environ.get("CAMSCAN_UPDATE_GOLDEN") == "1" or not SCREENSHOT.exists():
-        shutil.copyfile(shot, SCREENSHOT)
+
+
+def _realistic() -> str:
+    """The mixed building without the hostile device: what a real building's report shows."""
+    doc = mixed_building()
+    return render(
+        doc.model_copy(update={"devices": [d for d in doc.devices if d.address != "192.0.2.66"]}),
+        Format.HTML,
+    )
+
+
+@pytest.mark.parametrize(("width", "print_css"), [(1280, False), (703, True)])
+def test_no_word_breaks_mid_token_and_nothing_scrolls_sideways(
+    tmp_path: Path, width: int, print_css: bool
+) -> None:
+    """1280 px is a laptop screen; 703 px is A4's 186 mm text width at 96 px/in."""
+    _require_browser()
+    measured = _measure(_realistic(), tmp_path, width, print_css=print_css)
+    assert measured == {"broken": [], "overflow": 0}
+
+
+def test_hostile_tokens_break_only_inside_device_text(tmp_path: Path) -> None:
+    """A 40-character hostile token may wrap inside its own cell, never push the page wide."""
+    _require_browser()
+    measured = _measure(render(mixed_building(), Format.HTML), tmp_path, 1280)
+    assert measured["overflow"] == 0
+    assert [b for b in measured["broken"] if not b["dt"]] == []
+
+
+def test_measuring_would_catch_a_broken_token(tmp_path: Path) -> None:
+    """Positive control: a cell too narrow for an address does report the address broken."""
+    _require_browser()
+    narrow = _realistic().replace(".nw{white-space:nowrap}", ".nw{overflow-wrap:anywhere}")
+    narrow = narrow.replace("</style>", "td{max-width:3em}</style>")
+    measured = _measure(narrow, tmp_path, 1280)
+    assert {"token": "44:19:b6:12:34:56", "dt": False} in measured["broken"]
+
+
+def test_prints_on_a4(tmp_path: Path) -> None:
+    _require_browser()
+    page = tmp_path / "report.html"
+    page.write_text(render(mixed_building(), Format.HTML), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    _chromium(page, tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert boxes, "no page in the PDF"
+    for w, h in boxes:  # A4 is 595.28 x 841.89 pt
+        assert abs(float(w) - 595.28) < 2
+        assert abs(float(h) - 841.89) < 2
 
 
 def test_the_check_would_catch_script_that_runs(tmp_path: Path) -> None:
