@@ -58,7 +58,7 @@ def test_interface_comes_from_the_routing_table(full_scan: ScanRun, scan_lab: Sc
     assert all(r["complete"] for r in runs.values())
     assert doc["this_host"] == ["192.0.2.250"]
     assert "192.0.2.250" not in {d["address"] for d in doc["devices"]}
-    assert f"link discovery on {scan_lab.lab.auditor_iface} (routing table)" in full_scan.stderr
+    assert f"; interface {scan_lab.lab.auditor_iface} (routing table)" in full_scan.stderr
 
 
 def test_iface_still_overrides(scan_lab: ScanLab) -> None:
