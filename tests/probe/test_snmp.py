@@ -87,7 +87,7 @@ def test_read_tlv_bounds() -> None:
 def load_snmprec() -> dict[str, str]:
     """The Hikvision DS-2CD2185FWD-I record (LibreNMS snmpsim), OID -> string."""
     records = {}
-    for line in sample_bytes("hikvision-snmp-DS-2CD2185FWD-I.snmprec").decode().splitlines():
+    for line in sample_bytes("hikvision-snmp.snmprec").decode().splitlines():
         oid, typ, value = line.split("|", 2)
         assert typ == "4"
         records[oid] = value
