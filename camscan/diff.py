@@ -13,21 +13,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from camscan.sanitize import clean
-from camscan.store.identity import DeviceState
+from camscan.store.identity import COMPARED, DeviceState
 
-# Compared fields, in the order changes are listed. "address" is reported as "moved".
-FIELDS = (
-    "address",
-    "vendor",
-    "brand",
-    "model",
-    "firmware",
-    "device_type",
-    "ports",
-    "restricted",
-    "suspected",
-    "policies",
-)
+FIELDS = COMPARED  # compared fields in listing order; "address" is reported as "moved"
 
 
 @dataclass(frozen=True)

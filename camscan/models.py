@@ -50,6 +50,37 @@ class ProbeAttempt(_Frozen):
     elapsed_ms: float | None = None
 
 
+class MethodState(StrEnum):
+    """What became of one discovery method in a scan."""
+
+    RAN = "ran"  # did everything asked of it
+    PARTIAL = "partial"  # ran, but only part (overran its budget, neighbour table only)
+    SKIPPED = "skipped"  # could not run (not root, no on-link interface, interface down...)
+    FAILED = "failed"  # tried and failed (socket error, crash)
+    NOT_SELECTED = "not_selected"  # left out by --methods
+
+
+class MethodRun(_Frozen):
+    """One discovery method in a scan: whether it ran, where, and why not when it did not."""
+
+    method: str
+    state: MethodState
+    reason: str = Field(default="", description="Why not run or only partly (or what it did).")
+    interface: str | None = Field(
+        default=None, description="Interface its link-local traffic (ARP, multicast) used."
+    )
+    modes: list[str] = Field(
+        default_factory=list, description="'link' (ARP/multicast/sweep), 'unicast' (per host)."
+    )
+    hosts: int = Field(default=0, description="Hosts it heard from.")
+    elapsed_ms: float | None = None
+    complete: bool = Field(
+        default=True,
+        description="False when something asked of it was not done; the scan is complete "
+        "only when every method is.",
+    )
+
+
 class EvidenceKind(StrEnum):
     """What a piece of evidence says about the device."""
 
@@ -238,5 +269,17 @@ class ScanDocument(_Frozen):
     methods: list[str] = Field(default_factory=list)
     attempts: list[ProbeAttempt] = Field(
         default_factory=list, description="Scan-wide discovery attempts (per method)."
+    )
+    method_runs: list[MethodRun] = Field(
+        default_factory=list, description="Per discovery method: ran, partial, skipped and why."
+    )
+    interface: str | None = Field(
+        default=None, description="Interface used for ARP and multicast (None: none on-link)."
+    )
+    interface_source: str = Field(
+        default="", description="How it was chosen: '--iface' or 'routing table'."
+    )
+    this_host: list[str] = Field(
+        default_factory=list, description="The auditor's own addresses in scope, left out."
     )
     devices: list[Device] = Field(default_factory=list)

@@ -31,3 +31,13 @@ def clean(text: str | None, limit: int = 200, *, one_line: bool = True) -> str:
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned
+
+
+# Spreadsheet apps run cells starting with these as formulas (CSV injection).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str | None, limit: int = 500) -> str:
+    """A device string for a CSV cell: cleaned, and never starting like a formula."""
+    value = clean(text, limit)
+    return "'" + value if value.startswith(_FORMULA) else value

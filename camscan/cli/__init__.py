@@ -65,6 +65,10 @@ def _register() -> None:
     main.add_command(history_command)
     main.add_command(diff_command)
     main.add_command(ack_command)
+
+    from camscan.cli.report import report_cmd
+
+    main.add_command(report_cmd)
     main.add_command(config_group)
 
     from camscan.cli.scan import scan_cmd

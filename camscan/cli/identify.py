@@ -9,8 +9,8 @@ import click
 from camscan.cli.common import policy_option
 from camscan.cli.output import OutputOptions, finish, output_options
 from camscan.document import load_document
-from camscan.pipeline import annotate
 from camscan.signatures import load_signatures
+from camscan.verdict import annotate
 
 
 @click.command("identify")

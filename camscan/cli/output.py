@@ -4,8 +4,8 @@
 :class:`OutputOptions`; ``finish(doc, opts, record=...)`` applies acknowledgements, compares with
 the previous run, records history, writes the report, sends the email and returns the exit code.
 
-Exit codes only escalate, and their numeric order is their severity: 0 clean < 1 findings (per
-``--fail-on``) < 2 history/config error < 3 incomplete scan < 4 email failed < 130 interrupted.
+Exit codes follow :func:`camscan.exitcodes.exit_code`: findings (per ``--fail-on``) are never
+hidden by a problem (1, or 5/6 with a problem); without findings the worst problem wins.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import platformdirs
 
 from camscan.config import Config, ConfigError, load_config
 from camscan.diff import RunDiff, diff_states
-from camscan.exitcodes import ExitCode
+from camscan.exitcodes import ExitCode, exit_code
 from camscan.models import ScanDocument
 from camscan.notify import NotifyError, build_message, decide, send
 from camscan.report import SUFFIX, Format, render
@@ -311,7 +311,7 @@ def _with_history(
 
 def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
     """Report, record and notify a finished document; return the process exit code."""
-    code = ExitCode.OK
+    problems: set[ExitCode] = set()  # findings are decided apart: never hidden by a problem
     errors: list[str] = []
     base = _Baseline()
     if opts.db is not None and (record or opts.db.exists()):
@@ -319,11 +319,11 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
             doc, base = _with_history(doc, opts, opts.db, record)
         except HistoryError as exc:
             errors.append(f"history: {exc}")
-            code = max(code, ExitCode.USAGE)
+            problems.add(ExitCode.USAGE)
     diff = base.diff
-    code = max(code, findings_code(doc, opts.fail_on, diff))
+    findings = findings_code(doc, opts.fail_on, diff) == ExitCode.FINDINGS
     if not doc.complete:
-        code = max(code, ExitCode.INCOMPLETE)
+        problems.add(ExitCode.INCOMPLETE)
 
     report = render(doc, opts.format, color=opts.color, width=_width())
     written: Path | None = None
@@ -333,7 +333,7 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
             written = opts.output
         except OSError as exc:
             errors.append(f"cannot write {opts.output}: {exc.strerror or exc}")
-            code = max(code, ExitCode.USAGE)
+            problems.add(ExitCode.USAGE)
 
     mailed = ""
     if opts.email:
@@ -351,7 +351,7 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                     f"({len(message.as_bytes()):,} bytes) via {opts.config.email.smtp_host}"
                 )
             except NotifyError as exc:
-                code = max(code, ExitCode.NOTIFY_FAILED)
+                problems.add(ExitCode.NOTIFY_FAILED)
                 errors.append(str(exc))
                 if written is None:
                     fallback = _fallback_path(Format.HTML)
@@ -367,8 +367,9 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                 except HistoryError as exc:
                     errors.append(f"history: {exc}")
     if doc.interrupted:
-        code = max(code, ExitCode.INTERRUPTED)
+        problems.add(ExitCode.INTERRUPTED)
 
+    code = exit_code(findings, problems)
     clean_run = code == ExitCode.OK
     if opts.output is None and not (opts.quiet and clean_run):
         click.echo(report, nl=False)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
+
+    from camscan.discover.base import DiscoverySettings
 
 MAX_VALUE_CHARS = 512  # one observation value; device strings are hostile and unbounded
 MAX_DATAGRAM = 65535
@@ -124,3 +131,78 @@ def local_addresses() -> frozenset[str]:
             if isinstance(ip.ip, str):
                 found.add(ip.ip)
     return frozenset(found)
+
+
+# Retransmission (SOAP-over-UDP 1.1, Appendix I, which WS-Discovery uses for its Probe): send,
+# wait a random T in [UDP_MIN_DELAY, UDP_MAX_DELAY], resend, doubling T up to UDP_UPPER_DELAY.
+# UPnP Device Architecture 1.1 (section 1.3.2 and 1.2.2) likewise asks control points to send
+# SSDP searches more than once because UDP is unreliable. One schedule for every UDP method.
+UDP_MIN_DELAY, UDP_MAX_DELAY, UDP_UPPER_DELAY = 0.05, 0.25, 0.5
+UDP_REPEAT = 2  # retransmissions after the first send: three copies in all
+
+
+def retransmit_delays(repeat: int = UDP_REPEAT, rng: random.Random | None = None) -> list[float]:
+    """Seconds to wait before each send: ``[0, T, 2T, ...]`` with T capped at the upper delay."""
+    delay = (rng or random).uniform(UDP_MIN_DELAY, UDP_MAX_DELAY)
+    out = [0.0]
+    for _ in range(repeat):
+        out.append(delay)
+        delay = min(delay * 2, UDP_UPPER_DELAY)
+    return out
+
+
+async def send_repeated(
+    sock: socket.socket,
+    messages: Sequence[tuple[bytes, tuple[str, int]]],
+    limiter: AsyncLimiter | None = None,
+    delays: Sequence[float] | None = None,
+) -> tuple[int, list[str]]:
+    """Send every ``(payload, destination)`` once per round of the retransmission schedule.
+
+    Returns (datagrams sent, error texts); a failing destination never stops the others.
+    ``limiter`` (``--rate``) is taken before each datagram.
+    """
+    loop = asyncio.get_running_loop()
+    sent = 0
+    errors: dict[str, str] = {}
+    for wait in delays if delays is not None else retransmit_delays():
+        if wait:
+            await asyncio.sleep(wait)
+        for payload, destination in messages:
+            if limiter is not None:
+                await limiter.acquire()
+            try:
+                await loop.sock_sendto(sock, payload, destination)
+                sent += 1
+            except OSError as exc:
+                errors[destination[0]] = f"{destination[0]}: {exc.strerror or exc}"
+    return sent, list(errors.values())[:8]
+
+
+def unicast_socket() -> socket.socket:
+    """A non-blocking UDP socket on an ephemeral port for per-host (routed) queries."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.bind(("0.0.0.0", 0))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def spacing(settings: DiscoverySettings, per_host: int = 2) -> float:
+    """Seconds ``--rate`` adds to a unicast run of ``per_host`` queries per live host."""
+    if settings.mode != "unicast" or settings.rate <= 0:
+        return 0.0
+    return len(settings.unicast_hosts) * per_host * (UDP_REPEAT + 1) / settings.rate
+
+
+def listen_budget(settings: DiscoverySettings) -> float:
+    """The overrun limit of a method that listens for ``settings.timeout``: a safety net."""
+    return settings.timeout + 5.0 + spacing(settings)
+
+
+def skipped(method: str, reason: str) -> tuple[ProbeAttempt]:
+    """The single attempt of a method that did not run."""
+    return (attempt(method, AttemptStatus.SKIPPED, reason),)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from camscan.discover._common import attempt, obs
+from camscan.discover._common import attempt, obs, skipped
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus
 from camscan.oui import normalise_mac
@@ -64,28 +65,54 @@ def _in(address: str, nets: list[IPv4Network]) -> bool:
     return any(value in n for n in nets)
 
 
-def _srp(nets: list[IPv4Network], iface: str, timeout: float) -> dict[str, str]:
-    """Blocking scapy who-has sweep; run in a worker thread."""
+CHUNK = 1024  # addresses per who-has burst; each burst's answers are kept as it ends
+ARP_WAIT = 1.0  # s to wait for answers after each burst (a LAN answers within milliseconds)
+
+
+def arp_budget(settings: DiscoverySettings) -> float:
+    """The sweep's overrun limit, s: it scales with the on-link part of the scope (a burst
+    per 1,024 addresses, each sent in about a second and answered within ``ARP_WAIT``),
+    plus the ``--rate`` spacing."""
+    count = sum(n.num_addresses for n in arp_targets(settings.targets, settings.link_networks))
+    bursts = -(-count // CHUNK)
+    limit = 5.0 + bursts * (ARP_WAIT + 1.5)
+    if settings.rate > 0:
+        limit += count / settings.rate
+    return limit
+
+
+def _srp(
+    addresses: list[str],
+    iface: str,
+    inter: float,
+    report: Callable[[dict[str, str]], None],
+    stop: threading.Event,
+) -> None:
+    """Blocking scapy who-has sweep in bursts; run in a worker thread. Each burst's answers
+    go to ``report`` as soon as it ends; ``stop`` ends the sweep between bursts."""
     from scapy.config import conf
 
     conf.use_pcap = False
     from scapy.layers.l2 import ARP, Ether
     from scapy.sendrecv import srp
 
-    pdst = [str(a) for n in nets for a in n]  # scapy does not expand a list of CIDR strings
-    answered, _ = srp(
-        Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=pdst),
-        iface=iface,
-        timeout=timeout,
-        verbose=0,
-        retry=0,
-    )
-    found: dict[str, str] = {}
-    for _sent, received in answered:
-        mac = normalise_mac(str(received[ARP].hwsrc))
-        if mac:
-            found[str(received[ARP].psrc)] = mac
-    return found
+    for first in range(0, len(addresses), CHUNK):
+        if stop.is_set():
+            return
+        answered, _ = srp(
+            Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=addresses[first : first + CHUNK]),
+            iface=iface,
+            timeout=ARP_WAIT,
+            inter=inter,
+            verbose=0,
+            retry=0,
+        )
+        found: dict[str, str] = {}
+        for _sent, received in answered:
+            mac = normalise_mac(str(received[ARP].hwsrc))
+            if mac:
+                found[str(received[ARP].psrc)] = mac
+        report(found)
 
 
 def _hosts(found: dict[str, str], nets: list[IPv4Network]) -> tuple[DiscoveredHost, ...]:
@@ -97,42 +124,63 @@ def _hosts(found: dict[str, str], nets: list[IPv4Network]) -> tuple[DiscoveredHo
 
 
 class ArpDiscovery:
-    """ARP who-has on ``--iface`` (root), else the neighbour table."""
+    """ARP who-has on the on-link interface (root), else the neighbour table."""
 
     name = NAME
+    link = True
+    unicast = False
+    after: tuple[str, ...] = ()
+    budget = staticmethod(arp_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         if not settings.iface:
-            reason = "ARP needs --iface"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
-        from camscan.scope import interface_info
-
-        info = interface_info(settings.iface)
-        if info is None or not info.networks:
-            reason = f"interface {settings.iface} has no IPv4 address"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        nets = arp_targets(settings.targets, info.networks)
-        nets += [IPv4Network(h) for h in settings.hosts if any(h in n for n in info.networks)]
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface"))
+        nets = arp_targets(settings.targets, settings.link_networks)
         if not nets:
             reason = "no target is on the interface's subnets"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+            return DiscoveryResult(NAME, attempts=skipped(NAME, reason))
         if sum(n.num_addresses for n in nets) > MAX_ARP_TARGETS:
             reason = f"over {MAX_ARP_TARGETS} on-link addresses; narrow the scope"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+            return DiscoveryResult(NAME, attempts=skipped(NAME, reason))
         if os.geteuid() != 0:
             return self._neighbour_table(settings.iface, nets, started, "not root")
+        addresses = [str(a) for n in nets for a in n]  # scapy does not expand CIDR lists
+        inter = 1.0 / settings.rate if settings.rate > 0 else 0.0
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+        seen: dict[str, str] = {}
+
+        def report(found: dict[str, str]) -> None:
+            def keep() -> None:
+                for host in _hosts(found, nets):
+                    if host.address not in seen:
+                        seen[host.address] = host.mac or ""
+                        if settings.sink is not None:
+                            settings.sink.add(host)
+
+            loop.call_soon_threadsafe(keep)
+
         try:
-            found = await asyncio.to_thread(_srp, nets, settings.iface, settings.timeout)
+            await asyncio.to_thread(_srp, addresses, settings.iface, inter, report, stop)
         except PermissionError:
             return self._neighbour_table(settings.iface, nets, started, "no CAP_NET_RAW")
         except (OSError, ValueError) as exc:
             reason = f"ARP sweep failed: {exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        hosts = _hosts(found, nets)
+        finally:
+            stop.set()  # also when the engine cuts the sweep off: the thread ends its burst
+        await asyncio.sleep(0)  # let the last burst's report run
+        hosts = tuple(
+            DiscoveredHost(address=a, mac=m, observations=(obs("arp.mac", m, NAME),))
+            for a, m in seen.items()
+        )
         status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
+        reason = f"{len(hosts)} of {len(addresses)} on-link addresses answered"
+        # Silence from a sweep that heard someone means absence (the wire works).
+        covered = tuple(nets) if hosts else ()
         return DiscoveryResult(
-            NAME, hosts, (attempt(NAME, status, f"{len(hosts)} hosts answered", started),)
+            NAME, hosts, (attempt(NAME, status, reason, started),), covered=covered
         )
 
     def _neighbour_table(
@@ -146,5 +194,8 @@ class ArpDiscovery:
         hosts = _hosts(found, nets)
         reason = f"{why}: read the neighbour table instead of sweeping ({len(hosts)} entries)"
         return DiscoveryResult(
-            NAME, hosts, (attempt(NAME, AttemptStatus.SKIPPED, reason, started),)
+            NAME,
+            hosts,
+            (attempt(NAME, AttemptStatus.SKIPPED, reason, started),),
+            partial=f"{why}: neighbour table only, no sweep",
         )

@@ -20,11 +20,16 @@ from typing import Any
 from camscan.discover._common import (
     attempt,
     is_ipv4,
+    listen_budget,
     local_addresses,
     obs,
     printable,
     receive_until,
+    send_repeated,
+    skipped,
+    spacing,
     udp_socket,
+    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
@@ -167,19 +172,29 @@ def _broadcast_targets(settings: DiscoverySettings) -> list[str]:
 
 
 class DhipDiscovery:
-    """Dahua DHIP search on one interface (multicast and broadcast)."""
+    """Dahua DHIP search: multicast and broadcast on the on-link interface, or sent to UDP
+    37810 of each live routed host; retransmitted either way."""
 
     name = NAME
+    link = True
+    unicast = True
+    after: tuple[str, ...] = ()
+    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
-        if not settings.iface_address:
-            reason = "multicast needs --iface"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+        unicast = settings.mode == "unicast"
+        if unicast and not settings.unicast_hosts:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
+        if not unicast and not settings.iface_address:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
         try:
-            sock = udp_socket(settings.iface_address, broadcast=True)
+            if unicast:
+                sock = unicast_socket()
+            else:
+                sock = udp_socket(settings.iface_address or "", broadcast=True)
         except OSError as exc:
-            reason = f"cannot open a socket on {settings.iface_address}: {exc.strerror or exc}"
+            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
         own = local_addresses()
         hosts: dict[str, DiscoveredHost] = {}
@@ -197,23 +212,24 @@ class DhipDiscovery:
                 address=addr[0], mac=reply.mac, observations=tuple(observations(reply))
             )
 
-        loop = asyncio.get_running_loop()
-        sent = 0
-        errors: list[str] = []
-        for target in [GROUP, *_broadcast_targets(settings)]:
-            try:
-                await loop.sock_sendto(sock, build_search(), (target, PORT))
-                sent += 1
-            except OSError as exc:
-                errors.append(f"{target}: {exc.strerror or exc}")
-        if not sent:
+        targets = settings.unicast_hosts if unicast else [GROUP, *_broadcast_targets(settings)]
+        messages = [(build_search(), (target, PORT)) for target in targets]
+        deadline = started + settings.timeout + spacing(settings, 1)
+        try:
+            sending = asyncio.ensure_future(
+                send_repeated(sock, messages, settings.limiter if unicast else None)
+            )
+            count = await receive_until(sock, deadline, feed)
+            sent, errors = await sending
+        finally:
             sock.close()
+        if not sent:
             reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        count = await receive_until(sock, started + settings.timeout, feed)
-        sock.close()
         status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
         reason = f"{len(hosts)} hosts from {count} datagrams"
+        if unicast:
+            reason = f"asked {len(targets)} hosts directly; " + reason
         if malformed:
             reason += f", {malformed} unparseable"
         if errors:

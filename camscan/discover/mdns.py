@@ -12,7 +12,18 @@ import asyncio
 import contextlib
 import time
 
-from camscan.discover._common import attempt, is_ipv4, obs, printable
+from camscan.discover._common import (
+    attempt,
+    is_ipv4,
+    listen_budget,
+    obs,
+    printable,
+    receive_until,
+    send_repeated,
+    skipped,
+    spacing,
+    unicast_socket,
+)
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
@@ -82,16 +93,70 @@ def mac_from_txt(txt: list[str]) -> str | None:
     return None
 
 
+def build_query(query_id: int = 0) -> bytes:
+    """One DNS query with a PTR question per service type (a legacy unicast query: sent from
+    an ephemeral port, RFC 6762 section 6.7, so the responder answers us directly)."""
+    from zeroconf._dns import DNSQuestion
+    from zeroconf._protocol.outgoing import DNSOutgoing
+    from zeroconf.const import _CLASS_IN, _TYPE_PTR
+
+    out = DNSOutgoing(0, multicast=False, id_=query_id)
+    for service_type in SERVICE_TYPES:
+        out.add_question(DNSQuestion(service_type, _TYPE_PTR, _CLASS_IN))
+    return out.packets()[0]
+
+
+def parse_answer(data: bytes) -> list[tuple[str, str, list[str]]]:
+    """(service type, instance name, TXT entries) for each PTR in a DNS response."""
+    from zeroconf._dns import DNSPointer, DNSText
+    from zeroconf._protocol.incoming import DNSIncoming
+
+    try:
+        message = DNSIncoming(data[:9000])
+        records = list(message.answers())[:256]
+    except Exception:  # zeroconf raises assorted errors on hostile packets
+        return []
+    if not message.is_response():
+        return []
+    texts = {r.name.lower(): r.text for r in records if isinstance(r, DNSText)}
+    found: list[tuple[str, str, list[str]]] = []
+    for record in records:
+        if isinstance(record, DNSPointer) and record.name in SERVICE_TYPES:
+            raw = texts.get(record.alias.lower(), b"")
+            found.append((record.name, record.alias, txt_entries(_txt_pairs(raw))))
+    return found
+
+
+def _txt_pairs(raw: bytes) -> dict[bytes, bytes | None]:
+    """RFC 6763 section 6 TXT strings: length-prefixed ``key=value`` (or bare ``key``)."""
+    pairs: dict[bytes, bytes | None] = {}
+    index = 0
+    while index < len(raw) and len(pairs) < 32:
+        length = raw[index]
+        item = raw[index + 1 : index + 1 + length]
+        index += 1 + length
+        key, sep, value = item.partition(b"=")
+        if key:
+            pairs.setdefault(key, value if sep else None)
+    return pairs
+
+
 class MdnsDiscovery:
-    """Browse the service types above, resolve each instance, group by address."""
+    """Browse the service types above on the on-link interface, resolve each instance, group
+    by address; or send one retransmitted DNS-SD query to UDP 5353 of each live routed host."""
 
     name = NAME
+    link = True
+    unicast = True
+    after: tuple[str, ...] = ()
+    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
+        if settings.mode == "unicast":
+            return await self._unicast(settings, started)
         if not settings.iface_address:
-            reason = "multicast needs --iface"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
         from zeroconf import ServiceStateChange, Zeroconf
         from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
@@ -152,4 +217,48 @@ class MdnsDiscovery:
         reason = f"{len(seen)} services on {len(result_hosts)} hosts"
         if unresolved:
             reason += f", {unresolved} unresolved"
+        return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))
+
+    async def _unicast(self, settings: DiscoverySettings, started: float) -> DiscoveryResult:
+        if not settings.unicast_hosts:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
+        try:
+            sock = unicast_socket()
+        except OSError as exc:
+            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        wanted = set(settings.unicast_hosts)
+        hosts: dict[str, tuple[list[Observation], str | None]] = {}
+
+        def feed(data: bytes, addr: tuple[str, int]) -> None:
+            if addr[0] not in wanted:
+                return
+            for service_type, name, txt in parse_answer(data):
+                found, mac = hosts.setdefault(addr[0], ([], None))
+                items = observations(service_type, name, txt)
+                found.extend(x for x in items if x not in found and len(found) < 128)
+                hosts[addr[0]] = (found, mac or mac_from_txt(txt))
+
+        query = build_query()
+        messages = [(query, (host, PORT)) for host in settings.unicast_hosts]
+        try:
+            sending = asyncio.ensure_future(send_repeated(sock, messages, settings.limiter))
+            count = await receive_until(
+                sock, started + settings.timeout + spacing(settings, 1), feed
+            )
+            sent, errors = await sending
+        finally:
+            sock.close()
+        if not sent:
+            reason = "send failed: " + "; ".join(errors)
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        result_hosts = tuple(
+            DiscoveredHost(address=a, mac=mac, observations=tuple(items))
+            for a, (items, mac) in hosts.items()
+        )
+        status = AttemptStatus.OK if result_hosts else AttemptStatus.NO_ANSWER
+        reason = f"asked {len(messages)} hosts directly; {len(result_hosts)} answered"
+        reason += f" in {count} datagrams"
+        if errors:
+            reason += "; not sent to " + ", ".join(errors)
         return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))

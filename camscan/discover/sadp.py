@@ -22,9 +22,12 @@ from defusedxml import DefusedXmlException
 from camscan.discover._common import (
     attempt,
     is_ipv4,
+    listen_budget,
     local_addresses,
     obs,
     receive_until,
+    send_repeated,
+    skipped,
     udp_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
@@ -97,15 +100,19 @@ def observations(reply: SadpReply) -> list[Observation]:
 
 
 class SadpDiscovery:
-    """Hikvision SADP inquiry on one interface."""
+    """Hikvision SADP inquiry on the on-link interface (multicast only: replies go to the
+    group), retransmitted."""
 
     name = NAME
+    link = True
+    unicast = False
+    after: tuple[str, ...] = ()
+    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         if not settings.iface_address:
-            reason = "multicast needs --iface"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
         try:
             sock = udp_socket(
                 settings.iface_address, bind_port=PORT, bind_any=True, join_group=GROUP
@@ -132,13 +139,14 @@ class SadpDiscovery:
             )
 
         try:
-            await asyncio.get_running_loop().sock_sendto(sock, build_probe(), (GROUP, PORT))
+            sending = asyncio.ensure_future(send_repeated(sock, [(build_probe(), (GROUP, PORT))]))
             count = await receive_until(sock, started + settings.timeout, feed)
-        except OSError as exc:
+            sent, errors = await sending
+        finally:
             sock.close()
-            reason = f"send failed: {exc.strerror or exc}"
+        if not sent:
+            reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        sock.close()
         status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
         reason = f"{len(hosts)} hosts from {count} datagrams"
         if malformed:

@@ -17,7 +17,18 @@ import defusedxml.ElementTree as SafeET
 import httpx
 from defusedxml import DefusedXmlException
 
-from camscan.discover._common import attempt, local_addresses, obs, receive_until, udp_socket
+from camscan.discover._common import (
+    attempt,
+    listen_budget,
+    local_addresses,
+    obs,
+    receive_until,
+    send_repeated,
+    skipped,
+    spacing,
+    udp_socket,
+    unicast_socket,
+)
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 
@@ -28,16 +39,15 @@ MAX_DESCRIPTION = 64 * 1024
 MAX_LOCATIONS_PER_HOST = 2
 
 
-def build_msearch(mx: int = 1, st: str = "ssdp:all") -> bytes:
-    """An M-SEARCH request (UPnP Device Architecture 1.1, section 1.3.2)."""
-    return (
-        "M-SEARCH * HTTP/1.1\r\n"
-        f"HOST: {GROUP}:{PORT}\r\n"
-        'MAN: "ssdp:discover"\r\n'
-        f"MX: {mx}\r\n"
-        f"ST: {st}\r\n"
-        "USER-AGENT: camscan UPnP/1.1 camscan/1\r\n\r\n"
-    ).encode()
+def build_msearch(mx: int = 1, st: str = "ssdp:all", host: str | None = None) -> bytes:
+    """An M-SEARCH request (UPnP Device Architecture 1.1, section 1.3.2). With ``host`` it is
+    the unicast form: ``HOST`` names the device and there is no ``MX`` (the device answers
+    within 1 s)."""
+    lines = ["M-SEARCH * HTTP/1.1", f"HOST: {host or GROUP}:{PORT}", 'MAN: "ssdp:discover"']
+    if host is None:
+        lines.append(f"MX: {mx}")
+    lines += [f"ST: {st}", "USER-AGENT: camscan UPnP/1.1 camscan/1", "", ""]
+    return "\r\n".join(lines).encode()
 
 
 @dataclass(frozen=True)
@@ -145,19 +155,26 @@ async def fetch_description(
 
 
 class SsdpDiscovery:
-    """SSDP search on one interface, then the UPnP description of each responder."""
+    """SSDP search on the on-link interface (or a unicast M-SEARCH to each live routed host),
+    retransmitted, then the UPnP description of each responder."""
 
     name = NAME
+    link = True
+    unicast = True
+    after: tuple[str, ...] = ()
+    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
-        if not settings.iface_address:
-            reason = "multicast needs --iface"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.SKIPPED, reason),))
+        unicast = settings.mode == "unicast"
+        if unicast and not settings.unicast_hosts:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
+        if not unicast and not settings.iface_address:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
         try:
-            sock = udp_socket(settings.iface_address)
+            sock = unicast_socket() if unicast else udp_socket(settings.iface_address or "")
         except OSError as exc:
-            reason = f"cannot open a socket on {settings.iface_address}: {exc.strerror or exc}"
+            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
         own = local_addresses()
         found: dict[str, tuple[list[Observation], list[str]]] = {}
@@ -186,28 +203,40 @@ class SsdpDiscovery:
         # Devices also announce themselves (NOTIFY ssdp:alive) to the group on :1900.
         notify_sock: socket.socket | None = None
         listen_note = ""
-        try:
-            notify_sock = udp_socket(
-                settings.iface_address, bind_port=PORT, bind_any=True, join_group=GROUP
-            )
-        except OSError as exc:
-            listen_note = f"; not listening for NOTIFY: {exc.strerror or exc}"
+        if not unicast:
+            try:
+                notify_sock = udp_socket(
+                    settings.iface_address or "", bind_port=PORT, bind_any=True, join_group=GROUP
+                )
+            except OSError as exc:
+                listen_note = f"; not listening for NOTIFY: {exc.strerror or exc}"
         # Most of the budget for answers (MX), the rest for descriptions.
-        search_time = max(settings.timeout * 0.6, 0.2)
+        search_time = max(settings.timeout * 0.6, 0.2) + spacing(settings, 1)
         deadline = started + search_time
+        if unicast:
+            messages = [(build_msearch(host=h), (h, PORT)) for h in settings.unicast_hosts]
+        else:
+            messages = [(build_msearch(), (GROUP, PORT))]
         try:
-            await asyncio.get_running_loop().sock_sendto(sock, build_msearch(), (GROUP, PORT))
+            sending = asyncio.ensure_future(
+                send_repeated(sock, messages, settings.limiter if unicast else None)
+            )
             receivers = [receive_until(sock, deadline, feed)]
             if notify_sock is not None:
                 receivers.append(receive_until(notify_sock, deadline, feed))
             count = sum(await asyncio.gather(*receivers))
-        except OSError as exc:
-            reason = f"send failed: {exc.strerror or exc}"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+            sent, errors = await sending
         finally:
             sock.close()
             if notify_sock is not None:
                 notify_sock.close()
+        if not sent:
+            reason = "send failed: " + "; ".join(errors)
+            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        if errors:
+            listen_note += "; not sent to " + ", ".join(errors)
+        if unicast:
+            listen_note += f"; asked {len(messages)} hosts directly"
         attempts: list[ProbeAttempt] = []
         hosts: list[DiscoveredHost] = []
         budget = max(settings.timeout - search_time, 0.5)

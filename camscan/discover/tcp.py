@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import errno
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
@@ -55,25 +55,6 @@ def parse_ports(spec: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ports))
 
 
-class RateLimiter:
-    """Spaces out connection starts to at most ``rate`` per second (0 = unlimited)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.next_at = 0.0
-        self.lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        if not self.interval:
-            return
-        async with self.lock:
-            now = time.monotonic()
-            delay = self.next_at - now
-            self.next_at = max(now, self.next_at) + self.interval
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-
 async def connect(address: str, port: int, timeout: float) -> str:
     """One connect: ``open``, ``refused`` (alive) or ``silent`` (timeout/unreachable)."""
     try:
@@ -88,71 +69,82 @@ async def connect(address: str, port: int, timeout: float) -> str:
     return "open"
 
 
+def sweep_budget(settings: DiscoverySettings) -> float:
+    """The sweep's overrun limit, s: a safety net, not a schedule (an overrun keeps what was
+    found and marks the run incomplete). Every address × every port at 1 s per connect,
+    spread over the concurrency, plus the ``--rate`` spacing (a silent /16 pings for ~64 s)."""
+    connects = settings.scope_size * len(settings.tcp_ports or default_ports())
+    limit = settings.timeout + 5.0 + connects / max(settings.concurrency, 1)
+    if settings.rate > 0:
+        limit += connects / settings.rate
+    return max(limit, 60.0)
+
+
 class TcpSweep:
-    """Connect sweep. ``alive`` skips the ping stage; ``absent`` addresses are never touched."""
+    """Connect sweep of the scope. Hosts in ``settings.alive`` skip the ping stage; those in
+    ``settings.absent`` (proved absent by ARP) are never touched. Live hosts go to
+    ``settings.sink`` as soon as they are done, so an overrun keeps them."""
 
     name = NAME
-
-    def __init__(
-        self,
-        addresses: Iterable[str] | None = None,
-        alive: Collection[str] = (),
-        absent: Collection[str] = (),
-        size: int = 0,
-        on_progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        self._addresses = addresses
-        self._alive = frozenset(alive)
-        self._absent = frozenset(absent)
-        self._size = size
-        self._on_progress = on_progress
+    link = False
+    unicast = False
+    after: tuple[str, ...] = ("arp",)
+    budget = staticmethod(sweep_budget)
 
     def _targets(self, settings: DiscoverySettings) -> Iterator[str]:
-        if self._addresses is not None:
-            source: Iterable[str] = self._addresses
-        else:
-            # The scope's blocks are exact (edges already removed): every address counts.
-            source = (str(a) for net in settings.targets for a in net)
-        for address in source:
-            if address not in self._absent:
-                yield address
+        # The scope's blocks are exact (edges already removed): every address counts.
+        for net in settings.targets:
+            for value in net:
+                address = str(value)
+                if address not in settings.absent:
+                    yield address
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         ports = settings.tcp_ports or default_ports()
         ping = tuple(p for p in PING_PORTS if p in ports) or ports[:2]
-        size = self._size or sum(n.num_addresses for n in settings.targets)
+        size = settings.scope_size
         if size > LARGE_SCOPE:  # a /16: two ping ports (web, RTSP) keep it within minutes
             ping = ping[:2]
         rest_after_ping = tuple(p for p in ports if p not in ping)
         connect_timeout = max(min(settings.timeout, 1.0), 0.2)
-        limiter = RateLimiter(settings.rate)
+        limiter = settings.limiter
         gate = asyncio.Semaphore(max(settings.concurrency, 1))
-        open_ports: dict[str, set[int]] = {}
-        alive: set[str] = set()
+        found: list[DiscoveredHost] = []
         counts = {"open": 0, "refused": 0, "silent": 0}
 
-        async def one(address: str, port: int) -> None:
-            await limiter.wait()
+        async def one(address: str, port: int) -> str:
             async with gate:
+                if limiter is not None:  # the token is taken once a connection may start
+                    await limiter.acquire()
                 state = await connect(address, port, connect_timeout)
             counts[state] += 1
-            if state != "silent":
-                alive.add(address)
-            if state == "open":
-                open_ports.setdefault(address, set()).add(port)
+            return state
 
         swept = 0
 
         async def host(address: str) -> None:
             nonlocal swept
-            first = ping if address not in self._alive else ports
-            await asyncio.gather(*(one(address, p) for p in first))
-            if address in alive and first is ping:
-                await asyncio.gather(*(one(address, p) for p in rest_after_ping))
+            first = ping if address not in settings.alive else ports
+            states = dict(
+                zip(first, await asyncio.gather(*(one(address, p) for p in first)), strict=True)
+            )
+            if first is ping and any(s != "silent" for s in states.values()):
+                more = await asyncio.gather(*(one(address, p) for p in rest_after_ping))
+                states.update(zip(rest_after_ping, more, strict=True))
             swept += 1
-            if self._on_progress is not None and (swept % 64 == 0 or swept == size):
-                self._on_progress(swept, size)
+            if settings.on_progress is not None and (swept % 64 == 0 or swept == size):
+                settings.on_progress(swept, size)
+            if any(s != "silent" for s in states.values()):
+                open_ports = sorted(p for p, s in states.items() if s == "open")
+                live = DiscoveredHost(
+                    address=address,
+                    open_ports=frozenset(open_ports),
+                    observations=tuple(obs("tcp.open", str(p), NAME, p) for p in open_ports),
+                )
+                found.append(live)
+                if settings.sink is not None:
+                    settings.sink.add(live)
 
         # Bounded fan-out: at most a few hosts' worth of tasks exist at once.
         workers = max(min(settings.concurrency // max(len(ping), 1), 1024), 1)
@@ -163,18 +155,9 @@ class TcpSweep:
                 await host(address)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
-        if self._on_progress is not None:
-            self._on_progress(size, size)  # absent addresses were skipped, not swept
-        hosts = tuple(
-            DiscoveredHost(
-                address=address,
-                open_ports=frozenset(open_ports.get(address, ())),
-                observations=tuple(
-                    obs("tcp.open", str(p), NAME, p) for p in sorted(open_ports.get(address, ()))
-                ),
-            )
-            for address in sorted(alive, key=_sort_key)
-        )
+        if settings.on_progress is not None:
+            settings.on_progress(size, size)  # absent addresses were skipped, not swept
+        hosts = tuple(sorted(found, key=lambda h: _sort_key(h.address)))
         reason = (
             f"{len(hosts)} hosts alive; {counts['open']} open, {counts['refused']} refused, "
             f"{counts['silent']} silent connects"

@@ -25,10 +25,15 @@ from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
     attempt,
+    listen_budget,
     local_addresses,
     obs,
     receive_until,
+    send_repeated,
+    skipped,
+    spacing,
     udp_socket,
+    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -208,56 +213,71 @@ class _Collector:
 
 
 class WsdDiscovery:
-    """WS-Discovery on one interface; also records unsolicited Hello messages on :3702."""
+    """WS-Discovery: multicast Probes on the on-link interface (and Hello on :3702), or a
+    directed Probe to UDP 3702 of each live routed host; every Probe is retransmitted."""
 
     name = NAME
+    link = True
+    unicast = True
+    after: tuple[str, ...] = ()
+    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
-        if not settings.iface_address:
-            return DiscoveryResult(
-                NAME,
-                attempts=(
-                    attempt(NAME, AttemptStatus.SKIPPED, "multicast needs --iface", started),
-                ),
-            )
+        unicast = settings.mode == "unicast"
+        if unicast and not settings.unicast_hosts:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
+        if not unicast and not settings.iface_address:
+            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
         collector = _Collector(local_addresses())
         attempts: list[ProbeAttempt] = []
         try:
-            probe_sock = udp_socket(settings.iface_address)
+            probe_sock = unicast_socket() if unicast else udp_socket(settings.iface_address or "")
         except OSError as exc:
-            reason = f"cannot open a socket on {settings.iface_address}: {exc.strerror or exc}"
+            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
         hello_sock: socket.socket | None = None
+        if not unicast:
+            try:
+                hello_sock = udp_socket(
+                    settings.iface_address or "", bind_port=PORT, bind_any=True, join_group=GROUP
+                )
+            except OSError as exc:
+                attempts.append(
+                    attempt(
+                        NAME, AttemptStatus.SKIPPED, f"not listening for Hello: {exc}", port=PORT
+                    )
+                )
+        targets = settings.unicast_hosts if unicast else (GROUP,)
+        # One MessageID per Probe, reused by its retransmissions (they are copies).
+        messages = [(build_probe(t), (host, PORT)) for t in PROBE_TYPES for host in targets]
+        deadline = started + settings.timeout + spacing(settings, len(PROBE_TYPES))
+        errors: list[str] = []
         try:
-            hello_sock = udp_socket(
-                settings.iface_address, bind_port=PORT, bind_any=True, join_group=GROUP
-            )
-        except OSError as exc:
-            attempts.append(
-                attempt(NAME, AttemptStatus.SKIPPED, f"not listening for Hello: {exc}", port=PORT)
-            )
-        deadline = started + settings.timeout
-        try:
-            loop = asyncio.get_running_loop()
-            for types in PROBE_TYPES:
-                await loop.sock_sendto(probe_sock, build_probe(types), (GROUP, PORT))
             tasks = [receive_until(probe_sock, deadline, collector.feed)]
             if hello_sock is not None:
                 tasks.append(receive_until(hello_sock, deadline, collector.feed))
+            sending = asyncio.ensure_future(
+                send_repeated(probe_sock, messages, settings.limiter if unicast else None)
+            )
             counts = await asyncio.gather(*tasks)
-        except OSError as exc:
-            attempts.append(attempt(NAME, AttemptStatus.ERROR, f"send failed: {exc}", started))
-            counts = [0]
+            sent, errors = await sending
         finally:
             probe_sock.close()
             if hello_sock is not None:
                 with contextlib.suppress(OSError):
                     hello_sock.close()
-        if not attempts or attempts[-1].status is not AttemptStatus.ERROR:
+        if not sent:
+            reason = "send failed: " + "; ".join(errors)
+            attempts.append(attempt(NAME, AttemptStatus.ERROR, reason, started))
+        else:
             status = AttemptStatus.OK if collector.hosts else AttemptStatus.NO_ANSWER
             reason = f"{len(collector.hosts)} hosts from {sum(counts)} datagrams"
+            if unicast:
+                reason = f"asked {len(targets)} hosts directly; " + reason
             if collector.malformed:
                 reason += f", {collector.malformed} unparseable"
+            if errors:
+                reason += "; not sent to " + ", ".join(errors)
             attempts.append(attempt(NAME, status, reason, started, PORT))
         return DiscoveryResult(NAME, tuple(collector.hosts.values()), tuple(attempts))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     PortProbe,
@@ -91,8 +91,7 @@ class BannerProbe(PortProbe):
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
-        obs: list[Observation] = []
-        attempts: list[ProbeAttempt] = []
+        obs, attempts = settings.lists()
         for port in ports:
             t = Timer()
             try:

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from camscan.models import Observation, ProbeAttempt
+from camscan.snmp import SnmpAuth
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """Credentials the user supplied for ONVIF/SNMP; camscan never guesses any."""
+    """Credentials the user supplied for ONVIF/SNMP; camscan never guesses any (nor shows them)."""
 
     username: str | None = None
-    password: str | None = None
-    snmp_community: str | None = None
+    password: str | None = field(default=None, repr=False)
+    snmp_community: str | None = field(default=None, repr=False)
+    snmp: SnmpAuth | None = field(default=None, repr=False)  # v3 (or v2c) for the SNMP probe
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,19 @@ class ProbeTarget:
     upnp_locations: tuple[str, ...] = ()  # SSDP LOCATION URLs
 
 
+@dataclass
+class ProbeSink:
+    """What a probe has learned so far: the lists it appends to as it goes, so that when the
+    engine cuts it off at the host budget every observation already made is kept."""
+
+    observations: list[Observation] = field(default_factory=list)
+    attempts: list[ProbeAttempt] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ProbeSettings:
-    """Knobs shared by all probes (timeouts in seconds, caps in bytes)."""
+    """Knobs shared by all probes (timeouts in seconds, caps in bytes). ``sink``: the
+    per-run :class:`ProbeSink` the engine reads if it has to cancel the probe."""
 
     timeout: float = 3.0
     connect_timeout: float = 1.5
@@ -40,6 +52,12 @@ class ProbeSettings:
     http_paths: tuple[str, ...] = ()  # vendor paths the signature files ask for
     credentials: Credentials = field(default_factory=Credentials)
     user_agent: str = "camscan"
+    sink: ProbeSink | None = field(default=None, compare=False)
+
+    def lists(self) -> tuple[list[Observation], list[ProbeAttempt]]:
+        """The observation and attempt lists a probe appends to (the engine's sink's, if any)."""
+        kept = self.sink if self.sink is not None else ProbeSink()
+        return kept.observations, kept.attempts
 
 
 @dataclass(frozen=True)

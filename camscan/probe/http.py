@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import mmh3
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
@@ -290,8 +290,7 @@ class HttpProbe(PortProbe):
         self.maybe_http = maybe_http
 
     async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        observations: list[Observation] = []
-        attempts: list[ProbeAttempt] = []
+        observations, attempts = settings.lists()
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)

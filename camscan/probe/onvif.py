@@ -324,8 +324,7 @@ class OnvifProbe:
             return SoapReply(page.status, None, f"HTTP {page.status}, not XML: {exc}")
 
     async def _run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        attempts: list[ProbeAttempt] = []
-        obs: list[Observation] = []
+        obs, attempts = settings.lists()
         urls = self.endpoints(target)
         if not urls:
             t = Timer()

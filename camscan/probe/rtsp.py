@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
@@ -92,8 +92,7 @@ class RtspProbe(PortProbe):
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
-        obs: list[Observation] = []
-        attempts: list[ProbeAttempt] = []
+        obs, attempts = settings.lists()
         for port in ports:
             url = f"rtsp://{url_host(target.address)}:{port}/"
             for cseq, (method, extra) in enumerate(

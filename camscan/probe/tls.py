@@ -14,7 +14,7 @@ import hashlib
 
 from cryptography import x509
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     PortProbe,
@@ -59,8 +59,7 @@ class TlsProbe(PortProbe):
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
-        obs: list[Observation] = []
-        attempts: list[ProbeAttempt] = []
+        obs, attempts = settings.lists()
         for port in ports:
             t = Timer()
             try:

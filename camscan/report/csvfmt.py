@@ -7,7 +7,7 @@ import io
 
 from camscan.models import ScanDocument
 from camscan.report.common import entities, evidence_summary, ordered, policy_ids
-from camscan.sanitize import clean
+from camscan.sanitize import csv_cell
 
 COLUMNS = (
     "address",
@@ -28,13 +28,10 @@ COLUMNS = (
     "port",
     "vlan",
 )
-# Spreadsheet apps run cells starting with these as formulas (CSV injection).
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(text: str | None) -> str:
-    value = clean(text, 500)
-    return "'" + value if value.startswith(_FORMULA) else value
+    return csv_cell(text)
 
 
 def render_csv(doc: ScanDocument) -> str:

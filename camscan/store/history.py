@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from camscan.estate import Estate
 from camscan.models import ScanDocument
 from camscan.store import acks as ack_store
 from camscan.store import ingest, queries, schema
@@ -29,6 +30,7 @@ from camscan.store.engine import (
     make_engine,
     parse_target,
 )
+from camscan.store.estate import build_estate
 from camscan.store.identity import DeviceState, assign_keys
 from camscan.store.queries import RunInfo
 
@@ -289,6 +291,11 @@ class History:
             site, _, key = key.partition("/")
         with self.transaction() as conn:
             return queries.device_history(conn, site, key, limit)
+
+    def estate(self, since: date | None = None, today: date | None = None) -> Estate:
+        """The organisation report's data for this site (or every site)."""
+        with self.transaction() as conn:
+            return build_estate(conn, self.reading_site, since=since, today=today)
 
     def observations(self, run_id: int, key: str) -> list[tuple[str, str, int | None, str]]:
         """The observations stored for one device of one run."""

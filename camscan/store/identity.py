@@ -22,6 +22,10 @@ from camscan.models import Device, Observation, ScanDocument
 from camscan.oui import normalise_mac
 
 SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial")
+# What diff and the estate compare between two states of a device, in the order changes are
+# listed ("address" is reported as "moved").
+COMPARED = ("address", "vendor", "brand", "model", "firmware", "device_type", "ports",
+            "restricted", "suspected", "policies")  # fmt: skip
 PLACEHOLDER_SERIALS = frozenset(
     {"unknown", "none", "null", "n/a", "na", "serial", "serialnumber", "default", "not set",
      "123456", "1234567", "12345678", "123456789", "1234567890", "0123456789", "abcdef"}

@@ -23,9 +23,14 @@ def listener() -> Iterator[int]:
 
 async def test_open_refused_and_absent(listener: int) -> None:
     closed = parse_ports("1")[0]  # nothing listens on port 1 of 127.0.0.x: refused
-    sweep = TcpSweep(addresses=["127.0.0.20", "127.0.0.21", "127.0.0.22"], absent={"127.0.0.22"})
-    result = await sweep.discover(
-        DiscoverySettings(tcp_ports=(closed, listener), timeout=1.0, concurrency=8)
+    result = await TcpSweep().discover(
+        DiscoverySettings(
+            targets=(IPv4Network("127.0.0.20/31"), IPv4Network("127.0.0.22/32")),
+            absent=frozenset({"127.0.0.22"}),
+            tcp_ports=(closed, listener),
+            timeout=1.0,
+            concurrency=8,
+        )
     )
     hosts = {h.address: h for h in result.hosts}
     assert set(hosts) == {"127.0.0.20", "127.0.0.21"}  # refused = alive; absent never touched

@@ -50,7 +50,7 @@ def _incomplete() -> ScanDocument:
 SCENARIOS: dict[str, tuple[Callable[[], ScanDocument], ExitCode]] = {
     "building": (mixed_building, ExitCode.FINDINGS),
     "clean": (clean_building, ExitCode.OK),
-    "incomplete": (_incomplete, ExitCode.INCOMPLETE),
+    "incomplete": (_incomplete, ExitCode.FINDINGS_INCOMPLETE),  # restricted, never hidden
 }
 
 

@@ -264,7 +264,7 @@ def test_finish_auth_failure_exits_4_and_keeps_the_report(
     out = cli_env / "report.html"
     result = run_report(str(save(building(), cli_env / "d.json")), "--no-db", "--email",
                         "-o", str(out), env=env)  # fmt: skip
-    assert result.exit_code == ExitCode.NOTIFY_FAILED
+    assert result.exit_code == ExitCode.FINDINGS_NOTIFY_FAILED  # findings + no mail
     assert "rejected the login" in result.stderr
     assert "bad" not in result.stderr  # the password is never echoed
     assert "192.0.2.21" in out.read_text()
@@ -273,7 +273,7 @@ def test_finish_auth_failure_exits_4_and_keeps_the_report(
 def test_finish_unreachable_exits_4_with_fallback_file(cli_env: Path) -> None:
     env = _email_env(_free_port())
     result = run_report(str(save(building(), cli_env / "d.json")), "--no-db", "--email", env=env)
-    assert result.exit_code == ExitCode.NOTIFY_FAILED
+    assert result.exit_code == ExitCode.FINDINGS_NOTIFY_FAILED  # findings + no mail
     saved = [line for line in result.stderr.splitlines() if "the report was saved to" in line]
     assert saved
     path = Path(saved[0].rsplit(" ", 1)[1])

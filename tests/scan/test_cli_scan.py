@@ -32,7 +32,8 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
         ([], "no targets"),
         (["--iface", "lo"], "confirmation"),
         (["--iface", "lo", "--yes"], "max-hosts"),  # lo's 127.0.0.0/8 is too big
-        (["--iface", "no-such-if0"], "no IPv4 address"),
+        (["--iface", "no-such-if0"], "no interface named no-such-if0; this host has: "),
+        (["127.0.0.1", "--iface", "eth9"], "no interface named eth9"),
     ],
 )
 def test_refusals_exit_2(args: list[str], message: str) -> None:

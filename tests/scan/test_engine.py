@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from camscan import engine as engine_mod
-from camscan.discover.base import DiscoveredHost, DiscoveryResult
-from camscan.engine import Engine, Progress, ScanSettings, run_scan, sweep_limit
+from camscan.discover.base import DiscoveredHost, DiscoverySettings
+from camscan.discover.tcp import sweep_budget
+from camscan.engine import Progress, ScanSettings, run_scan
+from camscan.engine.hosts import MAX_OBSERVATIONS, HostTable
 from camscan.models import AttemptStatus, Observation, ScanDocument
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.scope import build_scope
@@ -113,7 +114,8 @@ async def test_broken_and_hanging_probes_do_not_stop_the_scan(
     by_probe = {a.probe: a for a in device.attempts}
     assert by_probe["crashing"].status is AttemptStatus.ERROR
     assert "RuntimeError" in by_probe["crashing"].reason
-    assert by_probe["engine"].status is AttemptStatus.TIMEOUT  # the hanging one, cut off
+    assert by_probe["hanging"].status is AttemptStatus.TIMEOUT  # cut off by the host budget
+    assert "host budget" in by_probe["hanging"].reason
     assert any(o.signal == "http.server" for o in device.observations)
     assert doc.complete is False  # a crashed probe means the scan did not do all it should
 
@@ -150,57 +152,44 @@ def _obs(signal: str, value: str) -> Observation:
 
 
 def test_merge_one_device_per_mac_else_per_address() -> None:
-    scope = build_scope(["192.0.2.0/24"])
-    eng = Engine(ScanSettings(scope=scope, annotate=False), None, None)
-    eng._record(
-        DiscoveryResult(
-            "arp",
-            hosts=(
-                DiscoveredHost("192.0.2.10", mac="68:6d:bc:00:00:01"),
-                DiscoveredHost("192.0.2.11", mac="68:6d:bc:00:00:01"),
-                DiscoveredHost("192.0.2.12"),
-                DiscoveredHost("198.51.100.1", mac="00:11:22:33:44:55"),  # outside scope
-            ),
+    table = HostTable(build_scope(["192.0.2.0/24"]), own=["192.0.2.250"])
+    table.add(
+        (
+            DiscoveredHost("192.0.2.10", mac="68:6d:bc:00:00:01"),
+            DiscoveredHost("192.0.2.11", mac="68:6d:bc:00:00:01"),
+            DiscoveredHost("192.0.2.12"),
+            DiscoveredHost("192.0.2.250", mac="02:00:00:00:00:fa"),  # this host
+            DiscoveredHost("198.51.100.1", mac="00:11:22:33:44:55"),  # outside scope
         )
     )
-    eng._record(
-        DiscoveryResult(
-            "sadp",
-            hosts=(
-                DiscoveredHost(
-                    "192.0.2.11", observations=(_obs("sadp.DeviceDescription", "DS-2CD"),)
-                ),
-                DiscoveredHost("192.0.2.12", open_ports=frozenset({80})),
-            ),
+    table.add(
+        (
+            DiscoveredHost("192.0.2.11", observations=(_obs("sadp.DeviceDescription", "DS-2CD"),)),
+            DiscoveredHost("192.0.2.12", open_ports=frozenset({80})),
         )
     )
-    merged = eng.merged()
+    merged = table.merged()
     assert [r.address for r in merged] == ["192.0.2.10", "192.0.2.12"]
     first = merged[0]
     assert _obs("sadp.DeviceDescription", "DS-2CD") in first.observations
     assert any("192.0.2.11" in a.reason for a in first.attempts)
     assert merged[1].open_ports == {80}
-    assert eng.outside_scope == 1
+    assert table.outside_scope == 1
+    assert table.this_host == ["192.0.2.250"]
 
 
 def test_observation_cap_bounds_memory() -> None:
-    eng = Engine(ScanSettings(scope=build_scope(["192.0.2.1"]), annotate=False), None, None)
+    table = HostTable(build_scope(["192.0.2.1"]))
     flood = tuple(_obs("wsd.scope", f"onvif://x/{i}") for i in range(10_000))
-    eng._record(DiscoveryResult("wsd", hosts=(DiscoveredHost("192.0.2.1", observations=flood),)))
-    assert len(eng.records["192.0.2.1"].observations) == engine_mod.MAX_OBSERVATIONS
+    table.add((DiscoveredHost("192.0.2.1", observations=flood),))
+    assert len(table.records["192.0.2.1"].observations) == MAX_OBSERVATIONS
 
 
-def test_unknown_interface_is_reported_not_raised() -> None:
-    eng = Engine(ScanSettings(scope=build_scope(["192.0.2.1"]), iface="nope0"), None, None)
-    assert eng.complete is False
-    assert "nope0" in eng.attempts[0].reason
-
-
-def test_sweep_limit_covers_a_silent_slash16_and_the_rate() -> None:
+def test_sweep_budget_covers_a_silent_slash16_and_the_rate() -> None:
     """A silent /16 pings 2 ports × 65,534 addresses at 1 s each over 2,048 connections
     (~64 s); the limit used to be 60 s, so the whole sweep was lost."""
-    wide = ScanSettings(scope=build_scope(["192.168.0.0/16"]), concurrency=2048)
-    assert sweep_limit(wide) > 2 * 65534 / 2048
-    small = ScanSettings(scope=build_scope(["192.0.2.0/24"]), ports=(80, 554), rate=5.0)
-    assert sweep_limit(small) >= 254 * 2 / 5.0  # --rate spacing alone takes ~102 s
-    assert sweep_limit(ScanSettings(scope=build_scope(["127.0.0.5"]))) == 60.0
+    wide = DiscoverySettings(size=65534, concurrency=2048)
+    assert sweep_budget(wide) > 2 * 65534 / 2048
+    small = DiscoverySettings(size=254, tcp_ports=(80, 554), rate=5.0)
+    assert sweep_budget(small) >= 254 * 2 / 5.0  # --rate spacing alone takes ~102 s
+    assert sweep_budget(DiscoverySettings(size=1)) == 60.0

@@ -1,4 +1,4 @@
-"""The identify → policy stage of the pipeline, shared by `scan` and `identify`."""
+"""Identify each device and give its policy verdict: the identify → policy stage."""
 
 from __future__ import annotations
 

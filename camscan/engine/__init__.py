@@ -1,0 +1,153 @@
+"""The scan engine: scope → discovery → merge → probes → identification, as one async call.
+
+One module per job: :mod:`.settings` (what is asked), :mod:`.discovery` (scheduling the
+discovery methods), :mod:`.hosts` (merging what they found into devices), :mod:`.probing`
+(scheduling the probes), :mod:`.document` (building the scan document). The engine never
+prints: progress goes to an observer callback, errors become attempt records, and a stop
+event (set by the CLI on SIGINT/SIGTERM) cancels what is in flight while the partial document
+is still returned, marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from aiolimiter import AsyncLimiter
+
+from camscan.discover._common import local_addresses
+from camscan.discover.registry import METHODS
+from camscan.engine.discovery import Discovery
+from camscan.engine.document import build_document
+from camscan.engine.hosts import HostRecord, HostTable
+from camscan.engine.probing import Prober
+from camscan.engine.settings import (
+    DEFAULT_METHODS,
+    Observer,
+    Progress,
+    ScanSettings,
+    default_concurrency,
+    notify,
+)
+from camscan.models import AttemptStatus, ProbeAttempt, ScanDocument
+from camscan.netroute import plan_link
+
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """Raised inside the engine when the stop event fires."""
+
+
+async def _guard(awaitable: Awaitable[T], stop: asyncio.Event | None) -> T:
+    """Await ``awaitable`` unless ``stop`` fires first (then cancel it and raise _Stopped)."""
+    task = asyncio.ensure_future(awaitable)
+    if stop is None:
+        return await task
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    raise _Stopped
+
+
+def _phase(name: str, started: float) -> ProbeAttempt:
+    return ProbeAttempt(
+        probe=f"engine.{name}",
+        status=AttemptStatus.OK,
+        reason=f"{name} phase",
+        elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+
+
+def _annotate(doc: ScanDocument, settings: ScanSettings) -> ScanDocument:
+    try:
+        from camscan.signatures import load_signatures
+        from camscan.verdict import annotate
+
+        sigset = load_signatures(settings.signature_dirs)
+        return annotate(doc, policies=list(settings.policies), sigset=sigset)
+    except Exception as exc:  # identification failed: keep the evidence, say why
+        failure = ProbeAttempt(
+            probe="identify", status=AttemptStatus.ERROR, reason=f"{type(exc).__name__}: {exc}"
+        )
+        return doc.model_copy(update={"attempts": [*doc.attempts, failure], "complete": False})
+
+
+async def run_scan(
+    settings: ScanSettings,
+    observer: Observer | None = None,
+    stop: asyncio.Event | None = None,
+) -> ScanDocument:
+    """Scan ``settings.scope`` and return the identified scan document; never raises for
+    network trouble. When ``stop`` is set, in-flight work is cancelled and the partial
+    document comes back with ``interrupted=True``."""
+    attempts: list[ProbeAttempt] = []
+    complete = True
+    if unknown := [m for m in settings.methods if m not in METHODS]:
+        reason = f"unknown discovery methods: {', '.join(unknown)}"
+        attempts.append(ProbeAttempt(probe="engine", status=AttemptStatus.ERROR, reason=reason))
+        complete = False
+    plan = plan_link(settings.scope.networks(), settings.iface)
+    table = HostTable(settings.scope, own=local_addresses())
+    # Capacity 1: tokens come evenly spaced, never as a burst of --rate at once.
+    limiter = AsyncLimiter(1, 1.0 / settings.rate) if settings.rate > 0 else None
+    discovery = Discovery(settings, plan, table, observer, limiter)
+    prober = Prober(settings, observer, limiter)
+    started_at = datetime.now(UTC)
+    interrupted = False
+    records: list[HostRecord] = []
+    try:
+        t0 = time.monotonic()
+        await _guard(discovery.run(), stop)
+        table.fill_macs_from_neighbours(plan.iface)
+        table.locate()
+        attempts.append(_phase("discovery", t0))
+        records = table.merged()
+        t0 = time.monotonic()
+        await _guard(prober.run(records), stop)
+        attempts.append(_phase("probe", t0))
+    except (_Stopped, asyncio.CancelledError):
+        interrupted = True
+        table.locate()
+        records = records or table.merged()
+    if prober.problem:
+        attempts.append(
+            ProbeAttempt(probe="engine", status=AttemptStatus.SKIPPED, reason=prober.problem)
+        )
+    doc = build_document(
+        records=records,
+        table=table,
+        plan=plan,
+        methods=discovery.chosen,
+        method_runs=discovery.method_runs(),
+        attempts=[*discovery.attempts, *attempts],
+        started=started_at,
+        complete=complete and not prober.crashed,
+        interrupted=interrupted,
+    )
+    if settings.annotate:
+        notify(observer, Progress("identify", 0, len(doc.devices), "identifying"))
+        doc = _annotate(doc, settings)
+    notify(observer, Progress("done", len(doc.devices), len(doc.devices), "finished"))
+    return doc
+
+
+__all__ = [
+    "DEFAULT_METHODS",
+    "Observer",
+    "Progress",
+    "ScanSettings",
+    "default_concurrency",
+    "run_scan",
+]

@@ -1,0 +1,274 @@
+"""Discovery scheduling: every registered method, from what it declares, never by name.
+
+* ``link`` methods (ARP, multicast) run on the interface :func:`camscan.netroute.plan_link`
+  chose (``--iface``, else the routing table) when part of the scope is on-link;
+* a method starts when the selected methods in its ``after`` are done (the TCP sweep after
+  ARP, so that ARP-proven absences are not swept);
+* then ``unicast`` methods ask each live host that link-local traffic could not reach;
+* each run is cut off at its ``budget``; what it had reported to its :class:`HostSink` is kept
+  and the run is marked partial.
+
+The outcome per method is a :class:`MethodRun`: ran, partial, skipped or failed, why, and on
+which interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Address
+
+from aiolimiter import AsyncLimiter
+
+from camscan.discover.base import (
+    DiscoveryMethod,
+    DiscoveryResult,
+    DiscoverySettings,
+    HostSink,
+)
+from camscan.discover.registry import METHODS, ON_REQUEST
+from camscan.engine.hosts import HostTable
+from camscan.engine.settings import Observer, Progress, ScanSettings, notify
+from camscan.models import AttemptStatus, MethodRun, MethodState, ProbeAttempt
+from camscan.netroute import LinkPlan
+
+_WORST = (MethodState.FAILED, MethodState.PARTIAL, MethodState.SKIPPED, MethodState.RAN)
+
+
+@dataclass
+class _Outcome:
+    """One run of one method in one mode."""
+
+    mode: str  # "link" | "unicast"
+    state: MethodState
+    reason: str
+    hosts: int = 0
+    elapsed_ms: float | None = None
+    complete: bool = True
+
+
+@dataclass
+class _Method:
+    runs: list[_Outcome] = field(default_factory=list)
+
+
+def _state_of(result: DiscoveryResult, name: str) -> tuple[MethodState, str]:
+    own = [a for a in result.attempts if a.probe == name]
+    if result.partial:
+        return MethodState.PARTIAL, result.partial
+    if any(a.status is AttemptStatus.ERROR for a in own):
+        return MethodState.FAILED, "; ".join(a.reason for a in own if a.reason)
+    if own and all(a.status is AttemptStatus.SKIPPED for a in own):
+        return MethodState.SKIPPED, "; ".join(a.reason for a in own if a.reason)
+    return MethodState.RAN, "; ".join(a.reason for a in own if a.reason)
+
+
+class Discovery:
+    """One scan's discovery phase; fills ``table`` and records attempts and method runs."""
+
+    def __init__(
+        self,
+        settings: ScanSettings,
+        plan: LinkPlan,
+        table: HostTable,
+        observer: Observer | None,
+        limiter: AsyncLimiter | None,
+    ) -> None:
+        self.settings = settings
+        self.plan = plan
+        self.table = table
+        self.observer = observer
+        self.limiter = limiter
+        self.attempts: list[ProbeAttempt] = []
+        self.methods: dict[str, _Method] = {}
+        self.covered: list[tuple[int, int]] = []  # ARP-swept networks as (first, last) ints
+        self.chosen = [m for m in settings.methods if m in METHODS]
+        self._done = 0
+        self._total = len(self.chosen)
+
+    # --- settings ------------------------------------------------------------------------
+    def _base(self) -> DiscoverySettings:
+        s = self.settings
+        return DiscoverySettings(
+            targets=tuple(s.scope.networks()),
+            iface=self.plan.iface,
+            iface_address=self.plan.address,
+            link_networks=self.plan.on_link,
+            timeout=s.discovery_timeout,
+            tcp_ports=s.ports,
+            rate=s.rate,
+            concurrency=s.concurrency,
+            size=len(s.scope),
+            limiter=self.limiter,
+            infra=s.infra,
+            imports=s.imports,
+            on_progress=lambda done, total: notify(
+                self.observer, Progress("sweep", done, total, "TCP sweep")
+            ),
+        )
+
+    def _absent(self) -> frozenset[str]:
+        """In-scope addresses a working ARP sweep did not hear: not there."""
+        alive = self.table.alive
+        out: set[str] = set()
+        for first, last in self.covered:
+            for value in range(first, last + 1):
+                address = str(IPv4Address(value))
+                if address in self.table.scope and address not in alive:
+                    out.add(address)
+        return frozenset(out)
+
+    def _on_link(self, address: str) -> bool:
+        value = IPv4Address(address)
+        return any(value in net for net in self.plan.on_link)
+
+    # --- running -------------------------------------------------------------------------
+    async def _run(self, method: DiscoveryMethod, settings: DiscoverySettings) -> _Outcome:
+        """Run one method within its budget; an overrun or crash keeps the sink's hosts."""
+        sink = HostSink()
+        settings = replace(settings, sink=sink)
+        limit = method.budget(settings)
+        started = time.monotonic()
+        status: AttemptStatus | None = None
+        reason = ""
+        try:
+            result = await asyncio.wait_for(method.discover(settings), limit)
+        except TimeoutError:
+            reason = f"overran its {limit:.0f} s budget; kept the {len(sink.hosts)} hosts found"
+            status = AttemptStatus.TIMEOUT
+            result = DiscoveryResult(method.name, tuple(sink.hosts), partial=reason)
+        except asyncio.CancelledError:  # interrupted: keep what it had found
+            self.table.add(sink.hosts)
+            raise
+        except Exception as exc:  # one broken method never stops the scan
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            status = AttemptStatus.ERROR
+            result = DiscoveryResult(method.name, tuple(sink.hosts))
+        elapsed = round((time.monotonic() - started) * 1000, 1)
+        if status is not None:
+            failure = ProbeAttempt(
+                probe=method.name, status=status, reason=reason, elapsed_ms=elapsed
+            )
+            result = replace(result, attempts=(*result.attempts, failure))
+        self.attempts.extend(result.attempts)
+        self.table.add(result.hosts)
+        self.table.locations.update(result.locations)
+        for net in result.covered:
+            self.covered.append((int(net.network_address), int(net.broadcast_address)))
+        state, why = _state_of(result, method.name)
+        self._done += 1
+        notify(
+            self.observer,
+            Progress("discovery", self._done, self._total, f"{method.name}: {len(result.hosts)}"),
+        )
+        return _Outcome(
+            settings.mode if method.link or settings.mode == "unicast" else "sweep",
+            state,
+            why,
+            len(result.hosts),
+            elapsed,
+            complete=state is MethodState.RAN,
+        )
+
+    def _skip(self, name: str, reason: str, complete: bool) -> None:
+        self.methods[name].runs.append(
+            _Outcome("link", MethodState.SKIPPED, reason, complete=complete)
+        )
+        self.attempts.append(ProbeAttempt(probe=name, status=AttemptStatus.SKIPPED, reason=reason))
+
+    async def _link(self, name: str, tasks: dict[str, asyncio.Task[None]]) -> None:
+        method = METHODS[name]
+        for dependency in method.after:
+            if dependency in tasks:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(tasks[dependency])
+        if method.link:
+            plan = self.plan
+            if plan.iface is None or plan.reason:
+                # Routed or loopback scopes simply have no link to use: not a failure then.
+                inherent = plan.iface is None and plan.reason.startswith("targets")
+                self._skip(name, plan.reason, complete=inherent)
+                return
+            if not plan.on_link:
+                self._skip(name, f"targets routed (not on {plan.iface}'s subnets)", True)
+                return
+        base = replace(self._base(), alive=self.table.alive, absent=self._absent())
+        self.methods[name].runs.append(await self._run(method, base))
+
+    async def _unicast(self) -> None:
+        hosts = tuple(
+            a
+            for a in sorted(self.table.records, key=IPv4Address)
+            if not self._on_link(a) and a not in self.table.own
+        )
+        if not hosts:
+            return
+        base = replace(self._base(), mode="unicast", unicast_hosts=hosts)
+
+        async def one(name: str) -> None:
+            self.methods[name].runs.append(await self._run(METHODS[name], base))
+
+        names = [n for n in self.chosen if METHODS[n].unicast]
+        self._total += len(names)
+        await asyncio.gather(*(one(n) for n in names))
+
+    async def run(self) -> None:
+        """Every chosen method's link run (respecting ``after``), then the unicast runs."""
+        self.methods = {name: _Method() for name in self.chosen}
+        notify(self.observer, Progress("discovery", 0, self._total, "looking for hosts"))
+        tasks: dict[str, asyncio.Task[None]] = {}
+        for name in self.chosen:
+            tasks[name] = asyncio.ensure_future(self._link(name, tasks))
+        try:
+            await asyncio.gather(*tasks.values())
+            await self._unicast()
+        finally:
+            for task in tasks.values():
+                task.cancel()
+
+    # --- the record ----------------------------------------------------------------------
+    def method_runs(self) -> list[MethodRun]:
+        """One :class:`MethodRun` per registered method, in registry order."""
+        out: list[MethodRun] = []
+        for name in METHODS:
+            if name not in self.methods:
+                state = MethodState.NOT_SELECTED
+                why = f"only with --{name}" if name in ON_REQUEST else "not in --methods"
+                out.append(MethodRun(method=name, state=state, reason=why))
+                continue
+            runs = self.methods[name].runs
+            if not runs:  # interrupted before it ran
+                out.append(
+                    MethodRun(
+                        method=name,
+                        state=MethodState.SKIPPED,
+                        reason="interrupted",
+                        complete=False,
+                    )
+                )
+                continue
+            ran = [r for r in runs if r.state is not MethodState.SKIPPED]
+            complete = all(r.complete for r in runs)
+            if complete:
+                state = MethodState.RAN if ran else MethodState.SKIPPED
+            else:
+                state = min((r.state for r in runs), key=_WORST.index)
+                if ran and state is MethodState.SKIPPED:
+                    state = MethodState.PARTIAL  # e.g. no multicast, but unicast ran
+            reasons = [f"{r.mode}: {r.reason}" if len(runs) > 1 else r.reason for r in runs]
+            uses_link = any(r.mode == "link" for r in ran) and METHODS[name].link
+            out.append(
+                MethodRun(
+                    method=name,
+                    state=state,
+                    reason="; ".join(r for r in reasons if r)[:500],
+                    interface=self.plan.iface if uses_link else None,
+                    modes=[r.mode for r in ran],
+                    hosts=sum(r.hosts for r in runs),
+                    elapsed_ms=round(sum(r.elapsed_ms or 0 for r in ran), 1) if ran else None,
+                    complete=complete,
+                )
+            )
+        return out

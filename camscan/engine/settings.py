@@ -1,0 +1,73 @@
+"""What a scan is asked to do (:class:`ScanSettings`) and how it reports progress."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from camscan.probe.base import Credentials
+from camscan.scope import Scope
+from camscan.snmp import SnmpTarget
+
+DEFAULT_METHODS = ("arp", "wsd", "mdns", "ssdp", "sadp", "dhip", "tcp")
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Everything a scan needs; the CLI builds it from flags and configuration.
+
+    Times are seconds. ``iface`` None: the interface comes from the routing table.
+    """
+
+    scope: Scope
+    iface: str | None = None
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    ports: tuple[int, ...] = ()
+    rate: float = 0.0  # new connections (and unicast datagrams) per second; 0 = no limit
+    concurrency: int = 256
+    per_host: int = 2
+    timeout: float = 3.0  # per probe request
+    discovery_timeout: float = 2.0
+    host_timeout: float = 15.0  # all probes of one host (nmap's --host-timeout); 0 = none
+    credentials: Credentials = field(default_factory=Credentials)
+    policies: tuple[str, ...] = ()
+    signature_dirs: tuple[Path, ...] = ()  # merged over the shipped signature set
+    probes: tuple[str, ...] | None = None  # None = every registered probe
+    infra: tuple[SnmpTarget, ...] = ()  # --infra / [[infra]]: switches and routers to read
+    imports: tuple[Path, ...] = ()  # --import: DHCP leases, nmap XML
+    annotate: bool = True
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress event: the phase, how far it is, and a short message."""
+
+    phase: str  # "discovery" | "sweep" | "probe" | "identify" | "done"
+    done: int = 0
+    total: int = 0
+    message: str = ""
+
+
+Observer = Callable[[Progress], None]
+
+
+def notify(observer: Observer | None, event: Progress) -> None:
+    """Tell the observer; a broken progress display never stops a scan."""
+    if observer is None:
+        return
+    with contextlib.suppress(Exception):
+        observer(event)
+
+
+def default_concurrency() -> int:
+    """The global cap: up to 2,048 connections in flight (a silent /16 needs ~2 × 65k connects
+    of 1 s each), never more than half the open-files limit."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, ValueError, OSError):
+        soft = 1024
+    return max(16, min(2048, (soft - 64) // 2))

@@ -1,0 +1,257 @@
+"""The organisation report's query: history → :class:`camscan.estate.Estate`.
+
+Per site, the *latest* run is the present; ``since`` picks the baseline run (the site's last
+run before that day; without it, the run before the latest) that changes are measured from.
+The time series counts restricted devices per run with a sweep over spans (each span adds its
+device from its first run to its last), so its cost grows with changes, not with runs.
+Acknowledgements are read from the acks table (not from what a run recorded), so an expired or
+withdrawn one never shows as active.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from camscan.estate import (
+    AckInfo,
+    ChangeKind,
+    Count,
+    Estate,
+    EstateChange,
+    EstateDevice,
+    Location,
+    SeriesPoint,
+    SiteSummary,
+)
+from camscan.store.acks import Ack, list_acks
+from camscan.store.identity import COMPARED
+from camscan.store.schema import ALL_SITES, devices, runs, sites, spans, states
+
+_COLUMNS = (
+    devices.c.key, devices.c.first_run_id, states.c.address, states.c.mac, states.c.serial,
+    states.c.vendor, states.c.brand, states.c.model, states.c.firmware, states.c.device_type,
+    states.c.confidence, states.c.restricted, states.c.suspected, states.c.policies,
+    states.c.clauses, states.c.switch, states.c.switch_port, states.c.vlan, spans.c.last_run_id,
+    states.c.ports, spans.c.first_run_id,
+)  # fmt: skip
+
+
+def _when(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class _Runs:
+    """Every run of the sites in the report: id → (site, time), and each site's run ids."""
+
+    def __init__(self, conn: Connection, site_ids: Sequence[int]) -> None:
+        moment = func.coalesce(runs.c.started_at, runs.c.recorded_at)
+        query = (
+            select(runs.c.id, runs.c.site_id, runs.c.recorded_at, moment)
+            .where(runs.c.site_id.in_(site_ids))
+            .order_by(runs.c.id)
+        )
+        self.recorded: dict[int, datetime] = {}
+        self.day: dict[int, date] = {}
+        self.by_site: dict[int, list[int]] = defaultdict(list)
+        for run_id, site_id, recorded, at in conn.execute(query):
+            self.recorded[run_id] = _when(recorded)
+            self.day[run_id] = _when(at).astimezone(UTC).date()
+            self.by_site[site_id].append(run_id)
+
+    def after(self, site_id: int, run_id: int) -> int | None:
+        """The site's run right after ``run_id``."""
+        ids = self.by_site[site_id]
+        i = bisect.bisect_right(ids, run_id)
+        return ids[i] if i < len(ids) else None
+
+
+def _device(
+    site: str, row: Sequence[Any], run_times: _Runs, ack: Ack | None, today: date, present: bool
+) -> EstateDevice:
+    (key, first_run, address, mac, serial, vendor, brand, model, firmware, device_type,
+     confidence, restricted, suspected, policies, clauses, switch, port, vlan, last_run,
+     _ports, _since) = row  # fmt: skip
+    first = run_times.recorded.get(first_run) or run_times.recorded[last_run]
+    return EstateDevice(
+        site=site, key=key, address=address, mac=mac, serial=serial, vendor=vendor,
+        brand=brand, model=model, firmware=firmware, device_type=device_type,
+        confidence=confidence, restricted=bool(restricted), suspected=bool(suspected),
+        policies=json.loads(policies), clauses=json.loads(clauses),
+        location=Location(site=site, address=address, switch=switch, port=port, vlan=vlan),
+        first_seen=first, last_seen=run_times.recorded[last_run], present=present,
+        ack=None if ack is None else AckInfo(
+            reason=ack.reason, until=ack.until, created_at=_when(ack.created_at),
+            active=ack.active(today),
+        ),
+    )  # fmt: skip
+
+
+def _rows_at(conn: Connection, site_id: int, run_id: int) -> list[Any]:
+    query = (
+        select(*_COLUMNS)
+        .select_from(spans.join(states, states.c.id == spans.c.state_id))
+        .join(devices, devices.c.id == spans.c.device_id)
+        .where(
+            devices.c.site_id == site_id,
+            spans.c.first_run_id <= run_id,
+            spans.c.last_run_id >= run_id,
+        )
+        .order_by(devices.c.key)
+    )
+    return list(conn.execute(query))
+
+
+def _counts(items: Iterable[tuple[str, EstateDevice]]) -> list[Count]:
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, d in items:
+        c = tally[name]
+        c["devices"] += 1
+        c["restricted"] += d.restricted
+        c["suspected"] += d.suspected and not d.restricted
+        c["acknowledged"] += bool(d.ack and d.ack.active and (d.restricted or d.suspected))
+    rows = [Count(name=n, **c) for n, c in tally.items()]
+    return sorted(rows, key=lambda c: (-c.restricted, -c.devices, c.name))
+
+
+def _fields(old: Sequence[Any], new: Sequence[Any]) -> list[str]:
+    names = [c.name for c in _COLUMNS]
+    a, b = dict(zip(names, old, strict=True)), dict(zip(names, new, strict=True))
+    return [f for f in COMPARED if a[f] != b[f]]
+
+
+def _series(
+    conn: Connection, names: dict[int, str], run_times: _Runs, since: date | None
+) -> list[SeriesPoint]:
+    """Restricted devices per run date, by site and by maker (a sweep over spans)."""
+    query = (
+        select(devices.c.site_id, states.c.vendor, spans.c.first_run_id, spans.c.last_run_id)
+        .select_from(spans.join(states, states.c.id == spans.c.state_id))
+        .join(devices, devices.c.id == spans.c.device_id)
+        .where(devices.c.site_id.in_(list(names)), states.c.restricted.is_(True))
+    )
+    delta: dict[int, Counter[str]] = defaultdict(Counter)  # run id → maker → +/- devices
+    for site_id, vendor, first, last in conn.execute(query):
+        maker = vendor or "unknown"
+        delta[first][maker] += 1
+        nxt = run_times.after(site_id, last)
+        if nxt is not None:
+            delta[nxt][maker] -= 1
+    by_day: dict[date, dict[int, Counter[str]]] = defaultdict(dict)
+    for site_id, site_runs in run_times.by_site.items():
+        level: Counter[str] = Counter()
+        for run_id in site_runs:
+            level.update(delta.get(run_id, Counter()))
+            by_day[run_times.day[run_id]][site_id] = +level  # the site's last run that day wins
+    points = []
+    current: dict[int, Counter[str]] = {}
+    for day in sorted(by_day):
+        current.update(by_day[day])
+        if since is not None and day < since:
+            continue
+        makers: Counter[str] = Counter()
+        for level in current.values():
+            makers.update(level)
+        points.append(
+            SeriesPoint(
+                day=day,
+                by_site={names[s]: sum(c.values()) for s, c in sorted(current.items())},
+                by_maker=dict(sorted(makers.items())),
+            )
+        )
+    return points
+
+
+def build_estate(
+    conn: Connection,
+    site: str | None,
+    *,
+    since: date | None = None,
+    today: date | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Estate:
+    """The estate of one site (``site``) or of every site (None), read in ``conn``."""
+    today = today or date.today()
+    query = select(sites.c.id, sites.c.name).order_by(sites.c.name)
+    if site is not None:
+        query = query.where(sites.c.name == site)
+    names: dict[int, str] = {int(i): str(n) for i, n in conn.execute(query)}
+    run_times = _Runs(conn, list(names))
+    acks = {(a.site, a.key): a for a in list_acks(conn, site)}
+    current: list[EstateDevice] = []
+    changes: list[EstateChange] = []
+    summaries: list[SiteSummary] = []
+    for site_id, name in names.items():
+        site_runs = run_times.by_site.get(site_id, [])
+        if not site_runs:
+            summaries.append(SiteSummary(site=name))
+            continue
+        latest = site_runs[-1]
+        if since is None:
+            base = site_runs[-2] if len(site_runs) > 1 else None
+        else:
+            before = [r for r in site_runs if run_times.day[r] < since]
+            base = before[-1] if before else None
+
+        def ack_of(key: str, site_name: str = name) -> Ack | None:
+            return acks.get((site_name, key)) or acks.get((ALL_SITES, key))
+
+        def when(row: Sequence[Any]) -> datetime:  # the run the current state began in
+            return run_times.recorded[row[20]]
+
+        now_rows = {r[0]: r for r in _rows_at(conn, site_id, latest)}
+        here = [_device(name, r, run_times, ack_of(k), today, True) for k, r in now_rows.items()]
+        current.extend(here)
+        summaries.append(
+            SiteSummary(
+                site=name, last_run=run_times.recorded[latest], runs=len(site_runs),
+                devices=len(here), restricted=sum(d.restricted for d in here),
+                suspected=sum(d.suspected and not d.restricted for d in here),
+                acknowledged=sum(bool(d.ack and d.ack.active) for d in here),
+            )
+        )  # fmt: skip
+        old_rows = {} if base is None else {r[0]: r for r in _rows_at(conn, site_id, base)}
+        by_key = {d.key: d for d in here}
+        for key, row in now_rows.items():
+            old = old_rows.get(key)
+            if old is None:
+                back = base is not None and row[1] <= base
+                kind = ChangeKind.BACK if back else ChangeKind.NEW
+                changes.append(
+                    EstateChange(kind=kind, device=by_key[key], at=by_key[key].last_seen)
+                )
+            elif fields := _fields(old, row):
+                changes.append(
+                    EstateChange(kind=ChangeKind.CHANGED, device=by_key[key], fields=fields,
+                                 at=when(row))
+                )  # fmt: skip
+        for key, row in old_rows.items():
+            if key not in now_rows:
+                gone = _device(name, row, run_times, ack_of(key), today, False)
+                missing_from = run_times.after(site_id, row[18]) or latest
+                changes.append(
+                    EstateChange(kind=ChangeKind.GONE, device=gone,
+                                 at=run_times.recorded[missing_from])
+                )  # fmt: skip
+    return Estate(
+        generated_at=now(),
+        scope=[site] if site is not None else ["all"],
+        since=since,
+        sites=summaries,
+        by_site=_counts((d.site, d) for d in current),
+        by_maker=_counts((d.maker, d) for d in current),
+        by_label=_counts((d.label, d) for d in current),
+        by_policy=_counts((p, d) for d in current for p in d.policies),
+        restricted=[d for d in current if d.restricted],
+        changes=sorted(changes, key=lambda c: (c.device.site, c.kind.value, c.device.key)),
+        acknowledged=[d for d in current if d.ack is not None],
+        series=_series(conn, names, run_times, since),
+        devices=current,
+    )

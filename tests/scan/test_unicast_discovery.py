@@ -1,0 +1,100 @@
+"""Discovery of routed hosts: the per-host (unicast) forms of WS-Discovery, DHIP, SSDP and mDNS,
+each query retransmitted, on loopback (127.x; nothing leaves the host)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from pathlib import Path
+from typing import Any
+
+from camscan.discover import dhip, ssdp
+from camscan.discover.base import DiscoverySettings
+from camscan.lab.persona import load_persona
+from camscan.lab.responders.common import DeviceContext
+from camscan.lab.responders.dhip import notify_dev_info
+from camscan.lab.responders.ssdp import search_response, search_targets
+from camscan.models import AttemptStatus
+
+PERSONAS = Path(__file__).resolve().parents[2] / "examples" / "lab" / "personas"
+
+
+def _address() -> str:
+    octets = (secrets.randbelow(200) + 20, secrets.randbelow(250) + 1, secrets.randbelow(250) + 2)
+    return "127.{}.{}.{}".format(*octets)
+
+
+class _Lossy(asyncio.DatagramProtocol):
+    """A device that loses the first request it is sent and answers the later ones."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.received = 0
+        self.transport: Any = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        self.received += 1
+        if self.received > 1 and self.transport is not None:
+            self.transport.sendto(self.answer, (str(addr[0]), addr[1]))
+
+
+async def test_unicast_dhip_survives_a_lost_datagram() -> None:
+    persona = load_persona(PERSONAS / "dahua-ipc-hfw2228m.yaml")
+    address = _address()
+    ctx = DeviceContext(persona, address, None, persona.resolved_mac())
+    assert persona.dhip is not None
+    device = _Lossy(notify_dev_info(ctx, persona.dhip))
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: device, local_addr=(address, dhip.PORT), family=socket.AF_INET
+    )
+    try:
+        result = await dhip.DhipDiscovery().discover(
+            DiscoverySettings(mode="unicast", unicast_hosts=(address,), timeout=1.5)
+        )
+    finally:
+        transport.close()
+    (host,) = result.hosts
+    assert host.address == address
+    assert host.mac == persona.resolved_mac()
+    assert any(o.signal == "dhip.DeviceType" for o in host.observations)
+    assert device.received == 3  # the first copy was lost; the retransmissions got through
+    assert result.attempts[0].status is AttemptStatus.OK
+    assert "asked 1 hosts directly" in result.attempts[0].reason
+
+
+async def test_unicast_ssdp_survives_a_lost_datagram() -> None:
+    persona = load_persona(PERSONAS / "axis-m1065.yaml")
+    address = _address()
+    ctx = DeviceContext(persona, address, None, persona.resolved_mac())
+    assert persona.ssdp is not None
+    st, usn = search_targets(ctx, persona.ssdp, "upnp:rootdevice")[0]
+    protocol = _Lossy(search_response(ctx, persona.ssdp, st, usn))
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: protocol, local_addr=(address, ssdp.PORT), family=socket.AF_INET
+    )
+    try:
+        result = await ssdp.SsdpDiscovery().discover(
+            DiscoverySettings(mode="unicast", unicast_hosts=(address,), timeout=1.5)
+        )
+    finally:
+        transport.close()
+    (host,) = result.hosts
+    signals = {o.signal for o in host.observations}
+    assert {"ssdp.server", "ssdp.st"} <= signals
+    assert protocol.received == 3
+
+
+def test_unicast_msearch_names_the_device_and_has_no_mx() -> None:
+    text = ssdp.build_msearch(host="192.0.2.9").decode()
+    assert "HOST: 192.0.2.9:1900\r\n" in text
+    assert "MX:" not in text
+    assert "MX: 1\r\n" in ssdp.build_msearch().decode()
+
+
+async def test_unicast_without_live_hosts_is_a_skip_not_an_error() -> None:
+    result = await dhip.DhipDiscovery().discover(DiscoverySettings(mode="unicast"))
+    assert result.attempts[0].status is AttemptStatus.SKIPPED
