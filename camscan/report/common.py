@@ -117,7 +117,7 @@ def evidence_summary(device: Device, limit: int = 4) -> str:
         (e for e in device.identification.evidence if e.counted),
         key=lambda e: -e.weight,
     )
-    items = list(dict.fromkeys(f"{e.signal}={clean(e.value, 60)}" for e in counted))
+    items = list(dict.fromkeys(f"{clean(e.signal, 60)}={clean(e.value, 60)}" for e in counted))
     parts = items[:limit]
     if len(items) > limit:
         parts.append(f"+{len(items) - limit} more")

@@ -111,9 +111,12 @@ def _compact(devices: list[Device]) -> str:
 
 
 def _inventory(devices: list[Device]) -> str:
+    located = any(d.location for d in devices)
     rows = "".join(
         f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='nw'>{e(d.mac) or '—'}</td><td class='dt'>{words(maker(d))}</td>"
+        f"<td class='nw'>{e(d.mac) or '—'}</td>"
+        + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
+        + f"<td class='dt'>{words(maker(d))}</td>"
         f"<td class='dt'>{words(d.identification.model)}</td>"
         f"<td class='dt'>{words(d.identification.firmware)}</td>"
         f"<td>{e(d.identification.device_type)}</td>"
@@ -122,9 +125,9 @@ def _inventory(devices: list[Device]) -> str:
     )
     return (
         "<table class='wide' id='devices'><tr><th>status</th><th>address</th><th>MAC</th>"
-        "<th>maker</th><th>model</th><th>firmware</th><th>type</th><th class='noprint'>ports</th>"
-        "</tr>"
-        f"{rows}</table>"
+        + ("<th>location</th>" if located else "")
+        + "<th>maker</th><th>model</th><th>firmware</th><th>type</th>"
+        f"<th class='noprint'>ports</th></tr>{rows}</table>"
     )
 
 
