@@ -25,8 +25,8 @@ WORDS = {s: "not identified" if s is DeviceStatus.UNIDENTIFIED else s.value for 
 LEGEND = (
     "restricted = a restriction policy covers the maker; suspected = weak evidence of one; "
     "not identified = no probe answered and nothing named the maker, so camscan cannot vouch "
-    "for it; acknowledged = a known finding with an accepted reason; clear = identified, "
-    "no policy covers it"
+    "for it; acknowledged = a known finding with an accepted reason; clear = a probe answered "
+    "or the maker is known, and no policy covers it"
 )
 
 
@@ -117,7 +117,7 @@ def evidence_summary(device: Device, limit: int = 4) -> str:
         (e for e in device.identification.evidence if e.counted),
         key=lambda e: -e.weight,
     )
-    items = list(dict.fromkeys(f"{e.signal}={clean(e.value, 60)}" for e in counted))
+    items = list(dict.fromkeys(f"{clean(e.signal, 60)}={clean(e.value, 60)}" for e in counted))
     parts = items[:limit]
     if len(items) > limit:
         parts.append(f"+{len(items) - limit} more")
