@@ -16,6 +16,7 @@ from camscan.report.common import (
     LEGEND,
     attention,
     clauses,
+    counts,
     evidence_summary,
     header_lines,
     interface,
@@ -24,6 +25,7 @@ from camscan.report.common import (
     method_rows,
     methods_not_run,
     ordered,
+    why_unidentified,
     word,
 )
 from camscan.sanitize import clean
@@ -48,9 +50,7 @@ def _status(d: Device) -> str:
 
 def _why(d: Device) -> str:
     if d.status is DeviceStatus.UNIDENTIFIED:
-        outcomes = Counter(a.status.value for a in d.attempts)
-        said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
-        return "no probe answered" + (f" ({said})" if said else " (none ran)")
+        return _m(why_unidentified(d), 200)
     return _m(clauses(d), 200)
 
 
@@ -83,15 +83,9 @@ def render_markdown(doc: ScanDocument) -> str:
         ]
     else:
         lines.append("None: nothing restricted, suspected or unidentified.")
-    by_policy = Counter(p for d in devices for p in {m.policy: 0 for m in d.policy.matches})
-    by_policy["none"] = sum(1 for d in devices if not d.policy.matches)
     lines += ["", "## Counts", ""]
-    lines += _counts("maker", Counter(d.identification.vendor or "unknown" for d in devices))
-    lines += _counts(
-        "label",
-        Counter(d.identification.brand or d.identification.vendor or "unknown" for d in devices),
-    )
-    lines += _counts("policy", +by_policy)
+    for name, counted in counts(devices).items():
+        lines += _counts(name, counted)
     lines += [
         f"## All devices ({len(devices)})",
         "",
