@@ -55,18 +55,44 @@ def parse_ports(spec: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ports))
 
 
-async def connect(address: str, port: int, timeout: float) -> str:
-    """One connect: ``open``, ``refused`` (alive) or ``silent`` (timeout/unreachable)."""
+async def connect(address: str, port: int, timeout: float) -> tuple[str, float]:
+    """One connect: ``open``, ``refused`` (alive) or ``silent`` (timeout/unreachable), and
+    the seconds until the answer (the round trip, for :class:`RttTimeout`)."""
+    began = time.monotonic()
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
     except TimeoutError:
-        return "silent"
+        return "silent", timeout
     except OSError as exc:
-        return "refused" if exc.errno in _ALIVE_ERRNOS else "silent"
+        state = "refused" if exc.errno in _ALIVE_ERRNOS else "silent"
+        return state, time.monotonic() - began
+    answered = time.monotonic() - began
     writer.close()
     with contextlib.suppress(TimeoutError, OSError):
         await asyncio.wait_for(writer.wait_closed(), 0.5)
-    return "open"
+    return "open", answered
+
+
+class RttTimeout:
+    """The connect timeout, adapted to the round trips seen (as nmap adapts its RTT timeout):
+    ``factor`` × the slowest of the last answers (open or refused), within [floor, ceiling].
+    Until something has answered, the ceiling. Silence is never a sample."""
+
+    def __init__(self, ceiling: float, floor: float = 0.25, factor: float = 8.0) -> None:
+        self.ceiling = ceiling
+        self.floor = min(floor, ceiling)
+        self.factor = factor
+        self.recent: list[float] = []
+
+    def add(self, seconds: float) -> None:
+        self.recent.append(seconds)
+        del self.recent[:-64]
+
+    @property
+    def value(self) -> float:
+        if len(self.recent) < 4:
+            return self.ceiling
+        return min(self.ceiling, max(self.floor, self.factor * max(self.recent)))
 
 
 def sweep_budget(settings: DiscoverySettings) -> float:
@@ -92,11 +118,13 @@ class TcpSweep:
     budget = staticmethod(sweep_budget)
 
     def _targets(self, settings: DiscoverySettings) -> Iterator[str]:
-        # The scope's blocks are exact (edges already removed): every address counts.
+        # Hosts known alive first: their answers give the round-trip samples that shorten
+        # the timeout for the silent rest. The scope's blocks are exact: every address counts.
+        yield from sorted(settings.alive, key=_sort_key)
         for net in settings.targets:
             for value in net:
                 address = str(value)
-                if address not in settings.absent:
+                if address not in settings.absent and address not in settings.alive:
                     yield address
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
@@ -107,7 +135,7 @@ class TcpSweep:
         if size > LARGE_SCOPE:  # a /16: two ping ports (web, RTSP) keep it within minutes
             ping = ping[:2]
         rest_after_ping = tuple(p for p in ports if p not in ping)
-        connect_timeout = max(min(settings.timeout, 1.0), 0.2)
+        rtt = RttTimeout(max(min(settings.timeout, 1.0), 0.2))
         limiter = settings.limiter
         gate = asyncio.Semaphore(max(settings.concurrency, 1))
         found: list[DiscoveredHost] = []
@@ -117,7 +145,9 @@ class TcpSweep:
             async with gate:
                 if limiter is not None:  # the token is taken once a connection may start
                     await limiter.acquire()
-                state = await connect(address, port, connect_timeout)
+                state, seconds = await connect(address, port, rtt.value)
+            if state != "silent":
+                rtt.add(seconds)
             counts[state] += 1
             return state
 
