@@ -252,7 +252,7 @@ def scale_run(count: int, timeout: str) -> str:
 
     work = Path("/tmp") / "camscan-bench"
     work.mkdir(exist_ok=True)
-    with crowd(count, SCALE_PERSONAS) as addresses:
+    with crowd(count, SCALE_PERSONAS, per_process=125) as addresses:
         targets = work / f"scale-{count}.txt"
         targets.write_text("\n".join(addresses) + "\n")
         stats = camscan_run(
@@ -286,8 +286,9 @@ def scale_section(rows: list[str]) -> str:
             "",
             f"Measured {date.today()} on {platform.machine()} ({_cpus()} CPUs, load average "
             f"{os.getloadavg()[0]:.1f} at the end) with `benchmarks/scan_vs_nmap.py "
-            "--skip-lab`. One process serves every persona (a mix of Hikvision, Dahua, Axis, "
-            "Uniview, Hanwha, Amcrest, no-name ONVIF cameras and Linux PCs) on 127.N.x.y with "
+            "--skip-lab`. Processes of 125 personas each serve them (a mix of Hikvision, "
+            "Dahua, Axis, Uniview, Hanwha, Amcrest, no-name ONVIF cameras and Linux PCs) on "
+            "127.N.x.y with "
             "unprivileged ports; camscan scans them with its defaults (all discovery methods "
             "and probes, `--timeout 1.5`) and `--ports` set to the personas' ports. The "
             "devices share the machine with the scanner, so wall time includes their own "
