@@ -19,6 +19,7 @@ from camscan.models import Observation
 from camscan.probe import onvif
 from camscan.probe.banner import banner_observations
 from camscan.probe.http import Fetched, body_snippet, extract_title, header_observations
+from camscan.sanitize import device_text, neutralise
 
 MAX_PAYLOAD = 64 * 1024
 _ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")
@@ -128,12 +129,17 @@ def parse_payload(fmt: PayloadFormat, text: str, port: int | None = None) -> lis
 
 # Signals whose single values are decoded by their parser before any rule sees them.
 _WIRE: dict[str, Callable[[str], str]] = {"wsd.scope": wsd.decode_scope}
+# Signals that carry bytes as escape_bytes writes them, spaces and all (no line cleaning).
+_RAW = frozenset({"tcp.banner"})
 
 
 def as_parsed(signal: str, value: str) -> str:
-    """A single value written as sent on the wire, as the parser hands it to the rules."""
+    """A single value written as sent on the wire, as the parser hands it to the rules: decoded
+    where its parser decodes, and one line made inert like every observation value (the
+    edge cleaner collapses CR/LF runs to a space, so a rule cannot rely on line anchors)."""
     decode = _WIRE.get(signal)
-    return decode(value) if decode else value
+    value = decode(value) if decode else value
+    return neutralise(value) if signal in _RAW else device_text(value, len(value) + 1)
 
 
 def signal_applies(rule_signal: str, signal: str) -> bool:
