@@ -18,6 +18,7 @@ from camscan.export.bom import estate_bom
 from camscan.export.tables import worklist_csv
 from camscan.models import Device, Location
 from camscan.store import History, StoreTarget
+from tests.pgserver import PW_VAR
 from tests.report.cli_env import cli_env, run_camscan
 from tests.report.sample_docs import (
     amcrest_recorder,
@@ -27,7 +28,6 @@ from tests.report.sample_docs import (
     lts_camera,
     printer,
 )
-from tests.store.conftest import PW_VAR
 
 __all__ = ["cli_env"]
 LTS = "mac:44:19:b6:12:34:56"
