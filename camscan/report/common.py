@@ -25,8 +25,8 @@ WORDS = {s: "not identified" if s is DeviceStatus.UNIDENTIFIED else s.value for 
 LEGEND = (
     "restricted = a restriction policy covers the maker; suspected = weak evidence of one; "
     "not identified = no probe answered and nothing named the maker, so camscan cannot vouch "
-    "for it; acknowledged = a known finding with an accepted reason; clear = identified, "
-    "no policy covers it"
+    "for it; acknowledged = a known finding with an accepted reason; clear = a probe answered "
+    "or the maker is known, and no policy covers it"
 )
 
 

@@ -1,7 +1,8 @@
 """The per-scan HTML report: the answer first, the evidence folded below; one file, no script.
 
 Layout: the verdict counts, what did not run, counts by maker, label and policy with inline SVG
-charts, the devices that need attention as a compact list, every device in one table, then the
+charts (restricted and suspected devices by maker and by type), the devices that need attention
+(restricted, suspected, not identified) as a compact list, every device in one table, then the
 evidence per device in ``<details>``. Shell, stylesheet and escaping: :mod:`.htmlpage`.
 """
 
@@ -195,14 +196,13 @@ def _counts(doc: ScanDocument) -> str:
     flagged_type = Counter(d.identification.device_type for d in flagged)
     return (
         "<div class='grid' id='counts'>"
-        + count_table("maker", list(by_maker.items()))
-        + count_table("label", list(by_label.items()))
-        + count_table("policy", [(k, n) for k, n in by_policy.items() if n])
-        + "</div><div class='grid' id='charts'>"
         + bar_chart("Restricted and suspected devices by maker", list(flagged_maker.items()))
         + bar_chart(
             "Restricted and suspected devices by type", list(flagged_type.items()), "#0072b2"
         )
+        + count_table("policy", [(k, n) for k, n in by_policy.items() if n])
+        + count_table("maker", list(by_maker.items()))
+        + count_table("label", list(by_label.items()))
         + "</div>"
     )
 
@@ -234,8 +234,8 @@ def render_html(doc: ScanDocument) -> str:
         f"<h1>camscan report</h1><p class='meta'>{' · '.join(meta)}</p>"
         f"{_tiles(doc)}<p class='summary' id='summary'>{e(summary.line(), 1000)}</p>"
         f"{_not_run(doc)}"
-        f"<h2>Needs attention ({len(needing)})</h2>{_compact(needing)}"
         f"<h2>Counts</h2>{_counts(doc)}"
+        f"<h2>Needs attention ({len(needing)})</h2>{_compact(needing)}"
         f"<h2>All devices ({len(devices)})</h2>{_inventory(devices)}"
         f"<p class='legend'>{e(LEGEND, 1000)}</p>"
         f"<h2>Evidence per device</h2>{''.join(_evidence(d) for d in devices)}"
