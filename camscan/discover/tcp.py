@@ -74,11 +74,12 @@ async def connect(address: str, port: int, timeout: float) -> tuple[str, float]:
 
 
 class RttTimeout:
-    """The connect timeout, adapted to the round trips seen (as nmap adapts its RTT timeout):
-    ``factor`` × the slowest of the last answers (open or refused), within [floor, ceiling].
-    Until something has answered, the ceiling. Silence is never a sample."""
+    """The ping stage's connect timeout, adapted to the round trips seen (as nmap adapts its
+    RTT timeout): ``factor`` × the slowest of the last answers (open or refused), within
+    [floor, ceiling]; until four have answered, the ceiling. Silence is never a sample. Hosts
+    known to be alive always get the ceiling, so a busy machine cannot lose their ports."""
 
-    def __init__(self, ceiling: float, floor: float = 0.25, factor: float = 8.0) -> None:
+    def __init__(self, ceiling: float, floor: float = 0.5, factor: float = 10.0) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.factor = factor
@@ -135,17 +136,18 @@ class TcpSweep:
         if size > LARGE_SCOPE:  # a /16: two ping ports (web, RTSP) keep it within minutes
             ping = ping[:2]
         rest_after_ping = tuple(p for p in ports if p not in ping)
-        rtt = RttTimeout(max(min(settings.timeout, 1.0), 0.2))
+        ceiling = max(min(settings.timeout, 1.0), 0.2)
+        rtt = RttTimeout(ceiling)
         limiter = settings.limiter
         gate = asyncio.Semaphore(max(settings.concurrency, 1))
         found: list[DiscoveredHost] = []
         counts = {"open": 0, "refused": 0, "silent": 0}
 
-        async def one(address: str, port: int) -> str:
+        async def one(address: str, port: int, pinging: bool) -> str:
             async with gate:
                 if limiter is not None:  # the token is taken once a connection may start
                     await limiter.acquire()
-                state, seconds = await connect(address, port, rtt.value)
+                state, seconds = await connect(address, port, rtt.value if pinging else ceiling)
             if state != "silent":
                 rtt.add(seconds)
             counts[state] += 1
@@ -155,12 +157,12 @@ class TcpSweep:
 
         async def host(address: str) -> None:
             nonlocal swept
-            first = ping if address not in settings.alive else ports
-            states = dict(
-                zip(first, await asyncio.gather(*(one(address, p) for p in first)), strict=True)
-            )
-            if first is ping and any(s != "silent" for s in states.values()):
-                more = await asyncio.gather(*(one(address, p) for p in rest_after_ping))
+            pinging = address not in settings.alive
+            first = ping if pinging else ports
+            answers = await asyncio.gather(*(one(address, p, pinging) for p in first))
+            states = dict(zip(first, answers, strict=True))
+            if pinging and any(s != "silent" for s in states.values()):
+                more = await asyncio.gather(*(one(address, p, False) for p in rest_after_ping))
                 states.update(zip(rest_after_ping, more, strict=True))
             swept += 1
             if settings.on_progress is not None and (swept % 64 == 0 or swept == size):

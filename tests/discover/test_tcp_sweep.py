@@ -66,14 +66,14 @@ def test_connect_timeout_adapts_to_round_trips() -> None:
     assert rtt.value == 1.0  # nothing answered yet: the ceiling
     for seconds in (0.001, 0.002, 0.001, 0.003):
         rtt.add(seconds)
-    assert rtt.value == 0.25  # a fast LAN: the floor
-    rtt.add(0.09)
-    assert rtt.value == pytest.approx(0.72)  # 8 × the slowest recent answer
+    assert rtt.value == 0.5  # a fast LAN: the floor
+    rtt.add(0.07)
+    assert rtt.value == pytest.approx(0.7)  # 10 × the slowest recent answer
     rtt.add(0.5)
     assert rtt.value == 1.0  # never above the ceiling
     for _ in range(64):
         rtt.add(0.001)
-    assert rtt.value == 0.25  # only the last 64 answers count
+    assert rtt.value == 0.5  # only the last 64 answers count
 
 
 async def test_known_alive_hosts_are_swept_first(listener: int) -> None:
