@@ -18,6 +18,7 @@ from camscan.report.common import (
     WORDS,
     attention,
     clause_list,
+    counts,
     interface,
     location,
     maker,
@@ -26,6 +27,7 @@ from camscan.report.common import (
     ordered,
     summarize,
     when,
+    why_unidentified,
     word,
 )
 from camscan.report.htmlpage import count_table, e, page, words
@@ -85,9 +87,7 @@ def _attempts(d: Device) -> str:
 def _why(d: Device) -> str:
     """The compact list's last cell: the policy clause, or why the device is not identified."""
     if d.status is DeviceStatus.UNIDENTIFIED:
-        outcomes = Counter(a.status.value for a in d.attempts)
-        said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
-        return "no probe answered" + (f" ({e(said)})" if said else " (none ran)")
+        return e(why_unidentified(d))
     return "; ".join(f"<span class='nw'>{e(c)}</span>" for c in clause_list(d))
 
 
@@ -188,12 +188,7 @@ def _not_run(doc: ScanDocument) -> str:
 
 def _counts(doc: ScanDocument) -> str:
     devices = doc.devices
-    by_maker = Counter(d.identification.vendor or "unknown" for d in devices)
-    by_label = Counter(
-        d.identification.brand or d.identification.vendor or "unknown" for d in devices
-    )
-    by_policy = Counter(p for d in devices for p in {m.policy: 0 for m in d.policy.matches})
-    by_policy["none"] = sum(1 for d in devices if not d.policy.matches)
+    by = counts(devices)
     flagged = [d for d in devices if d.status in _FLAGGED]
     flagged_maker = Counter(d.identification.vendor or maker(d) for d in flagged)
     flagged_type = Counter(d.identification.device_type for d in flagged)
@@ -203,9 +198,9 @@ def _counts(doc: ScanDocument) -> str:
         + bar_chart(
             "Restricted and suspected devices by type", list(flagged_type.items()), "#0072b2"
         )
-        + count_table("policy", [(k, n) for k, n in by_policy.items() if n])
-        + count_table("maker", list(by_maker.items()))
-        + count_table("label", list(by_label.items()))
+        + "".join(
+            count_table(name, list(by[name].items())) for name in ("policy", "maker", "label")
+        )
         + "</div>"
     )
 
@@ -231,6 +226,9 @@ def render_html(doc: ScanDocument) -> str:
         meta.append(
             "policies " + ", ".join(f"<span class='nw'>{e(p)}</span>" for p in doc.tool.policies)
         )
+    if doc.this_host:
+        meta.append("this host (left out) " + ", ".join(
+            f"<span class='nw'>{e(a)}</span>" for a in doc.this_host))  # fmt: skip
     devices = ordered(doc.devices)
     needing = attention(devices)
     body = (
