@@ -18,6 +18,8 @@ from typing import Any, Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from camscan.infra.config import INLINE_SECRETS, InfraConfig
+
 SYSTEM_CONFIG = Path("/etc/camscan/config.toml")
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_SECRET_BYTES = 4096
@@ -114,6 +116,7 @@ class Config(_Section):
     scan: ScanConfig = Field(default_factory=ScanConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    infra: list[InfraConfig] = Field(default_factory=list, description="[[infra]] tables.")
     files: list[Path] = Field(default_factory=list, description="Files that were read.")
 
 
@@ -123,6 +126,10 @@ _SECTIONS: dict[str, type[_Section]] = {
     "output": OutputConfig,
     "history": HistoryConfig,
 }
+
+
+#: Arrays of tables (``[[infra]]``): a later file replaces the whole list, not key by key.
+_TABLE_ARRAYS = ("infra",)
 
 
 def user_config_path() -> Path:
@@ -166,6 +173,16 @@ def _read_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     for name, value in parsed.items():
+        if name in _TABLE_ARRAYS:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(f"{path}: {name} must be [[{name}]] tables")
+            for table in value:
+                if inline := [k for k in INLINE_SECRETS if k in table]:
+                    raise ConfigError(
+                        f"{path}: [[{name}]] {inline[0]} must not be stored in the config; "
+                        f"use {inline[0]}_env or {inline[0]}_file"
+                    )
+            continue
         if name not in _SECTIONS or not isinstance(value, dict):
             raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(_SECTIONS)})")
         if "password" in value:
@@ -197,10 +214,13 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     if path is None and env.get("CAMSCAN_CONFIG"):
         path = Path(env["CAMSCAN_CONFIG"])
     files = [path] if path is not None else [p for p in default_paths() if p.is_file()]
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, Any] = {}
     for file in files:
         for section, values in _read_file(file).items():
-            merged.setdefault(section, {}).update(values)
+            if section in _TABLE_ARRAYS:
+                merged[section] = values
+            else:
+                merged.setdefault(section, {}).update(values)
     for section, values in _env_values(env).items():
         merged.setdefault(section, {}).update(values)
     try:

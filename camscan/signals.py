@@ -52,6 +52,8 @@ SIGNALS: dict[str, str] = {
     "tcp.open": "An open TCP port (value is the port number).",
     "tcp.banner": "First bytes a TCP service sent, non-printable bytes as \\xNN.",
     "arp.mac": "MAC address learned by ARP (value is the MAC).",
+    "import.hint": "A vendor hint from an imported file (nmap MAC vendor or -sV product, a "
+    "DHCP vendor class), as text.",
 }
 
 

@@ -23,17 +23,20 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def to_toml(data: dict[str, dict[str, Any]]) -> str:
-    """Sections of scalars and lists as TOML; unset (None) values shown as comments."""
+def to_toml(data: dict[str, Any]) -> str:
+    """Sections of scalars and lists as TOML (``[[name]]`` for arrays of tables, such as
+    ``[[infra]]``); unset (None) values shown as comments."""
     lines: list[str] = []
-    for section, values in data.items():
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            if value is None:
-                lines.append(f"# {key} = (not set)")
-            else:
-                lines.append(f"{key} = {_toml_value(value)}")
-        lines.append("")
+    for section, body in data.items():
+        tables = body if isinstance(body, list) else [body]
+        for values in tables:
+            lines.append(f"[[{section}]]" if isinstance(body, list) else f"[{section}]")
+            for key, value in values.items():
+                if value is None:
+                    lines.append(f"# {key} = (not set)")
+                else:
+                    lines.append(f"{key} = {_toml_value(value)}")
+            lines.append("")
     return "\n".join(lines)
 
 

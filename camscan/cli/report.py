@@ -2,7 +2,8 @@
 
 Formats: ``json`` (the :class:`camscan.estate.Estate` model), ``csv`` (every current device),
 ``worklist`` (the removal worklist CSV: restricted devices with location, clause, first seen,
-acknowledgement) and ``cyclonedx`` (a CycloneDX 1.6 hardware BOM).
+acknowledgement), ``cyclonedx`` (a CycloneDX 1.6 hardware BOM), ``html`` (one self-contained
+file with trend charts) and ``markdown``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from camscan.cli.output import CamscanUsageError, write_atomic
 from camscan.estate import Estate
 from camscan.export.bom import estate_bom
 from camscan.export.tables import devices_csv, worklist_csv
+from camscan.report.estate_html import render_estate_html
+from camscan.report.estate_md import render_estate_markdown
 from camscan.store import HistoryError
 
 
@@ -29,13 +32,17 @@ RENDERERS = {
     "csv": devices_csv,
     "worklist": worklist_csv,
     "cyclonedx": estate_bom,
+    "html": render_estate_html,
+    "markdown": render_estate_markdown,
 }
 
 
 @click.command("report")
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(list(RENDERERS)), default="json",
-    show_default=True, help="json, csv (devices), worklist (removal CSV), cyclonedx (BOM).",
+    show_default=True,
+    help="json, csv (devices), worklist (removal CSV), cyclonedx (BOM), html (one file with "
+    "charts), markdown.",
 )  # fmt: skip
 @click.option(
     "--since",

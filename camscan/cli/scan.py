@@ -37,6 +37,7 @@ from camscan.scope import (
     interface_info,
     read_target_file,
 )
+from camscan.snmp import SnmpTarget
 
 
 def _split(values: tuple[str, ...] | list[str]) -> list[str]:
@@ -88,6 +89,16 @@ def _interface_scope(iface: str | None, assume_yes: bool) -> list[str]:
     if not click.confirm(f"Scan the subnets attached to {iface}: {', '.join(nets)}?", err=True):
         raise click.Abort()
     return nets
+
+
+def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
+    """--infra hosts and [[infra]] tables, secrets read now (exit 2 before any packet)."""
+    from camscan.infra.config import InfraSecretError, infra_targets
+
+    try:
+        return infra_targets(_split(hosts), list(opts.config.infra))
+    except (InfraSecretError, ValueError) as exc:
+        raise CamscanUsageError(str(exc)) from None
 
 
 class _ProgressView:
@@ -232,6 +243,23 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
     is_flag=True,
     help="Do not ask before scanning --iface's own subnets.",
 )
+@click.option(
+    "--infra",
+    "infra_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Switch/router to read ARP, FDB, VLAN and LLDP tables from over SNMP (repeatable); "
+    "credentials come from the config's [[infra]] tables, never the command line.",
+)
+@click.option(
+    "--import",
+    "import_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Extra MACs and host names from a DHCP lease file (ISC dhcpd, Kea CSV, dnsmasq) or "
+    "nmap -oX XML (repeatable; format detected).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log discovery and probe decisions to stderr.")
 @click.option("--debug", "-d", is_flag=True, help="Log everything --verbose does, and more.")
 @output_options
@@ -258,6 +286,8 @@ def scan_cmd(
     policies: tuple[str, ...],
     signature_dirs: tuple[Path, ...],
     assume_yes: bool,
+    infra_hosts: tuple[str, ...],
+    import_files: tuple[Path, ...],
     verbose: bool,
     debug: bool,
     opts: OutputOptions,
@@ -327,6 +357,11 @@ def scan_cmd(
 
     load_signatures(signature_dirs)  # bad signature files: exit 2 before any packet is sent
 
+    infra = _infra_targets(list(infra_hosts), opts)
+    if infra and "infra" not in chosen:
+        chosen.append("infra")
+    if import_files and "import" not in chosen:
+        chosen.append("import")
     settings = ScanSettings(
         scope=scope,
         iface=iface,
@@ -344,6 +379,8 @@ def scan_cmd(
         policies=chosen_policies,
         signature_dirs=signature_dirs,
         probes=probes,
+        infra=tuple(infra),
+        imports=import_files,
     )
     view = _ProgressView() if opts.progress else None
     # Fail on a corrupt or busy history before any packet is sent, and hold the lock so that

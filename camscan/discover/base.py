@@ -9,12 +9,14 @@ scheduled by :mod:`camscan.engine.discovery` from the attributes it declares (``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from camscan.models import Observation, ProbeAttempt
+from camscan.models import Location, Observation, ProbeAttempt
+from camscan.snmp import SnmpTarget
 
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
@@ -30,6 +32,9 @@ class DiscoveredHost:
     onvif_xaddrs: tuple[str, ...] = ()
     upnp_locations: tuple[str, ...] = ()
     open_ports: frozenset[int] = frozenset()
+    hostnames: tuple[str, ...] = ()
+    location: Location | None = None
+    mac_source: str | None = None  # when the MAC is not from our own ARP: where it came from
 
 
 class HostSink:
@@ -65,6 +70,8 @@ class DiscoverySettings:
     tcp_ports: tuple[int, ...] = ()
     rate: float = 0.0  # packets or connections per second; 0 = unlimited within caps
     concurrency: int = 256
+    infra: tuple[SnmpTarget, ...] = ()  # switches/routers to read ARP, FDB and LLDP from
+    imports: tuple[Path, ...] = ()  # DHCP lease files and nmap XML to read
     mode: Literal["link", "unicast"] = "link"
     unicast_hosts: tuple[str, ...] = ()
     alive: frozenset[str] = frozenset()
@@ -90,6 +97,7 @@ class DiscoveryResult:
     method: str
     hosts: tuple[DiscoveredHost, ...] = ()
     attempts: tuple[ProbeAttempt, ...] = field(default_factory=tuple)
+    locations: Mapping[str, Location] = field(default_factory=dict)  # MAC → edge port (infra)
     covered: tuple[IPv4Network, ...] = ()
     partial: str = ""  # why only part of the work was done ("not root: neighbour table only")
 

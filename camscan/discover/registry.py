@@ -9,6 +9,8 @@ from __future__ import annotations
 from camscan.discover.arp import ArpDiscovery
 from camscan.discover.base import DiscoveryMethod
 from camscan.discover.dhip import DhipDiscovery
+from camscan.discover.imports import ImportDiscovery
+from camscan.discover.infra import InfraDiscovery
 from camscan.discover.mdns import MdnsDiscovery
 from camscan.discover.sadp import SadpDiscovery
 from camscan.discover.ssdp import SsdpDiscovery
@@ -23,4 +25,9 @@ METHODS: dict[str, DiscoveryMethod] = {
     "sadp": SadpDiscovery(),
     "dhip": DhipDiscovery(),
     "tcp": TcpSweep(),
+    "infra": InfraDiscovery(),
+    "import": ImportDiscovery(),
 }
+#: Methods that run only when their input is given (--infra, --import), not by default.
+ON_REQUEST = frozenset({"infra", "import"})
+MULTICAST = frozenset({"wsd", "mdns", "ssdp", "sadp", "dhip"})

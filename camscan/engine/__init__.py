@@ -111,6 +111,7 @@ async def run_scan(
         t0 = time.monotonic()
         await _guard(discovery.run(), stop)
         table.fill_macs_from_neighbours(plan.iface)
+        table.locate()
         attempts.append(_phase("discovery", t0))
         records = table.merged()
         t0 = time.monotonic()
@@ -118,6 +119,7 @@ async def run_scan(
         attempts.append(_phase("probe", t0))
     except (_Stopped, asyncio.CancelledError):
         interrupted = True
+        table.locate()
         records = records or table.merged()
     if prober.problem:
         attempts.append(

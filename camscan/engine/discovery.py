@@ -28,7 +28,7 @@ from camscan.discover.base import (
     DiscoverySettings,
     HostSink,
 )
-from camscan.discover.registry import METHODS
+from camscan.discover.registry import METHODS, ON_REQUEST
 from camscan.engine.hosts import HostTable
 from camscan.engine.settings import Observer, Progress, ScanSettings, notify
 from camscan.models import AttemptStatus, MethodRun, MethodState, ProbeAttempt
@@ -102,6 +102,8 @@ class Discovery:
             concurrency=s.concurrency,
             size=len(s.scope),
             limiter=self.limiter,
+            infra=s.infra,
+            imports=s.imports,
             on_progress=lambda done, total: notify(
                 self.observer, Progress("sweep", done, total, "TCP sweep")
             ),
@@ -152,6 +154,7 @@ class Discovery:
             result = replace(result, attempts=(*result.attempts, failure))
         self.attempts.extend(result.attempts)
         self.table.add(result.hosts)
+        self.table.locations.update(result.locations)
         for net in result.covered:
             self.covered.append((int(net.network_address), int(net.broadcast_address)))
         state, why = _state_of(result, method.name)
@@ -232,7 +235,8 @@ class Discovery:
         for name in METHODS:
             if name not in self.methods:
                 state = MethodState.NOT_SELECTED
-                out.append(MethodRun(method=name, state=state, reason="not in --methods"))
+                why = f"only with --{name}" if name in ON_REQUEST else "not in --methods"
+                out.append(MethodRun(method=name, state=state, reason=why))
                 continue
             runs = self.methods[name].runs
             if not runs:  # interrupted before it ran

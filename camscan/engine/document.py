@@ -33,6 +33,9 @@ def build_document(
         Device(
             address=r.address,
             mac=r.mac,
+            mac_source=r.mac_source,
+            hostnames=list(r.hostnames),
+            location=r.location,
             observations=list(r.observations),
             attempts=list(r.attempts),
         )

@@ -11,7 +11,7 @@ from ipaddress import IPv4Address
 
 from camscan.discover.arp import PROC_ARP, parse_proc_arp
 from camscan.discover.base import DiscoveredHost
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.models import AttemptStatus, Location, Observation, ProbeAttempt
 from camscan.scope import Scope
 
 MAX_OBSERVATIONS = 512  # per device
@@ -29,6 +29,9 @@ class HostRecord:
     upnp_locations: list[str] = field(default_factory=list)
     open_ports: set[int] = field(default_factory=set)
     attempts: list[ProbeAttempt] = field(default_factory=list)
+    hostnames: list[str] = field(default_factory=list)
+    location: Location | None = None
+    mac_source: str | None = None  # None: our own ARP or the kernel's neighbour table
 
     def add_observations(self, items: Sequence[Observation]) -> None:
         for item in items:
@@ -42,7 +45,10 @@ class HostRecord:
         self.attempts.extend(items[: max(room, 0)])
 
     def absorb(self, host: DiscoveredHost) -> None:
-        self.mac = self.mac or host.mac
+        if self.mac is None and host.mac:
+            self.mac, self.mac_source = host.mac, host.mac_source
+        self.location = self.location or host.location
+        self.hostnames.extend(n for n in host.hostnames if n not in self.hostnames)
         self.add_observations(host.observations)
         self.onvif_xaddrs.extend(x for x in host.onvif_xaddrs if x not in self.onvif_xaddrs)
         self.upnp_locations.extend(x for x in host.upnp_locations if x not in self.upnp_locations)
@@ -58,6 +64,7 @@ class HostTable:
         self.own = frozenset(own)
         self.records: dict[str, HostRecord] = {}
         self.outside_scope = 0
+        self.locations: dict[str, Location] = {}  # MAC → edge switch port, from --infra
 
     def add(self, hosts: Iterable[DiscoveredHost]) -> None:
         for host in hosts:
@@ -92,6 +99,12 @@ class HostTable:
             if record.mac is None and address in table:
                 record.mac = table[address]
 
+    def locate(self) -> None:
+        """Give every host whose MAC a switch learned on an edge port that location."""
+        for record in self.records.values():
+            if record.location is None and record.mac in self.locations:
+                record.location = self.locations[record.mac]
+
     def merged(self) -> list[HostRecord]:
         """One record per MAC (a device with two addresses is one device), else per address;
         this host is left out."""
@@ -111,6 +124,7 @@ class HostTable:
                 continue
             first.add_observations(record.observations)
             first.open_ports |= record.open_ports
+            first.hostnames.extend(n for n in record.hostnames if n not in first.hostnames)
             first.add_attempts(
                 [
                     ProbeAttempt(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from camscan.probe.base import Credentials
 from camscan.scope import Scope
+from camscan.snmp import SnmpTarget
 
 DEFAULT_METHODS = ("arp", "wsd", "mdns", "ssdp", "sadp", "dhip", "tcp")
 
@@ -34,6 +35,8 @@ class ScanSettings:
     policies: tuple[str, ...] = ()
     signature_dirs: tuple[Path, ...] = ()  # merged over the shipped signature set
     probes: tuple[str, ...] | None = None  # None = every registered probe
+    infra: tuple[SnmpTarget, ...] = ()  # --infra / [[infra]]: switches and routers to read
+    imports: tuple[Path, ...] = ()  # --import: DHCP leases, nmap XML
     annotate: bool = True
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from camscan.lab.persona import Persona, PersonaError, load_persona
+from camscan.lab.persona import Persona, PersonaError, SnmpValue, load_persona
 from camscan.lab.responders.common import DeviceContext, Running, start_silent_tcp, start_udp
 from camscan.lab.responders.http import Dynamic
 
@@ -31,6 +33,7 @@ class RunningDevice:
     context: DeviceContext
     parts: list[Running] = field(default_factory=list)
     web_ports: set[int] = field(default_factory=set)  # TCP ports served by a web server
+    snmp_tables: dict[str, SnmpValue] = field(default_factory=dict)  # lab infra OIDs
 
     @property
     def endpoints(self) -> list[str]:
@@ -64,16 +67,23 @@ def tcp_ports(persona: Persona) -> list[int]:
 
 
 async def start_device(
-    persona: Persona, address: str, iface: str | None = None, *, mac: str | None = None
+    persona: Persona,
+    address: str,
+    iface: str | None = None,
+    *,
+    mac: str | None = None,
+    snmp_tables: Mapping[str, SnmpValue] | None = None,
 ) -> RunningDevice:
     """Start every responder of ``persona`` on ``address``; on failure nothing stays open.
+
+    ``snmp_tables`` are extra OIDs for the SNMP agent (the lab's ARP/FDB/LLDP view).
 
     Raises OSError when a port cannot be bound (in use, or privileged without root) and
     ValueError when two of the persona's servers would share a TCP port.
     """
     persona.check_tcp_ports()
     ctx = DeviceContext(persona, address, iface, mac or persona.resolved_mac())
-    device = RunningDevice(ctx)
+    device = RunningDevice(ctx, snmp_tables=dict(snmp_tables or {}))
     silent = set(persona.misbehave.silent_tcp_ports)
     try:
         for port in sorted(silent):
@@ -152,7 +162,7 @@ async def _start_discovery(device: RunningDevice) -> None:
     if persona.snmp:
         from camscan.lab.responders.snmp import start_snmp
 
-        await _add(device, start_snmp(ctx, persona.snmp))
+        await _add(device, start_snmp(ctx, persona.snmp, device.snmp_tables))
     if persona.misbehave.udp_garbage:
         await _start_garbage(device)
     if persona.mdns and ctx.multicast:
@@ -187,13 +197,19 @@ async def _start_garbage(device: RunningDevice) -> None:
         device.parts.append(running)
 
 
-async def _serve(persona: Persona, address: str, iface: str | None, mac: str | None) -> int:
+async def _serve(
+    persona: Persona,
+    address: str,
+    iface: str | None,
+    mac: str | None,
+    tables: Mapping[str, SnmpValue] | None = None,
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        device = await start_device(persona, address, iface, mac=mac)
+        device = await start_device(persona, address, iface, mac=mac, snmp_tables=tables)
     except (OSError, ValueError) as exc:
         print(f"error: {persona.id} on {address}: {exc}", file=sys.stderr)
         return 1
@@ -201,6 +217,14 @@ async def _serve(persona: Persona, address: str, iface: str | None, mac: str | N
         print(f"ready {address}", flush=True)
         await stop.wait()
     return 0
+
+
+def load_snmp_tables(path: Path) -> dict[str, SnmpValue]:
+    """``{"1.3.6...": {"type": "hex", "value": "..."}}`` as written by :mod:`camscan.lab.infra`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object of OID -> value")
+    return {str(k): SnmpValue.model_validate(v) for k, v in data.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,14 +236,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--address", required=True, help="IPv4 address to serve on")
     parser.add_argument("--iface", help="interface for multicast membership (e.g. veth0)")
     parser.add_argument("--mac", help="MAC to report instead of the persona's")
+    parser.add_argument(
+        "--snmp-tables", help="JSON file of extra SNMP OIDs (the lab's ARP/FDB/LLDP view)"
+    )
     args = parser.parse_args(argv)
     try:
         persona = load_persona(args.persona)
-    except PersonaError as exc:
+        tables = load_snmp_tables(Path(args.snmp_tables)) if args.snmp_tables else None
+    except (PersonaError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(_serve(persona, args.address, args.iface, args.mac))
+        return asyncio.run(_serve(persona, args.address, args.iface, args.mac, tables))
     return 0
 
 

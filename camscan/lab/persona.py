@@ -431,11 +431,15 @@ class MdnsConfig(_Model):
 
 
 class SnmpValue(_Model):
-    """A typed SNMP value; a bare string in YAML is an OCTET STRING, a bare int an INTEGER."""
+    """A typed SNMP value; a bare string in YAML is an OCTET STRING, a bare int an INTEGER.
 
-    type: Literal["string", "integer", "oid", "timeticks", "counter32", "gauge32", "null"] = (
-        "string"
-    )
+    ``hex`` is an OCTET STRING given as hex digits (a MAC address, a PortList); ``ipaddress``
+    an IpAddress in dotted form.
+    """
+
+    type: Literal[
+        "string", "hex", "integer", "oid", "timeticks", "counter32", "gauge32", "ipaddress", "null"
+    ] = "string"
     value: str | int = ""
 
     @model_validator(mode="before")
@@ -450,11 +454,32 @@ class SnmpValue(_Model):
         return data
 
 
+class SnmpUser(_Model):
+    """An SNMPv3 USM user (lab data: these pass phrases are not secrets)."""
+
+    user: str = Field(min_length=1, description="USM user name.")
+    auth_protocol: Literal["md5", "sha", "sha224", "sha256", "sha384", "sha512"] = "sha"
+    auth_password: str = Field(min_length=8, description="Authentication pass phrase (>= 8).")
+    priv_protocol: Literal["des", "3des", "aes", "aes192", "aes256"] | None = Field(
+        default="aes", description="Privacy protocol; None = authNoPriv."
+    )
+    priv_password: str = Field(default="", description="Privacy pass phrase (>= 8 with priv).")
+
+    @model_validator(mode="after")
+    def _priv(self) -> SnmpUser:
+        if self.priv_protocol and len(self.priv_password) < 8:
+            raise ValueError("priv_password needs at least 8 characters")
+        return self
+
+
 class SnmpConfig(_Model):
-    """SNMP v2c agent (GetRequest/GetNextRequest) with a community check."""
+    """SNMP agent (pysnmp's agent side): v1/v2c with a community check, v3 USM users."""
 
     port: int = Field(default=161, ge=1, le=65535, description="UDP port.")
-    community: str = Field(default="public", description="Read community; others get no answer.")
+    community: str | None = Field(
+        default="public", description="Read community (v1/v2c); others get no answer; None = off."
+    )
+    v3_users: tuple[SnmpUser, ...] = Field(default=(), description="SNMPv3 users (authPriv...).")
     sys_descr: str | None = Field(default=None, description="1.3.6.1.2.1.1.1.0; None = absent.")
     sys_object_id: str | None = Field(
         default=None, description="1.3.6.1.2.1.1.2.0 as dotted OID; None = absent (Hikvision)."
@@ -462,6 +487,11 @@ class SnmpConfig(_Model):
     sys_name: str | None = Field(default=None, description="1.3.6.1.2.1.1.5.0; None = absent.")
     oids: dict[str, SnmpValue] = Field(
         default_factory=dict, description="Further OIDs (dotted, no leading dot) and values."
+    )
+    infra_tables: bool = Field(
+        default=False,
+        description="Also answer the lab's own ARP/FDB/ifName/LLDP tables (an L3 switch); the "
+        "lab writes them from the topology (see camscan.lab.infra).",
     )
 
 
@@ -539,7 +569,7 @@ class Persona(_Model):
     dhip: DhipConfig | None = Field(default=None, description="Dahua DHIP discovery.")
     ssdp: SsdpConfig | None = Field(default=None, description="SSDP + UPnP description.")
     mdns: MdnsConfig | None = Field(default=None, description="mDNS/DNS-SD services.")
-    snmp: SnmpConfig | None = Field(default=None, description="SNMP v2c agent.")
+    snmp: SnmpConfig | None = Field(default=None, description="SNMP agent (v1/v2c/v3).")
     banners: dict[int, Banner] = Field(
         default_factory=dict, description="Raw TCP banners by port (8000, 37777, 34567...)."
     )

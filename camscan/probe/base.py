@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from camscan.models import Observation, ProbeAttempt
+from camscan.snmp import SnmpAuth
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """Credentials the user supplied for ONVIF/SNMP; camscan never guesses any."""
+    """Credentials the user supplied for ONVIF/SNMP; camscan never guesses any (nor shows them)."""
 
     username: str | None = None
-    password: str | None = None
-    snmp_community: str | None = None
+    password: str | None = field(default=None, repr=False)
+    snmp_community: str | None = field(default=None, repr=False)
+    snmp: SnmpAuth | None = field(default=None, repr=False)  # v3 (or v2c) for the SNMP probe
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from camscan.models import AttemptStatus, Device, DeviceStatus, ScanDocument
+from camscan.models import AttemptStatus, Device, DeviceStatus, MethodState, ScanDocument
 from camscan.sanitize import clean
 
 # Device types that make up "the CCTV estate" in the summary count.
@@ -68,12 +68,37 @@ def attention(devices: Iterable[Device]) -> list[Device]:
 
 
 def methods_not_run(doc: ScanDocument) -> list[tuple[str, str, str]]:
-    """(method, outcome, reason) for every discovery method that was skipped or failed."""
+    """(method, state, reason) for every discovery method that was skipped, failed or only
+    partly ran (not the ones left out by ``--methods``), from the document's method runs;
+    a document from before method runs falls back to its scan-wide attempts."""
+    if doc.method_runs:
+        return [
+            (r.method, r.state.value, r.reason)
+            for r in doc.method_runs
+            if r.state in (MethodState.SKIPPED, MethodState.FAILED, MethodState.PARTIAL)
+        ]
     return [
         (a.probe, a.status.value, a.reason)
         for a in doc.attempts
         if a.status in _NOT_RUN and not a.probe.startswith("engine")
     ]
+
+
+def method_rows(doc: ScanDocument) -> list[tuple[str, str, str, str, str]]:
+    """Every discovery method run as (method, state, interface, hosts heard, reason), cleaned."""
+    return [
+        (clean(r.method, 40), r.state.value, clean(r.interface, 40), str(r.hosts),
+         clean(r.reason, 160))
+        for r in doc.method_runs
+    ]  # fmt: skip
+
+
+def interface(doc: ScanDocument) -> str:
+    """'eth0 (routing table)', 'none' when the scan had no on-link interface, '' when unknown."""
+    if doc.interface:
+        how = f" ({clean(doc.interface_source, 40)})" if doc.interface_source else ""
+        return clean(doc.interface, 40) + how
+    return "none" if doc.method_runs else ""
 
 
 def policy_ids(device: Device) -> list[str]:
@@ -137,6 +162,7 @@ class Summary:
     interrupted: bool
     unidentified: list[str] = field(default_factory=list)  # their addresses, in report order
     not_run: list[tuple[str, str, str]] = field(default_factory=list)  # see methods_not_run
+    interface: str = ""  # see interface()
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
@@ -152,9 +178,11 @@ class Summary:
             + f", {self.acknowledged} acknowledged, "
             f"{self.incomplete} incompletely probed; scan {state}"
         )
+        if self.interface:
+            text += f"; interface {self.interface}"
         if self.not_run:
-            text += "; not run: " + ", ".join(
-                f"{clean(m, 40)} ({clean(reason, 80) or outcome})"
+            text += "; not run or partial: " + ", ".join(
+                f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
                 for m, outcome, reason in self.not_run
             )
         return text
@@ -176,6 +204,7 @@ def summarize(doc: ScanDocument) -> Summary:
             d.address for d in ordered(doc.devices) if d.status is DeviceStatus.UNIDENTIFIED
         ],
         not_run=methods_not_run(doc),
+        interface=interface(doc),
     )
 
 

@@ -28,6 +28,8 @@ COLUMNS = (
     "port",
     "vlan",
 )
+
+
 def _cell(text: str | None) -> str:
     return csv_cell(text)
 

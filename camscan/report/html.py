@@ -17,8 +17,10 @@ from camscan.report.common import (
     WORDS,
     attention,
     clause_list,
+    interface,
     location,
     maker,
+    method_rows,
     methods_not_run,
     ordered,
     summarize,
@@ -152,14 +154,32 @@ def _evidence(d: Device) -> str:
 
 
 def _not_run(doc: ScanDocument) -> str:
+    """What did not run and why, up front; every method run folded below it."""
     missing = methods_not_run(doc)
-    if not missing:
-        return ""
-    items = "".join(
-        f"<li><code>{e(m)}</code> {e(outcome)}: {e(reason) or '—'}</li>"
-        for m, outcome, reason in missing
-    )
-    return f"<div class='notrun' id='not-run'><h3>Not run or cut short</h3><ul>{items}</ul></div>"
+    where = interface(doc)
+    parts = []
+    if missing or where == "none":
+        items = "".join(
+            f"<li><code>{e(m)}</code> {e(state)}: {e(reason) or '—'}</li>"
+            for m, state, reason in missing
+        )
+        parts.append(
+            "<div class='notrun' id='not-run'><h3>Not run or only partly</h3>"
+            f"<p>Interface: {e(where) or '—'}</p><ul>{items}</ul></div>"
+        )
+    if rows := method_rows(doc):
+        body = "".join(
+            f"<tr><td><code>{m}</code></td><td>{state}</td><td class='nw'>{iface or '—'}</td>"
+            f"<td class='n'>{hosts}</td><td>{reason or '—'}</td></tr>"
+            for m, state, iface, hosts, reason in (tuple(map(e, r)) for r in rows)
+        )
+        parts.append(
+            f"<details id='methods'><summary>Discovery methods ({len(rows)}), interface "
+            f"{e(where)}</summary><table class='wide'><tr><th>method</th><th>state</th>"
+            "<th>interface</th><th class='n'>hosts</th><th>reason</th></tr>"
+            f"{body}</table></details>"
+        )
+    return "".join(parts)
 
 
 def _counts(doc: ScanDocument) -> str:

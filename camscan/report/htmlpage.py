@@ -42,6 +42,7 @@ td.n,th.n{text-align:right}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1em;
 align-items:start}
 .grid table{width:100%}
+.grid.wide2{grid-template-columns:repeat(auto-fit,minmax(520px,1fr))}
 .chart{width:100%;max-width:560px;height:auto}
 .restricted{background:#fde2e1}.suspected{background:#fff4d6}.unidentified{background:#f3e5f5}
 .acknowledged{background:#eef}
@@ -59,7 +60,7 @@ code{font-size:.9em}
 @media print{
 body{font-size:8pt;margin:0;max-width:none;padding:0}
 .noprint{display:none}
-.grid{grid-template-columns:1fr 1fr}
+.grid{grid-template-columns:1fr 1fr}.grid.wide2{grid-template-columns:1fr}
 .chart{max-width:100%}
 tr,details,.tile,svg{break-inside:avoid}
 h2{break-after:avoid}

@@ -18,8 +18,10 @@ from camscan.report.common import (
     clauses,
     evidence_summary,
     header_lines,
+    interface,
     location,
     maker,
+    method_rows,
     methods_not_run,
     ordered,
     word,
@@ -31,9 +33,12 @@ _MD = re.compile(r"([\\`*_\[\]|~<>#])")
 EMPTY = "—"
 
 
-def _m(text: str | None, limit: int = 120) -> str:
+def md_escape(text: str | None, limit: int = 120) -> str:
     """Escape a device string: HTML first (GFM passes raw HTML through), then Markdown."""
     return _MD.sub(r"\\\1", html.escape(clean(text, limit), quote=False)) or EMPTY
+
+
+_m = md_escape
 
 
 def _status(d: Device) -> str:
@@ -60,8 +65,8 @@ def render_markdown(doc: ScanDocument) -> str:
     lines = ["# camscan report", ""]
     lines += [f"- {_m(line, 1000)}" for line in header_lines(doc)[1:]]
     if missing := methods_not_run(doc):
-        lines += ["", "**Not run or cut short:**", ""]
-        lines += [f"- `{_m(m, 40)}` {outcome}: {_m(reason, 200)}" for m, outcome, reason in missing]
+        lines += ["", f"**Not run or only partly** (interface: {_m(interface(doc))}):", ""]
+        lines += [f"- {_m(m, 40)} {state}: {_m(reason, 200)}" for m, state, reason in missing]
     needing = attention(devices)
     lines += ["", f"## Needs attention ({len(needing)})", ""]
     if needing:
@@ -101,6 +106,15 @@ def render_markdown(doc: ScanDocument) -> str:
             f"{_m(clauses(d), 200)} | {_m(evidence_summary(d, limit=3), 300)} |"
         )
     lines += ["", f"_Legend: {_m(LEGEND, 1000)}_"]
+    if rows := method_rows(doc):
+        lines += [
+            "",
+            f"## Discovery methods (interface: {_m(interface(doc))})",
+            "",
+            "| method | state | interface | hosts | reason |",
+            "|---|---|---|---:|---|",
+        ]
+        lines += [f"| {' | '.join(_m(c, 200) for c in row)} |" for row in rows]
     covered = [d for d in devices if d.policy.matches]
     if covered:
         lines += ["", "## Policy detail", ""]

@@ -13,8 +13,10 @@ from camscan.report.common import (
     clauses,
     evidence_summary,
     header_lines,
+    interface,
     location,
     maker,
+    method_rows,
     ordered,
     word,
 )
@@ -85,6 +87,15 @@ def render_text(doc: ScanDocument) -> str:
         lines += ["", "details:"]
     for d in flagged:
         lines.extend(_details(d))
+    if rows := method_rows(doc):
+        lines += ["", f"discovery methods (interface {interface(doc)}):"]
+        lines.extend(
+            f"    {m} {state}"
+            + (f" on {iface}" if iface else "")
+            + f", {hosts} hosts"
+            + (f": {reason}" if reason else "")
+            for m, state, iface, hosts, reason in rows
+        )
     problems = [a for a in doc.attempts if a.status.value not in {"ok", "skipped", "no_answer"}]
     if problems:
         lines.append("")

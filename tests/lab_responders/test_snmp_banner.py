@@ -1,12 +1,14 @@
-"""SNMP v2c agent (hand-assembled BER on the wire) and raw TCP banners."""
+"""SNMP agent (pysnmp agent side: v2c and v3) and raw TCP banners."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
-from camscan.lab.responders import snmp
+from camscan.lab.persona import Persona, SnmpUser
+from camscan.snmp import SnmpAuth, SnmpSession
 from tests.lab_responders.wire import persona, running, tcp_exchange, udp_exchange
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -23,85 +25,71 @@ GET_MODEL = (
     + HIK_MODEL_OID
     + b"\x05\x00"
 )
+V3_USER = SnmpAuth(
+    version=3, user="audit", auth_protocol="sha256", auth_password="lab-auth-pass",
+    priv_protocol="aes", priv_password="lab-priv-pass",
+)  # fmt: skip
 
 
-def request(
-    pdu: int, oids: list[str], community: bytes = b"public", bulk: tuple[int, int] = (0, 0)
-) -> bytes:
-    varbinds = b"".join(
-        snmp.tlv(snmp.SEQUENCE, snmp.encode_oid(snmp.parse_oid(o)) + b"\x05\x00") for o in oids
-    )
-    body = (
-        snmp.encode_int(7) + snmp.encode_int(bulk[0]) + snmp.encode_int(bulk[1])
-        + snmp.tlv(snmp.SEQUENCE, varbinds)
+def with_v3(p: Persona) -> Persona:
+    assert p.snmp is not None
+    user = SnmpUser(
+        user="audit", auth_protocol="sha256", auth_password="lab-auth-pass",
+        priv_protocol="aes", priv_password="lab-priv-pass",
     )  # fmt: skip
-    return snmp.tlv(
-        snmp.SEQUENCE,
-        snmp.encode_int(1) + snmp.tlv(snmp.OCTET_STRING, community) + snmp.tlv(pdu, body),
-    )
-
-
-def varbinds(reply: bytes) -> list[tuple[str, int, bytes]]:
-    """(dotted OID, value tag, value content) from a Response."""
-    _, message, _ = snmp.read_tlv(reply, 0)
-    parts = snmp.read_all(message)
-    assert parts[2][0] == snmp.RESPONSE
-    fields = snmp.read_all(parts[2][1])
-    assert snmp.decode_int(fields[0][1]) in (7, 0x12345678)
-    assert snmp.decode_int(fields[1][1]) == 0
-    out = []
-    for _, vb in snmp.read_all(fields[3][1]):
-        (_, oid), (tag, value) = snmp.read_all(vb)
-        out.append((".".join(map(str, snmp.decode_oid(oid))), tag, value))
-    return out
-
-
-async def test_encoder_matches_hand_assembled_bytes() -> None:
-    assert snmp.encode_oid(snmp.parse_oid(".1.3.6.1.4.1.39165.1.1.0")) == HIK_MODEL_OID
-    assert snmp.decode_oid(HIK_MODEL_OID[2:]) == (1, 3, 6, 1, 4, 1, 39165, 1, 1, 0)
-    assert snmp.encode_int(0x12345678) == bytes.fromhex("02 04 12 34 56 78")
-    assert snmp.encode_int(128) == bytes.fromhex("02 02 00 80")  # stays positive
-    assert snmp.encode_length(300) == bytes.fromhex("82 01 2c")
-    with pytest.raises(snmp.BerError):
-        snmp.decode_request(GET_MODEL[:-5])
+    return p.model_copy(update={"snmp": p.snmp.model_copy(update={"v3_users": (user,)})})
 
 
 async def test_get_hand_assembled_request() -> None:
     async with running(persona("hikvision-nvr")) as dev:
         ((reply, source),) = await udp_exchange(dev.context.address, 11161, GET_MODEL)
     assert source == (dev.context.address, 11161)
+    assert reply[0] == 0x30
     assert bytes.fromhex("02 04 12 34 56 78") in reply  # request-id echoed
-    assert b"\x04\x0cDS-7608NI-K2" in reply
-    assert varbinds(reply) == [("1.3.6.1.4.1.39165.1.1.0", snmp.OCTET_STRING, b"DS-7608NI-K2")]
+    assert bytes.fromhex("a2") in reply  # a Response-PDU
+    assert HIK_MODEL_OID + b"\x04\x0cDS-7608NI-K2" in reply
 
 
-async def test_get_missing_next_walk_bulk_and_community() -> None:
+async def test_get_missing_walk_bulk_and_wrong_community() -> None:
     async with running(persona("hikvision-nvr")) as dev:
         addr = dev.context.address
-        ((missing, _),) = await udp_exchange(addr, 11161, request(snmp.GET, ["1.3.6.1.2.1.1.2.0"]))
-        ((first, _),) = await udp_exchange(addr, 11161, request(snmp.GET_NEXT, ["1.3.6.1"]))
-        ((bulk, _),) = await udp_exchange(
-            addr, 11161, request(snmp.GET_BULK, ["1.3.6.1.2.1.1"], bulk=(0, 10))
-        )
-        wrong = await udp_exchange(
-            addr, 11161, request(snmp.GET, ["1.3.6.1.2.1.1.5.0"], b"private"), expect=0
-        )
+        async with SnmpSession(addr, SnmpAuth(community="public"), port=11161) as s:
+            values, failure = await s.get(("1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.5.0"))
+            walked = await s.walk("1.3.6.1")
+        async with SnmpSession(
+            addr, SnmpAuth(community="private"), port=11161, timeout=0.3, retries=0
+        ) as s:
+            _, wrong = await s.get(("1.3.6.1.2.1.1.5.0",))
         junk = await udp_exchange(addr, 11161, b"\x30\x84\xff\xff\xff\xff", expect=0)
+    assert failure is None
     # Hikvision cameras have no sysObjectID (LibreNMS detects them by exactly that).
-    assert varbinds(missing) == [("1.3.6.1.2.1.1.2.0", snmp.NO_SUCH_OBJECT, b"")]
-    assert varbinds(first)[0][0] == "1.3.6.1.2.1.1.3.0"  # sysUpTime is the first OID
-    assert varbinds(first)[0][1] == snmp.TIMETICKS
-    walked = [oid for oid, _, _ in varbinds(bulk)]
-    assert walked == [
+    assert values == {"1.3.6.1.2.1.1.2.0": None, "1.3.6.1.2.1.1.5.0": b"nvr-lobby"}
+    assert [".".join(map(str, oid)) for oid, _ in walked.rows] == [
         "1.3.6.1.2.1.1.3.0",
         "1.3.6.1.2.1.1.5.0",
         "1.3.6.1.4.1.39165.1.1.0",
         "1.3.6.1.4.1.39165.1.3.0",
-        "1.3.6.1.4.1.39165.1.3.0",  # endOfMibView repeats the last OID
     ]
-    assert varbinds(bulk)[-1][1] == snmp.END_OF_MIB_VIEW
-    assert wrong == []
+    assert walked.rows[0][1] == 123456  # sysUpTime, TimeTicks
+    assert walked.failure is None
+    assert wrong is not None
+    assert wrong.kind == "timeout"
     assert junk == []
+
+
+async def test_v3_authpriv_user_and_wrong_pass_phrase() -> None:
+    async with running(with_v3(persona("hikvision-nvr"))) as dev:
+        addr = dev.context.address
+        async with SnmpSession(addr, V3_USER, port=11161) as s:
+            values, failure = await s.get(("1.3.6.1.4.1.39165.1.1.0",))
+        wrong_user = replace(V3_USER, auth_password="not-the-pass")
+        async with SnmpSession(addr, wrong_user, port=11161, timeout=0.5, retries=0) as s:
+            _, refused = await s.get(("1.3.6.1.4.1.39165.1.1.0",))
+    assert failure is None
+    assert values == {"1.3.6.1.4.1.39165.1.1.0": b"DS-7608NI-K2"}
+    assert refused is not None
+    assert refused.kind == "auth"
+    assert "not-the-pass" not in refused.message
 
 
 async def test_banner_bytes_then_close_after_idle() -> None:

@@ -1,214 +1,137 @@
-"""SNMP BER codec on hand-assembled bytes and the probe against a real UDP agent on 127.x."""
+"""The SNMP probe (pysnmp manager side) against real pysnmp agents on 127.x: v2c, v3, errors."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
 from camscan.identify import identify
+from camscan.lab.device import start_device
+from camscan.lab.persona import Persona, SnmpConfig, SnmpUser, SnmpValue
 from camscan.models import AttemptStatus
 from camscan.probe.base import Credentials, ProbeSettings, ProbeTarget
-from camscan.probe.snmp import (
-    GET_RESPONSE,
-    INTEGER,
-    NO_SUCH_OBJECT,
-    OCTET_STRING,
-    SEQUENCE,
-    BerError,
-    SnmpProbe,
-    decode_oid,
-    decode_response,
-    encode_get_request,
-    encode_oid,
-    read_tlv,
-    tlv,
-)
+from camscan.probe.snmp import SnmpProbe
 from camscan.signatures import load_signatures
-from tests.probe.conftest import sample_bytes
+from camscan.snmp import SnmpAuth
+from tests.probe.conftest import SAMPLES
 
-# GetResponse, request-id 42, sysDescr.0 = "hello", assembled by hand from X.690 rules:
-# 30 2b | 02 01 01 | 04 06 "public" | a2 1e | 02 01 2a 02 01 00 02 01 00 | 30 13 | 30 11 |
-# 06 08 2b 06 01 02 01 01 01 00 | 04 05 "hello"
-HAND_RESPONSE = bytes.fromhex(
-    "302b 020101 0406 7075626c6963 a21e 02012a 020100 020100 3013 3011"
-    " 0608 2b06010201010100 0405 68656c6c6f".replace(" ", "")
-)
-
-
-def test_hand_assembled_response_decodes() -> None:
-    resp = decode_response(HAND_RESPONSE)
-    assert resp.request_id == 42
-    assert resp.error_status == 0
-    assert [(b.oid, b.value) for b in resp.varbinds] == [("1.3.6.1.2.1.1.1.0", "hello")]
-
-
-def test_oid_encoding_matches_x690() -> None:
-    # 39165 = 2*128^2 + 49*128 + 125 -> 82 b1 7d (base-128, high bit on all but the last).
-    expected = bytes.fromhex("060b 2b06010401 82b17d 010100".replace(" ", ""))
-    assert encode_oid("1.3.6.1.4.1.39165.1.1.0") == expected
-    assert encode_oid("1.3.6.1.2.1.1.1.0") == bytes.fromhex("06082b06010201010100")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+PORT = 16161
+# Our own record of a Hikvision DS-2CD2185FWD-I, written from LibreNMS's facts (enterprise
+# 39165, .1.1.0 model, .1.3.0 firmware, no sysObjectID; librenms tests/snmpsim/hikvision-cam).
+HIKVISION = {
+    "1.3.6.1.4.1.39165.1.1.0": "DS-2CD2185FWD-I",
+    "1.3.6.1.4.1.39165.1.3.0": "V5.5.3 build 171025",
+}
+USER = SnmpUser(
+    user="audit", auth_protocol="sha", auth_password="auth-pass-1", priv_protocol="aes",
+    priv_password="priv-pass-1",
+)  # fmt: skip
 
 
-def test_get_request_layout() -> None:
-    msg = encode_get_request(b"public", 0x010203, ("1.3.6.1.2.1.1.1.0",))
-    assert msg == bytes.fromhex(
-        "3028 020101 0406 7075626c6963 a01b 0203010203 020100 020100 300e 300c"
-        " 0608 2b06010201010100 0500".replace(" ", "")
+def agent_persona(records: dict[str, str], community: str | None = "s3cret") -> Persona:
+    snmp = SnmpConfig(
+        port=PORT,
+        community=community,
+        v3_users=(USER,),
+        oids={k: SnmpValue(value=v) for k, v in records.items()},
     )
+    return Persona(id="snmp-agent", mac="00:00:5e:00:53:01", snmp=snmp)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"",
-        b"\x30",
-        b"\x30\x84\xff\xff\xff\xff",  # claims 4 GiB
-        b"\x30\x80\x00\x00",  # indefinite length
-        HAND_RESPONSE[:-3],  # truncated value
-        HAND_RESPONSE.replace(b"\xa2\x1e", b"\xa0\x1e"),  # a GetRequest, not a response
-        b"\x1f\xff\xff\xff",
-        HAND_RESPONSE.replace(bytes.fromhex("06082b06010201010100"), b"\x06\x08" + b"\xff" * 8),
-    ],
-)
-def test_hostile_datagrams_raise_ber_error(data: bytes) -> None:
-    with pytest.raises(BerError):
-        decode_response(data)
-
-
-def test_read_tlv_bounds() -> None:
-    assert read_tlv(b"\x04\x02hi", 0) == (OCTET_STRING, 2, 4)
-    with pytest.raises(BerError):
-        read_tlv(b"\x04\x05hi", 0)
-
-
-def load_snmprec() -> dict[str, str]:
-    """The Hikvision DS-2CD2185FWD-I record (LibreNMS snmpsim), OID -> string."""
-    records = {}
-    for line in sample_bytes("hikvision-snmp-DS-2CD2185FWD-I.snmprec").decode().splitlines():
-        oid, typ, value = line.split("|", 2)
-        assert typ == "4"
-        records[oid] = value
-    return records
-
-
-def agent_reply(request: bytes, records: dict[str, str], community: bytes) -> bytes | None:
-    """A minimal v2c agent: answers a GetRequest from ``records`` (noSuchObject otherwise)."""
-    _, start, end = read_tlv(request, 0)
-    _, _, e = read_tlv(request, start, end)  # version
-    _, cs, ce = read_tlv(request, e, end)
-    if request[cs:ce] != community:
-        return None  # a wrong community gets silence, as real agents do
-    _, ps, pe = read_tlv(request, ce, end)
-    _, rs, re_ = read_tlv(request, ps, pe)
-    request_id = request[rs:re_]
-    _, _, e = read_tlv(request, re_, pe)  # error-status
-    _, _, e = read_tlv(request, e, pe)  # error-index
-    _, vs, ve = read_tlv(request, e, pe)
-    binds = b""
-    pos = vs
-    while pos < ve:
-        _, bs, be = read_tlv(request, pos, ve)
-        _, os_, oe = read_tlv(request, bs, be)
-        oid_tlv = request[bs:oe]
-        oid = decode_oid(request[os_:oe])
-        value = (
-            tlv(OCTET_STRING, records[oid].encode()) if oid in records else tlv(NO_SUCH_OBJECT, b"")
-        )
-        binds += tlv(SEQUENCE, oid_tlv + value)
-        pos = be
-    pdu = (
-        tlv(INTEGER, request_id)
-        + tlv(INTEGER, b"\x00")
-        + tlv(INTEGER, b"\x00")
-        + tlv(SEQUENCE, binds)
-    )
-    return tlv(
-        SEQUENCE, tlv(INTEGER, b"\x01") + tlv(OCTET_STRING, community) + tlv(GET_RESPONSE, pdu)
-    )
-
-
-class Agent(asyncio.DatagramProtocol):
-    def __init__(self, respond: Callable[[bytes], list[bytes]]) -> None:
-        self.respond = respond
-        self.transport: asyncio.DatagramTransport | None = None
-        self.requests = 0
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.requests += 1
-        assert self.transport is not None
-        for reply in self.respond(data):
-            self.transport.sendto(reply, addr)
-
-
-async def run_agent(
-    address: str, respond: Callable[[bytes], list[bytes]]
-) -> tuple[asyncio.DatagramTransport, Agent, int]:
-    loop = asyncio.get_running_loop()
-    transport, agent = await loop.create_datagram_endpoint(
-        lambda: Agent(respond), local_addr=(address, 0)
-    )
-    return transport, agent, transport.get_extra_info("sockname")[1]
-
-
-def settings(community: str | None) -> ProbeSettings:
-    return ProbeSettings(
-        timeout=1.0, connect_timeout=0.5, credentials=Credentials(snmp_community=community)
-    )
-
-
-async def test_snmp_reads_hikvision_record(loopback: str) -> None:
-    records = load_snmprec()
-
-    def respond(data: bytes) -> list[bytes]:
-        # Garbage and a stale reply first: the probe must skip both and keep waiting.
-        reply = agent_reply(data, records, b"s3cret")
-        return [b"\x00garbage", *([reply] if reply else [])]
-
-    transport, _, port = await run_agent(loopback, respond)
+@pytest.fixture
+async def agent(loopback: str) -> AsyncIterator[str]:
+    device = await start_device(agent_persona(HIKVISION), loopback)
     try:
-        result = await SnmpProbe(port=port).run(ProbeTarget(loopback), settings("s3cret"))
+        yield loopback
     finally:
-        transport.close()
-    assert [(o.signal, o.value) for o in result.observations] == [
+        await device.aclose()
+
+
+def settings(community: str | None = None, v3: SnmpAuth | None = None) -> ProbeSettings:
+    return ProbeSettings(
+        timeout=1.0,
+        connect_timeout=0.5,
+        credentials=Credentials(snmp_community=community, snmp=v3),
+    )
+
+
+async def test_snmp_reads_hikvision_model_and_firmware_v2c(agent: str) -> None:
+    result = await SnmpProbe(port=PORT).run(ProbeTarget(agent), settings("s3cret"))
+    assert sorted((o.signal, o.value) for o in result.observations) == [
         ("snmp.oid", "1.3.6.1.4.1.39165.1.1.0 = DS-2CD2185FWD-I"),
         ("snmp.oid", "1.3.6.1.4.1.39165.1.3.0 = V5.5.3 build 171025"),
     ]
     assert result.attempts[0].status is AttemptStatus.OK
+    assert "v2c" in result.attempts[0].reason
 
 
-async def test_snmp_wrong_community_is_no_answer(loopback: str) -> None:
-    transport, agent, port = await run_agent(
-        loopback, lambda d: [r] if (r := agent_reply(d, {}, b"other")) else []
-    )
-    started = time.monotonic()
+async def test_snmp_v3_authpriv(agent: str) -> None:
+    v3 = SnmpAuth(version=3, user="audit", auth_password="auth-pass-1",
+                  priv_protocol="aes", priv_password="priv-pass-1")  # fmt: skip
+    result = await SnmpProbe(port=PORT).run(ProbeTarget(agent), settings(v3=v3))
+    assert result.attempts[0].status is AttemptStatus.OK
+    assert "v3 user audit sha/aes" in result.attempts[0].reason
+    assert len(result.observations) == 2
+
+
+async def test_snmp_v3_wrong_pass_phrase_is_a_clear_error_without_the_secret(agent: str) -> None:
+    v3 = SnmpAuth(version=3, user="audit", auth_password="wrong-pass-9",
+                  priv_protocol="aes", priv_password="priv-pass-1")  # fmt: skip
+    result = await SnmpProbe(port=PORT).run(ProbeTarget(agent), settings(v3=v3))
+    (attempt,) = result.attempts
+    assert attempt.status is AttemptStatus.ERROR
+    assert "refused" in attempt.reason
+    assert "WrongDigest" in attempt.reason
+    assert "wrong-pass-9" not in attempt.model_dump_json()
+    assert "priv-pass-1" not in repr(v3)
+
+
+async def test_snmp_wrong_community_is_no_answer(agent: str) -> None:
+    result = await SnmpProbe(port=PORT).run(ProbeTarget(agent), settings("public"))
+    assert result.attempts[0].status is AttemptStatus.NO_ANSWER
+    assert "wrong community" in result.attempts[0].reason
+    assert result.observations == ()
+
+
+async def test_snmp_garbage_answers_are_survived(loopback: str) -> None:
+    class Garbage(asyncio.DatagramProtocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            self.transport.sendto(b"\x30\x84\xff\xff\xff\xff", addr)  # type: ignore[attr-defined]
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(Garbage, local_addr=(loopback, PORT))
     try:
-        result = await SnmpProbe(port=port).run(ProbeTarget(loopback), settings("public"))
+        result = await SnmpProbe(port=PORT).run(ProbeTarget(loopback), settings("public"))
     finally:
         transport.close()
     assert result.attempts[0].status is AttemptStatus.NO_ANSWER
-    assert agent.requests == 2  # the request and one retry
-    assert time.monotonic() - started < 2.5
-
-
-async def test_snmp_malformed_only(loopback: str) -> None:
-    transport, _, port = await run_agent(loopback, lambda d: [b"\x30\x84\xff\xff\xff\xff"])
-    try:
-        result = await SnmpProbe(port=port).run(ProbeTarget(loopback), settings("public"))
-    finally:
-        transport.close()
-    assert result.attempts[0].status is AttemptStatus.MALFORMED
+    assert result.observations == ()
 
 
 async def test_snmp_without_community_is_skipped() -> None:
     result = await SnmpProbe().run(ProbeTarget("127.0.0.1"), settings(None))
     assert result.attempts[0].status is AttemptStatus.SKIPPED
     assert "never guesses" in result.attempts[0].reason
+
+
+async def test_shared_librenms_record_when_present(loopback: str) -> None:
+    """Extra: the real LibreNMS snmprec (../shared); our own record above carries the suite."""
+    path = SAMPLES / "hikvision-snmp-DS-2CD2185FWD-I.snmprec"
+    lines = path.read_text().splitlines()[1:] if path.is_file() else []
+    records = {oid: value for oid, _, value in (ln.split("|", 2) for ln in lines)} or HIKVISION
+    device = await start_device(agent_persona(records), loopback)
+    try:
+        result = await SnmpProbe(port=PORT).run(ProbeTarget(loopback), settings("s3cret"))
+    finally:
+        await device.aclose()
+    values = {o.value.split(" = ")[0]: o.value.split(" = ")[1] for o in result.observations}
+    assert values == records
 
 
 async def test_snmp_reads_dahua_recorder_identity(loopback: str) -> None:
@@ -220,16 +143,11 @@ async def test_snmp_reads_dahua_recorder_identity(loopback: str) -> None:
         "1.3.6.1.4.1.1004849.2.1.2.4.0": "2M00D2APAZ00000",
         "1.3.6.1.4.1.1004849.2.1.2.6.0": "DH-NVR4108HS-8P-4KS2",
     }
-
-    def respond(data: bytes) -> list[bytes]:
-        reply = agent_reply(data, records, b"public")
-        return [reply] if reply else []
-
-    transport, _, port = await run_agent(loopback, respond)
+    device = await start_device(agent_persona(records, community="public"), loopback)
     try:
-        result = await SnmpProbe(port=port).run(ProbeTarget(loopback), settings("public"))
+        result = await SnmpProbe(port=PORT).run(ProbeTarget(loopback), settings("public"))
     finally:
-        transport.close()
+        await device.aclose()
     ident = identify(result.observations, None, load_signatures())
     assert (ident.vendor, ident.model, ident.device_type) == (
         "Dahua",

@@ -16,6 +16,8 @@ from camscan.models import (
     Evidence,
     EvidenceKind,
     Identification,
+    MethodRun,
+    MethodState,
     Observation,
     PolicyMatch,
     PolicyResult,
@@ -243,12 +245,21 @@ def silent_device(address: str = "192.0.2.50") -> Device:
         mac="00:0c:29:5e:0f:50",
         observations=[_o("tcp.open", "80", 80, "tcp"), _o("tcp.open", "554", 554, "tcp")],
         attempts=[
-            ProbeAttempt(probe="http", port=80, status=AttemptStatus.TIMEOUT,
-                         reason="no answer within 3.0 s"),
-            ProbeAttempt(probe="rtsp", port=554, status=AttemptStatus.TIMEOUT,
-                         reason="no answer within 3.0 s"),
-            ProbeAttempt(probe="onvif", port=80, status=AttemptStatus.TIMEOUT,
-                         reason="no answer within 3.0 s"),
+            ProbeAttempt(
+                probe="http", port=80, status=AttemptStatus.TIMEOUT, reason="no answer within 3.0 s"
+            ),
+            ProbeAttempt(
+                probe="rtsp",
+                port=554,
+                status=AttemptStatus.TIMEOUT,
+                reason="no answer within 3.0 s",
+            ),
+            ProbeAttempt(
+                probe="onvif",
+                port=80,
+                status=AttemptStatus.TIMEOUT,
+                reason="no answer within 3.0 s",
+            ),
         ],
         identification=Identification(mac_vendor="VMware, Inc."),
     )
@@ -270,9 +281,21 @@ def building(devices: list[Device] | None = None, **update: object) -> ScanDocum
     return doc.model_copy(update=update) if update else doc
 
 
+# What the engine records for a scan of a routed subnet with no on-link interface.
+METHOD_RUNS = [
+    MethodRun(method="arp", state=MethodState.SKIPPED,
+              reason="no interface on the scanned subnets (routed)"),
+    MethodRun(method="wsd", state=MethodState.SKIPPED,
+              reason="multicast needs an on-link interface; no target to ask by unicast"),
+    MethodRun(method="tcp", state=MethodState.RAN, modes=["unicast"], hosts=6),
+    MethodRun(method="mdns", state=MethodState.NOT_SELECTED, reason="not in --methods"),
+]  # fmt: skip
+
+
 def mixed_building() -> ScanDocument:
-    """:func:`building` plus a device camscan could not identify (every probe timed out)."""
-    return building([*building().devices, silent_device()])
+    """:func:`building` plus a device camscan could not identify (every probe timed out), with
+    the engine's record of which discovery methods ran."""
+    return building([*building().devices, silent_device()], method_runs=METHOD_RUNS)
 
 
 def clean_building() -> ScanDocument:

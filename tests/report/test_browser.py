@@ -162,3 +162,23 @@ def test_the_check_would_catch_script_that_runs(tmp_path: Path) -> None:
     )
     dom = _chromium(page, tmp_path / "profile", "--dump-dom")
     assert "<title>pwned</title>" in dom
+
+
+def test_estate_report_in_chromium(tmp_path: Path) -> None:
+    """The organisation report: both charts drawn, nothing sideways, a screenshot taken."""
+    from camscan.report.estate_html import render_estate_html
+    from tests.report.sample_estate import estate
+
+    _require_browser()
+    out = render_estate_html(estate())
+    measured = _measure(out, tmp_path, 1280)
+    assert measured["overflow"] == 0
+    assert [b for b in measured["broken"] if not b["dt"]] == []
+    page = tmp_path / "estate.html"
+    page.write_text(out, encoding="utf-8")
+    dom = _chromium(page, tmp_path / "profile", "--dump-dom")
+    assert dom.count("<polyline ") == 4
+    assert "<script" not in dom.lower()
+    shot = tmp_path / "estate.png"
+    _chromium(page, tmp_path / "profile2", f"--screenshot={shot}")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,95 @@
+"""Discovery from the infrastructure: read switches' and routers' SNMP tables (``--infra``).
+
+Each agent in ``settings.infra`` is read with :func:`camscan.infra.mibs.read_view` (all at
+once, each within ``settings.timeout`` per request). Addresses in an ARP table become hosts
+with their MAC (so routed devices get OUI evidence); every MAC learned on an edge port gets a
+location, which the engine applies to all hosts by MAC. Unreachable agents, refused
+credentials and tables that fail are attempts, never exceptions; secrets never appear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
+from camscan.infra.locate import arp_bindings, edge_locations
+from camscan.infra.mibs import InfraView, read_view
+from camscan.models import AttemptStatus, ProbeAttempt
+from camscan.snmp import SnmpSession, SnmpTarget
+
+
+async def _read(target: SnmpTarget, timeout: float) -> InfraView:
+    async with SnmpSession(
+        target.host, target.auth, port=target.port, timeout=timeout, retries=1
+    ) as session:
+        return await read_view(session, target.host)
+
+
+def _attempt(target: SnmpTarget, view: InfraView, elapsed: float) -> ProbeAttempt:
+    what = target.auth.describe()
+    if view.refused:
+        status = AttemptStatus.ERROR
+        reason = f"{target.host}: {view.failures[0]}"
+    else:
+        status = AttemptStatus.OK
+        reason = (
+            f"{view.name} ({target.host}, {what}): {len(view.arp)} ARP, {len(view.fdb)} FDB "
+            f"entries, {len(view.lldp_ports)} LLDP ports"
+        )
+        if view.failures:
+            reason += "; " + "; ".join(view.failures)
+    return ProbeAttempt(
+        probe="infra",
+        port=target.port,
+        status=status,
+        reason=reason[:500],
+        elapsed_ms=round(elapsed * 1000, 1),
+    )
+
+
+class InfraDiscovery:
+    """ARP, FDB, port names and LLDP neighbours from the switches and routers the user names."""
+
+    name = "infra"
+
+    link = False
+    unicast = False
+    after: tuple[str, ...] = ()
+
+    def budget(self, settings: DiscoverySettings) -> float:
+        """Ten tables per agent, each a few GetBulk pages, each up to two tries of the timeout;
+        a big core switch's FDB is ~200 pages at 25 rows."""
+        return 60.0 + 30 * max(settings.timeout, 0.5)
+
+    async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
+        if not settings.infra:
+            skipped = ProbeAttempt(
+                probe=self.name, status=AttemptStatus.SKIPPED, reason="no --infra agent given"
+            )
+            return DiscoveryResult(self.name, attempts=(skipped,))
+
+        async def one(target: SnmpTarget) -> tuple[InfraView, float]:
+            t0 = time.monotonic()
+            try:
+                view = await _read(target, max(settings.timeout, 0.5))
+            except Exception as exc:  # a broken agent never stops the scan
+                view = InfraView(target.host, failures=(type(exc).__name__,), refused=True)
+            return view, time.monotonic() - t0
+
+        results = await asyncio.gather(*(one(t) for t in settings.infra))
+        views = [v for v, _ in results if not v.refused]
+        attempts = tuple(
+            _attempt(t, v, e) for t, (v, e) in zip(settings.infra, results, strict=True)
+        )
+        locations = edge_locations(views)
+        hosts = tuple(
+            DiscoveredHost(
+                address=address,
+                mac=binding.mac,
+                mac_source=binding.source,
+                location=locations.get(binding.mac),
+            )
+            for address, binding in arp_bindings(views).items()
+        )
+        return DiscoveryResult(self.name, hosts=hosts, attempts=attempts, locations=locations)
