@@ -136,7 +136,7 @@ def main() -> int:
     fitted = fit(data)
     if args.write:
         write(fitted, data, len(training), sigset.directory / CALIBRATION_FILE)
-    report = {
+    report: dict[str, Any] = {
         "samples": len(data),
         "slope": fitted.slope,
         "intercepts": fitted.intercepts,

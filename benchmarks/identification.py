@@ -1,104 +1,216 @@
-"""Measure identification on the held-out corpus of real banners (tests/corpus/).
+"""Measure identification on the held-out corpus only (tests/corpus/held-out.yaml).
 
-For "restricted under the default policy (US NDAA 889)" it reports precision and recall, and
-for vendors the share of devices whose vendor camscan named correctly. The corpus is kept apart
-from the signature examples (tests/test_corpus_disjoint.py), so this is not a self-test.
+Held-out devices come from sources no rule may cite (tests/test_source_split.py); a device
+whose source a grandfathered rule still cites is left out and counted as contaminated. For
+every device the real pipeline runs (camscan.identify.identify, then camscan.policy.evaluate
+under the default policy, us-ndaa-889), and the script reports, overall, per signal class (the
+devices that carry that class of signal) and per maker (truth vendor), each with a 95 % Wilson
+interval:
 
-    python benchmarks/identification.py [--corpus tests/corpus/held-out.yaml] [--json]
+- restricted precision and recall (``restricted`` = a confirmed match), and the recall of
+  ``restricted or suspected`` (what ``--fail-on suspected`` catches);
+- vendor accuracy: the vendor named is the true one, or none is named when camscan has no
+  family for the true maker (naming anybody there is wrong);
+- device-type accuracy over devices whose type is known (``camera-or-recorder`` counts as
+  right for a camera or a recorder).
+
+    python benchmarks/identification.py [--corpus PATH] [--json | --markdown]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from corpus import HELD_OUT, ROOT, VIDEO, load, observations, type_matches, wilson
 
 from camscan.identify import identify
-from camscan.models import Observation
 from camscan.policy import evaluate, resolve
 from camscan.signatures import load_signatures
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _contaminating() -> tuple[set[str], Callable[[str], set[str]]]:
+    """Source identities a grandfathered rule cites, and the normaliser of source strings
+    (both from tests/test_source_split.py, the one definition of the split)."""
+    spec = importlib.util.spec_from_file_location("split", ROOT / "tests" / "test_source_split.py")
+    assert spec is not None
+    assert spec.loader is not None
+    split = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split)
+    return {identity for _, identity in split.GRANDFATHERED}, split.identities
 
 
-def score(corpus: list[dict[str, Any]]) -> dict[str, Any]:
-    """Precision/recall for 'restricted' and vendor accuracy over ``corpus``."""
+class Tally:
+    """Counts for one slice of the corpus."""
+
+    def __init__(self) -> None:
+        self.tp = self.fp = self.fn = self.tn = self.flagged_tp = 0
+        self.vendor_right = self.vendor_n = self.type_right = self.type_n = 0
+        self.video_right = self.video_n = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        truth, restricted = row["truth_restricted"], row["restricted"]
+        self.tp += truth and restricted
+        self.fp += restricted and not truth
+        self.fn += truth and not restricted
+        self.tn += not truth and not restricted
+        self.flagged_tp += truth and (restricted or row["suspected"])
+        self.vendor_n += 1
+        self.vendor_right += row["vendor_right"]
+        if row["truth_type"]:
+            self.type_n += 1
+            self.type_right += row["type_right"]
+        if row["truth_type"] in VIDEO:
+            self.video_n += 1
+            self.video_right += row["type_right"]
+
+    def report(self) -> dict[str, Any]:
+        def rate(k: int, n: int) -> dict[str, Any]:
+            return {"value": round(k / n, 3) if n else None, "k": k, "n": n, "ci95": wilson(k, n)}
+
+        return {
+            "devices": self.vendor_n,
+            "restricted_precision": rate(self.tp, self.tp + self.fp),
+            "restricted_recall": rate(self.tp, self.tp + self.fn),
+            "flagged_recall": rate(self.flagged_tp, self.tp + self.fn),
+            "vendor_accuracy": rate(self.vendor_right, self.vendor_n),
+            "type_accuracy": rate(self.type_right, self.type_n),
+            "video_type_accuracy": rate(self.video_right, self.video_n),
+            "confusion": {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn},
+        }
+
+
+def evaluate_corpus(devices: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the pipeline on every device and tally overall, per signal class and per maker."""
     sigset = load_signatures()
     policies = resolve([])
     known = {f.vendor for f in sigset.families.values() if f.vendor}
-    tp = fp = fn = tn = 0
-    vendors = {"correct": 0, "unnamed": 0, "wrong": 0}
-    others = {"unnamed": 0, "wrong": 0}
+    cited, identities = _contaminating()
+    overall = Tally()
+    by_class: defaultdict[str, Tally] = defaultdict(Tally)
+    by_maker: defaultdict[str, Tally] = defaultdict(Tally)
     misses: list[dict[str, Any]] = []
-    for device in corpus:
-        observations = [
-            Observation(signal=o["signal"], value=str(o["value"]), port=o.get("port"))
-            for o in device.get("observations", [])
-        ]
-        ident = identify(observations, device.get("mac"), sigset)
+    contaminated: list[str] = []
+    for device in devices:
+        if identities(str(device.get("source", ""))) & cited:
+            contaminated.append(device["id"])
+            continue
+        obs = observations(device)
+        ident = identify(obs, device.get("mac"), sigset)
         verdict = evaluate(ident, policies, sigset)
         truth = device["truth"]
-        expected = bool(truth.get("restricted_under_ndaa"))
-        if verdict.restricted and expected:
-            tp += 1
-        elif verdict.restricted:
-            fp += 1
-        elif expected:
-            fn += 1
-        else:
-            tn += 1
-        true_vendor = truth.get("vendor")
-        if true_vendor in known:
-            outcome = ("correct" if ident.vendor == true_vendor
-                       else "unnamed" if ident.vendor is None else "wrong")
-            vendors[outcome] += 1
-        else:
-            outcome = "unnamed" if ident.vendor is None else "wrong"
-            others[outcome] += 1
-        if verdict.restricted != expected or outcome == "wrong" or (
-            true_vendor in known and outcome == "unnamed"
-        ):
-            misses.append({
-                "id": device.get("id"), "truth": truth, "vendor": ident.vendor,
-                "brand": ident.brand, "confidence": ident.confidence,
-                "restricted": verdict.restricted, "suspected": verdict.suspected,
-            })
+        expected_vendor = truth.get("vendor") if truth.get("vendor") in known else None
+        row = {
+            "truth_restricted": bool(truth.get("restricted_under_ndaa")),
+            "restricted": verdict.restricted,
+            "suspected": verdict.suspected,
+            "vendor_right": ident.vendor == expected_vendor,
+            "truth_type": truth.get("device_type"),
+            "type_right": type_matches(truth.get("device_type"), ident.device_type),
+        }
+        overall.add(row)
+        by_maker[truth.get("vendor") or "(unknown maker)"].add(row)
+        classes = {o.signal.partition(".")[0] for o in obs} - {"arp"}  # arp.mac is the MAC
+        for cls in sorted(classes | ({"mac"} if device.get("mac") else set())):
+            by_class[cls].add(row)
+        wrong = row["truth_restricted"] != row["restricted"] or not row["vendor_right"]
+        if wrong:
+            misses.append(
+                {
+                    "id": device["id"],
+                    "truth": {
+                        k: truth.get(k) for k in ("vendor", "brand", "restricted_under_ndaa")
+                    },
+                    "vendor": ident.vendor,
+                    "brand": ident.brand,
+                    "confidence": ident.confidence,
+                    "restricted": verdict.restricted,
+                    "suspected": verdict.suspected,
+                    "signals": sorted({o.signal for o in obs}),
+                }
+            )
     return {
-        "devices": len(corpus),
-        "restricted": {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
-                       "precision": tp / (tp + fp) if tp + fp else None,
-                       "recall": tp / (tp + fn) if tp + fn else None},
-        "vendor_known_family": vendors,
-        "vendor_unknown_family": others,
+        "devices": len(devices),
+        "contaminated": contaminated,
+        "overall": overall.report(),
+        "by_signal_class": {k: v.report() for k, v in sorted(by_class.items())},
+        "by_maker": {k: v.report() for k, v in sorted(by_maker.items())},
         "misses": misses,
     }
 
 
+def _cell(rate: dict[str, Any]) -> str:
+    if not rate["n"]:
+        return "–"
+    low, high = rate["ci95"]
+    return f"{rate['value']:.2f} ({rate['k']}/{rate['n']}; {low:.2f}–{high:.2f})"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The result as Markdown tables (for docs/benchmarks.md)."""
+    head = (
+        "| slice | devices | restricted precision | restricted recall | "
+        "restricted-or-suspected recall | vendor accuracy | device-type accuracy | "
+        "type accuracy, video devices |\n|---|---|---|---|---|---|---|---|\n"
+    )
+
+    def rows(items: dict[str, dict[str, Any]]) -> str:
+        return "".join(
+            f"| {name} | {r['devices']} | {_cell(r['restricted_precision'])} | "
+            f"{_cell(r['restricted_recall'])} | {_cell(r['flagged_recall'])} | "
+            f"{_cell(r['vendor_accuracy'])} | {_cell(r['type_accuracy'])} | "
+            f"{_cell(r['video_type_accuracy'])} |\n"
+            for name, r in items.items()
+        )
+
+    used = result["devices"] - len(result["contaminated"])
+    return (
+        f"{used} held-out devices scored ({len(result['contaminated'])} left out as "
+        "contaminated). Cells: value (k/n; 95 % Wilson interval).\n\n"
+        f"{head}{rows({'**all**': result['overall']})}\n"
+        f"Per signal class (devices carrying that class):\n\n{head}"
+        f"{rows(result['by_signal_class'])}\n"
+        f"Per maker (truth vendor):\n\n{head}{rows(result['by_maker'])}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT / "tests/corpus/held-out.yaml")
-    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--corpus", type=Path, default=HELD_OUT)
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the full result as JSON")
+    out.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args()
-    data = yaml.safe_load(args.corpus.read_text(encoding="utf-8"))
-    corpus = data["devices"] if isinstance(data, dict) else data
-    result = score(corpus)
+    result = evaluate_corpus(load(args.corpus))
     if args.json:
         json.dump(result, sys.stdout, indent=2, default=str)
         print()
-        return 0
-    r = result["restricted"]
-    print(f"devices: {result['devices']}")
-    print(f"restricted (us-ndaa-889): precision {r['precision']}, recall {r['recall']} "
-          f"(tp {r['tp']}, fp {r['fp']}, fn {r['fn']}, tn {r['tn']})")
-    print(f"vendor, maker has a signature family: {result['vendor_known_family']}")
-    print(f"vendor, maker without a family (should stay unnamed): "
-          f"{result['vendor_unknown_family']}")
-    for miss in result["misses"]:
-        print(f"  miss: {miss}")
+    elif args.markdown:
+        print(markdown(result))
+    else:
+        o = result["overall"]
+        print(
+            f"held-out devices: {result['devices']}, contaminated (left out): "
+            f"{len(result['contaminated'])}"
+        )
+        for key in (
+            "restricted_precision",
+            "restricted_recall",
+            "flagged_recall",
+            "vendor_accuracy",
+            "type_accuracy",
+            "video_type_accuracy",
+        ):
+            print(f"  {key:<22} {_cell(o[key])}")
+        print(f"  confusion {o['confusion']}")
+        for miss in result["misses"]:
+            print(f"  miss: {miss}")
     return 0
 
 

@@ -5,7 +5,7 @@ A recorder is a recorder: model prefixes (Hikvision ``DS-7``/``DS-8``/``DS-9``, 
 (a recorder has analog channels or more than one digital channel; research/protocols.md §3),
 the DHIP reply's ``DeviceClass`` and ``RemoteVideoInputChannels`` (ibid.), and an ONVIF
 Receiver service (a device that pulls streams from others). An OEM box whose only evidence is
-its video firmware still gets ``camera-or-recorder``.
+device-level (its firmware or MAC prefix) of a video maker still gets ``camera-or-recorder``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from camscan.models import Evidence, EvidenceKind, Observation
+from camscan.evidence import DEVICE_LEVEL
+from camscan.models import Evidence, Observation
 from camscan.signatures.schema import Family
 
 CAMERA_OR_RECORDER = "camera-or-recorder"
@@ -83,7 +84,7 @@ def device_type(
     family: Family | None,
 ) -> str:
     """The device type: a rule's, else a reply's or model's, else camera-or-recorder for
-    firmware of a video maker, else ``unknown``."""
+    firmware or a MAC prefix of a video maker, else ``unknown``."""
     replied = from_replies(observations)
     by_model = from_model(model)
     if stated in (None, "camera") and "recorder" in (replied, by_model):
@@ -92,10 +93,10 @@ def device_type(
         return stated
     if replied or by_model:
         return replied or by_model or "unknown"
-    firmware = any(
-        e.counted and e.kind is EvidenceKind.FIRMWARE and family and e.vendor == family.vendor
+    device_level = any(
+        e.counted and e.kind in DEVICE_LEVEL and family and e.vendor == family.vendor
         for e in evidence
     )
-    if family is not None and firmware and _video_family(family):
+    if family is not None and device_level and _video_family(family):
         return CAMERA_OR_RECORDER
     return "unknown"

@@ -101,7 +101,9 @@ def _hit_evidence(hit: Hit, obs: Observation, calibration: Calibration) -> Evide
     brand = rule.brand
     note = rule.description
     if kind is EvidenceKind.FIRMWARE and not rule.marker and label_bearing(obs.signal, obs.value):
-        kind, brand = EvidenceKind.LABEL, family.vendor
+        stated = " ".join(obs.value.split()).casefold()
+        kind = EvidenceKind.LABEL
+        brand = next((b.name for b in family.brands if b.name.casefold() == stated), family.vendor)
         note = (note + " (a name the label's settings carry: counted as a label)").strip()
     group = group_of(obs.signal)
     weight = calibration.weight(rule_class(group, kind), rule.weight)

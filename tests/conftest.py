@@ -27,7 +27,8 @@ pytest_plugins = ("pytester",)  # tests/lab/test_root_marker.py runs this file i
 REPO = Path(__file__).resolve().parent.parent
 LAB_EXAMPLES = REPO / "examples" / "lab"
 SMALL_TOPOLOGY = LAB_EXAMPLES / "small.yaml"
-_SKIPPED_ROOT: list[str] = []
+_SKIPPED_ROOT: dict[str, str] = {}  # node id -> skip reason
+_SKIPPED_EXTRA: set[str] = set()  # tests/test_shared_samples.py without ../shared
 
 
 def _require_root_tests() -> bool:
@@ -75,13 +76,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     """Record skipped root tests; with CAMSCAN_REQUIRE_ROOT_TESTS=1 the skip becomes a failure."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
-    if not (report.skipped and item.get_closest_marker("root")):
+    if not report.skipped or hasattr(report, "wasxfail"):
         return
-    if hasattr(report, "wasxfail"):
+    reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
+    if "extra check: real capture" in reason:
+        _SKIPPED_EXTRA.add(item.nodeid)
+    if not item.get_closest_marker("root"):
         return
-    _SKIPPED_ROOT.append(item.nodeid)
+    _SKIPPED_ROOT[item.nodeid] = reason.removeprefix("Skipped: ")
     if _require_root_tests():
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"root-only test skipped under CAMSCAN_REQUIRE_ROOT_TESTS=1: {reason}"
 
@@ -92,16 +95,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = Path(target) if target else REPO / ".pytest_cache" / "camscan-skipped-root-tests.txt"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{nodeid}\n" for nodeid in sorted(set(_SKIPPED_ROOT))), "utf-8")
+        path.write_text("".join(f"{nodeid}\n" for nodeid in sorted(_SKIPPED_ROOT)), "utf-8")
     except OSError:
         pass
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say loudly how many root-only tests did not run."""
-    if _SKIPPED_ROOT:
+    """Say loudly how many root-only tests did not run, and why; and which extras were absent."""
+    reasons: dict[str, int] = {}
+    for reason in _SKIPPED_ROOT.values():
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items()):
         terminalreporter.write_line(
-            f"camscan: {len(set(_SKIPPED_ROOT))} root-only test(s) skipped: {root_problem()}",
+            f"camscan: {count} root-only test(s) skipped: {reason}", yellow=True
+        )
+    if _SKIPPED_EXTRA:
+        terminalreporter.write_line(
+            f"camscan: {len(_SKIPPED_EXTRA)} extra check(s) against ../shared/protocol-samples "
+            "skipped: the real captures are not beside this checkout (every parser test ran on "
+            "tests/fixtures/protocol)",
             yellow=True,
         )
 

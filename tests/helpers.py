@@ -10,7 +10,17 @@ from camscan.signatures.loader import load_families, load_policies
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO.parent / "shared" / "protocol-samples"
+SAMPLES = REPO.parent / "shared" / "protocol-samples"  # real captures: an extra, may be absent
+FIXTURES = Path(__file__).parent / "fixtures" / "protocol"  # ours, written from the facts
+
+
+def protocol_bytes(name: str) -> bytes:
+    """One of the project's own protocol fixtures (tests/fixtures/protocol/README.md)."""
+    return (FIXTURES / name).read_bytes()
+
+
+def protocol_text(name: str) -> str:
+    return protocol_bytes(name).decode("utf-8")
 
 
 def fixture_signatures() -> SignatureSet:

@@ -278,3 +278,8 @@ def test_device_type(observations: list[Observation], expected: str) -> None:
     ident = _ident(observations)
     assert ident.vendor in ("Hikvision", "Dahua")
     assert ident.device_type == expected
+
+
+def test_a_video_makers_mac_prefix_alone_gives_camera_or_recorder() -> None:
+    assert _ident([], HIK_MAC).device_type == CAMERA_OR_RECORDER
+    assert _ident([], "00:00:0c:00:00:01").device_type == "unknown"  # Cisco: no video family

@@ -1,7 +1,8 @@
 """The restricted families and policies, end to end on real messages.
 
-Real SADP/WS-Discovery/ONVIF/SNMP messages from the shared protocol samples and real X.509
-certificates go through the shipped signatures, `identify` and the shipped policies. The point
+SADP/WS-Discovery/ONVIF/SNMP messages (tests/fixtures/protocol, written from real captures)
+go through the shipped parsers, and X.509 certificates of real layouts through the shipped
+signatures, `identify` and the shipped policies. The point
 is precision as much as recall: weak hints alone, labels alone and ordinary hosts must never
 come out "restricted".
 """
@@ -9,7 +10,6 @@ come out "restricted".
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import netaddr
@@ -19,15 +19,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from defusedxml import ElementTree
 
+from camscan.discover import sadp, wsd
 from camscan.identify import identify
 from camscan.models import Identification, Observation, PolicyResult
 from camscan.policy import evaluate, resolve
 from camscan.probe.common import clean_text
+from camscan.probe.onvif import DEVICE_FIELDS, parse_device_information, parse_xml
 from camscan.probe.tls import describe_certificate
 from camscan.signatures import load_signatures
-from tests.helpers import SAMPLES, obs, sample
+from tests.helpers import obs, protocol_bytes, protocol_text
 
 SIGS = load_signatures()
 TODAY = dt.date(2026, 11, 28)
@@ -46,11 +47,6 @@ ALL_POLICIES = resolve(
     ]
 )
 
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"shared protocol samples not present at {SAMPLES}"
-)
-
-
 def _identify(observations: list[Observation], mac: str | None = None) -> Identification:
     return identify(observations, mac, SIGS)
 
@@ -59,52 +55,41 @@ def _verdict(ident: Identification, policies: object = NDAA) -> PolicyResult:
     return evaluate(ident, policies, SIGS, today=TODAY)  # type: ignore[arg-type]
 
 
-# --- parsing real samples into observations (as the discovery modules would) ---------------
-
-
-_FIELD = re.compile(r"<(\w+)>([^<]{0,200})</\1>")
+# --- device messages through the shipped parsers, as discovery and probes would -----------
 
 
 def _sadp_observations(name: str) -> tuple[list[Observation], str | None]:
-    """sadp.* observations of the reply in a SADP sample (some samples are truncated XML)."""
-    text = sample(name)
-    reply = text.split("===== reply =====", 1)[-1]
-    reply = reply[reply.index("<ProbeMatch>") :]
-    fields = dict(_FIELD.findall(reply))
-    fields.pop("Uuid", None)
-    fields.pop("Types", None)
-    observations = [obs(f"sadp.{k}", v) for k, v in fields.items() if v.strip()]
-    return observations, fields.get("MAC")
+    """The observations and MAC camscan's SADP parser takes from a fixture's reply."""
+    reply = sadp.parse_sadp(protocol_bytes(name).split(b"===== reply ===== -->")[-1].strip())
+    assert reply is not None, name
+    return list(sadp.observations(reply)), reply.mac
 
 
-def _wsd_scopes(name: str) -> list[Observation]:
-    root = ElementTree.fromstring(sample(name).encode())
-    scopes = next(el.text for el in root.iter() if el.tag.endswith("}Scopes"))
-    return [obs("wsd.scope", s) for s in (scopes or "").split()]
+def _wsd_observations(name: str) -> list[Observation]:
+    (message,) = wsd.parse_wsd(protocol_bytes(name))
+    return list(wsd.observations(message))
 
 
 def _onvif_device_info(name: str) -> list[Observation]:
-    text = sample(name)
-    fields = dict(re.findall(r"<tds:(\w+)>([^<]{0,200})</tds:\1>", text))
-    mapping = {
-        "Manufacturer": "onvif.manufacturer",
-        "Model": "onvif.model",
-        "FirmwareVersion": "onvif.firmware",
-        "SerialNumber": "onvif.serial",
-    }
-    return [obs(mapping[k], v) for k, v in fields.items() if k in mapping]
+    data = protocol_bytes(name)
+    if b"<s:Envelope" not in data:  # a body fragment, as firmware logs quote it: bind tds first
+        data = data.replace(
+            b"<tds:GetDeviceInformationResponse>",
+            b'<tds:GetDeviceInformationResponse xmlns:tds="http://www.onvif.org/ver10/device/wsdl">',
+        )
+    info = parse_device_information(parse_xml(data))
+    return [obs(DEVICE_FIELDS[k], v) for k, v in info.items() if k in DEVICE_FIELDS]
 
 
 # --- Hikvision -----------------------------------------------------------------------------
 
 
-@needs_samples
 @pytest.mark.parametrize(
     ("name", "model", "device_type"),
     [
-        ("hikvision-sadp-probematch-DS-7804HQH-K1-TRUNCATED.xml", "DS-7804HQH-K1", "recorder"),
-        ("hikvision-sadp-probematch-DS-2CD5026EFWD-A-TRUNCATED.xml", "DS-2CD5026EFWD-A", "camera"),
-        ("hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml", "DS-KH6210-L", "intercom"),
+        ("sadp-dvr-probematch-truncated.xml", "DS-7804HQH-K1", "recorder"),
+        ("sadp-camera-probematch-truncated.xml", "DS-2CD5026EFWD-A", "camera"),
+        ("sadp-intercom-inquiry-and-probematch.xml", "DS-KH6210-L", "intercom"),
     ],
 )
 def test_sadp_reply_is_hikvision_firmware_and_restricted(
@@ -122,9 +107,8 @@ def test_sadp_reply_is_hikvision_firmware_and_restricted(
     assert {m.clause for m in verdict.matches} == {"889(f)(3)(B)"}
 
 
-@needs_samples
 def test_ezviz_sadp_reply_is_a_hikvision_subsidiary_brand() -> None:
-    observations, mac = _sadp_observations("hikvision-ezviz-sadp-probe-and-probematch-CS-C6TC.xml")
+    observations, mac = _sadp_observations("sadp-ezviz-inquiry-and-probematch.xml")
     ident = _identify(observations, mac)
     assert (ident.vendor, ident.brand, ident.relation) == ("Hikvision", "EZVIZ", "subsidiary")
     assert ident.device_type == "camera"
@@ -133,9 +117,8 @@ def test_ezviz_sadp_reply_is_a_hikvision_subsidiary_brand() -> None:
     assert "sold as EZVIZ (subsidiary)" in verdict.matches[0].via
 
 
-@needs_samples
 def test_hikvision_snmp_record_gives_model_and_firmware() -> None:
-    lines = sample("hikvision-snmp-DS-2CD2185FWD-I.snmprec").splitlines()
+    lines = protocol_text("hikvision-snmp.snmprec").splitlines()
     observations = [
         obs("snmp.oid", f"{oid} = {value}")
         for oid, _type, value in (line.split("|", 2) for line in lines if line.strip())
@@ -214,9 +197,8 @@ def test_dahua_device_ca_with_non_breaking_spaces() -> None:
 # --- Dahua ---------------------------------------------------------------------------------
 
 
-@needs_samples
 def test_dahua_hello_scopes_name_the_firmware_family() -> None:
-    ident = _identify(_wsd_scopes("dahua-wsd-hello-IPC-HFW2228M.xml"))
+    ident = _identify(_wsd_observations("dahua-wsd-hello.xml"))
     assert (ident.vendor, ident.model, ident.device_type) == (
         "Dahua",
         "IPC-HFW2228M-I1-V2",
@@ -225,12 +207,11 @@ def test_dahua_hello_scopes_name_the_firmware_family() -> None:
     assert ident.confidence >= 0.6
 
 
-@needs_samples
 @pytest.mark.parametrize(
     ("name", "firmware"),
     [
-        ("dahua-onvif-getdeviceinformation-DH-2H3400-ADP.xml", "2.811.0000013.0.R"),
-        ("dahua-onvif-getdeviceinformation-IPC-HDW1025C-body.xml", "2.420.Dahua 00.14.R"),
+        ("onvif-dahua-getdeviceinformation.xml", "2.811.0000013.0.R"),
+        ("onvif-dahua-getdeviceinformation-fragment.xml", "2.420.Dahua 00.14.R"),
     ],
 )
 def test_dahua_device_information(name: str, firmware: str) -> None:

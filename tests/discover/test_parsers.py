@@ -1,4 +1,4 @@
-"""Discovery parsers on real device messages from /work/shared/protocol-samples."""
+"""Discovery parsers on device messages (tests/fixtures/protocol, written from real captures)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,7 @@ from camscan.discover import dhip, mdns, sadp, ssdp, wsd
 from camscan.discover._common import printable
 from camscan.discover.arp import parse_proc_arp
 from camscan.oui import normalise_mac as norm_mac
-from tests.helpers import SAMPLES
-
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared protocol samples absent")
-
-
-def raw(name: str) -> bytes:
-    """A sample's bytes with its provenance line removed."""
-    return (SAMPLES / name).read_bytes().split(b"\n", 1)[1]
+from tests.helpers import protocol_bytes as raw
 
 
 def hexdump(name: str) -> bytes:
@@ -39,44 +32,44 @@ def reply_part(name: str) -> bytes:
 
 
 def test_wsd_hikvision_probematch_with_undeclared_prefixes() -> None:
-    (msg,) = wsd.parse_wsd(raw("hikvision-wsd-probematch-DFI6256TE.xml"))
+    (msg,) = wsd.parse_wsd(raw("hikvision-wsd-probematch.xml"))
     assert msg.kind == "ProbeMatch"
-    assert msg.endpoint == "urn:uuid:cea94000-fb96-11b3-8260-686dbc5cb15d"
+    assert msg.endpoint == "urn:uuid:5a1e0b2c-77d4-11b3-8000-686dbc5c0a01"
     assert msg.types == "dn:NetworkVideoTransmitter tds:Device"
     assert "onvif://www.onvif.org/hardware/DFI6256TE" in msg.scopes
-    assert msg.xaddrs == ("http://172.20.109.220/onvif/device_service",)
-    assert msg.mac == "68:6d:bc:5c:b1:5d"
+    assert msg.xaddrs == ("http://192.0.2.220/onvif/device_service",)
+    assert msg.mac == "68:6d:bc:5c:0a:01"
 
 
 def test_wsd_generic_oem_without_types() -> None:
     (msg,) = wsd.parse_wsd(raw("generic-ipcam-wsd-probematch.xml"))
     assert msg.types == ""
-    assert msg.relates_to == "urn:uuid:2de9f5ad-abd2-4c0e-9ba8-178098d67f01"
+    assert msg.relates_to == "urn:uuid:1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
     assert "onvif://www.onvif.org/Name/IPCAM" in msg.scopes
     signals = {o.signal for o in wsd.observations(msg)}
     assert signals == {"wsd.endpoint", "wsd.scope", "wsd.xaddrs"}
 
 
 def test_wsd_tplink_and_dahua_hello() -> None:
-    (tp,) = wsd.parse_wsd(raw("tplink-wsd-probematch-TP-IPC.xml"))
+    (tp,) = wsd.parse_wsd(raw("tplink-wsd-probematch.xml"))
     assert tp.types == "tdn:NetworkVideoTransmitter"
-    assert tp.xaddrs == ("http://172.20.109.217:2020/onvif/device_service",)
-    (hello,) = wsd.parse_wsd(raw("dahua-wsd-hello-IPC-HFW2228M.xml"))
+    assert tp.xaddrs == ("http://192.0.2.217:2020/onvif/device_service",)
+    (hello,) = wsd.parse_wsd(raw("dahua-wsd-hello.xml"))
     assert hello.kind == "Hello"
     assert "onvif://www.onvif.org/name/Dahua" in hello.scopes
-    assert hello.endpoint == "uuid:503b687a-b9d7-474f-a2d0-a18c8b25a464"
+    assert hello.endpoint == "uuid:4d2c1b0a-9f8e-4d7c-b6a5-948372615041"
 
 
 def test_wsd_universalscanner_layout_and_agsh_mock() -> None:
-    (us,) = wsd.parse_wsd(raw("wsd-probematch-universalscanner-anonymized.xml"))
-    assert us.xaddrs == ("http://240.0.2.0/", "http://[::1]/")
+    (us,) = wsd.parse_wsd(raw("universalscanner-wsd-probematch.xml"))
+    assert us.xaddrs == ("http://198.51.100.20/", "http://[::1]/")
     assert us.scopes == ()
-    (agsh,) = wsd.parse_wsd(raw("agsh-mock-probe.xml"))
+    (agsh,) = wsd.parse_wsd(raw("onvif-mock-probematch.xml"))
     assert "onvif://www.onvif.org/hardware/HD_PREDATOR" in agsh.scopes
 
 
 def test_wsd_scopes_are_url_decoded() -> None:
-    text = raw("tplink-wsd-probematch-TP-IPC.xml").replace(b"name/TP-IPC", b"name/Hanwha%20Vision")
+    text = raw("tplink-wsd-probematch.xml").replace(b"name/TP-IPC", b"name/Hanwha%20Vision")
     (msg,) = wsd.parse_wsd(text)
     assert "onvif://www.onvif.org/name/Hanwha Vision" in msg.scopes
 
@@ -109,8 +102,8 @@ def test_wsd_probe_is_well_formed_and_typed() -> None:
 
 
 def test_sadp_probe_matches_sadptool_capture() -> None:
-    sent = raw("hikvision-ezviz-sadp-probe-and-probematch-CS-C6TC.xml").split(b"\n", 1)[0]
-    ours = sadp.build_probe("12d17626-0de1-48db-97e3-40b106467932")
+    sent = raw("sadp-ezviz-inquiry-and-probematch.xml").split(b"\n", 1)[0]
+    ours = sadp.build_probe("3c9a5e71-2b4d-4f60-8e1a-7d2c9b0f4a13")
     assert ours == sent.strip()
 
 
@@ -118,19 +111,19 @@ def test_sadp_probe_matches_sadptool_capture() -> None:
     ("name", "model", "mac"),
     [
         (
-            "hikvision-sadp-probematch-DS-7804HQH-K1-TRUNCATED.xml",
+            "sadp-dvr-probematch-truncated.xml",
             "DS-7804HQH-K1",
-            "68:6d:bc:ee:f8:f0",
+            "68:6d:bc:00:0d:04",
         ),
         (
-            "hikvision-sadp-probematch-DS-2CD5026EFWD-A-TRUNCATED.xml",
+            "sadp-camera-probematch-truncated.xml",
             "DS-2CD5026EFWD-A",
-            "64:db:8b:08:cf:45",
+            "64:db:8b:00:0c:03",
         ),
         (
-            "hikvision-sadp-probematch-universalscanner-anonymized.xml",
+            "sadp-virtual-probematch.xml",
             "Virtual",
-            "00:11:22:33:44:55",
+            "02:00:5e:00:0e:05",
         ),
     ],
 )
@@ -147,14 +140,14 @@ def test_sadp_replies(name: str, model: str, mac: str) -> None:
 
 
 def test_sadp_replies_after_probe_in_capture() -> None:
-    reply = sadp.parse_sadp(reply_part("hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml"))
+    reply = sadp.parse_sadp(reply_part("sadp-intercom-inquiry-and-probematch.xml"))
     assert reply is not None
     assert reply.get("DeviceDescription") == "DS-KH6210-L"
-    assert reply.mac == "aa:bb:cc:aa:bb:cc"
-    ezviz = sadp.parse_sadp(reply_part("hikvision-ezviz-sadp-probe-and-probematch-CS-C6TC.xml"))
+    assert reply.mac == "aa:bb:cc:00:0b:02"
+    ezviz = sadp.parse_sadp(reply_part("sadp-ezviz-inquiry-and-probematch.xml"))
     assert ezviz is not None
-    assert ezviz.mac == "54:c4:15:9a:38:72"
-    assert ezviz.address == "172.20.20.100"
+    assert ezviz.mac == "54:c4:15:00:0a:01"
+    assert ezviz.address == "192.0.2.100"
 
 
 def test_sadp_ignores_probes_and_entities() -> None:
@@ -176,17 +169,17 @@ def test_dhip_header_layout() -> None:
 
 
 def test_dhip_universalscanner_reply() -> None:
-    data = hexdump("dahua2-universalscanner-anonymized.hex.txt")
+    data = hexdump("dahua-dhip-reply.hex.txt")
     assert data[4:8] == b"DHIP"
     reply = dhip.parse_dhip(data)
     assert reply is not None
-    assert reply.mac == "00:11:22:33:44:55"
+    assert reply.mac == "02:00:5e:00:0f:06"
     assert reply.get("DeviceType") == "Virtual (JSON)"
     assert reply.get("Vendor") == "General"
-    assert reply.get("IPv4Address.IPAddress") == "240.0.4.0"
+    assert reply.get("IPv4Address.IPAddress") == "198.51.100.6"
     assert reply.get("Port") == "37777"
     values = {o.signal: o.value for o in dhip.observations(reply)}
-    assert values["dhip.SerialNo"] == "123456789"
+    assert values["dhip.SerialNo"] == "LAB0000006"
 
 
 @pytest.mark.parametrize(
@@ -216,13 +209,13 @@ def test_dhip_flattens_hostile_shapes_boundedly() -> None:
 
 
 def test_ssdp_notify_sample() -> None:
-    message = ssdp.parse_ssdp(raw("ssdp-notify-universalscanner-anonymized.txt"))
+    message = ssdp.parse_ssdp(raw("ssdp-notify.txt"))
     assert message is not None
-    assert message.headers["LOCATION"] == "http://240.0.1.0/rootDesc.xml"
+    assert message.headers["LOCATION"] == "http://198.51.100.7/rootDesc.xml"
     values = {o.signal: o.value for o in ssdp.observations(message)}
     assert values == {
         "ssdp.server": "Universal Scanner/0.0, Virtual/1.0",
-        "ssdp.st": "uuid:unique-id-12345678",
+        "ssdp.st": "uuid:lab-device-0007",
     }
 
 
@@ -264,7 +257,7 @@ def test_upnp_description() -> None:
 
 
 def test_mdns_axis_sample_names() -> None:
-    data = hexdump("axis-universalscanner-anonymized.hex.txt")
+    data = hexdump("axis-mdns-response.hex.txt")
     from zeroconf import DNSIncoming
 
     incoming = DNSIncoming(data)
@@ -274,7 +267,7 @@ def test_mdns_axis_sample_names() -> None:
     alias = ptr.alias  # type: ignore[attr-defined]
     # The anonymised capture compresses the instance onto the _axis-video type.
     found = mdns.observations("_axis-video._tcp.local.", alias, ["macaddress=001122334455"])
-    assert found[0].value == "_axis-video._tcp.local. AXIS M5014 - ACCC8E3C0419 H.264"
+    assert found[0].value == "_axis-video._tcp.local. AXIS M5014 - 02005E000F07 H.264"
     assert found[1].value == "macaddress=001122334455"
     assert mdns.mac_from_txt(["macaddress=001122334455"]) == "00:11:22:33:44:55"
     assert mdns.txt_entries({b"a": b"\x1b[0m", b"flag": None}) == ["a=\\x1b[0m", "flag"]

@@ -1,5 +1,6 @@
 """Personas against reality: answers from the lab parse into the same kinds of observations as
-the real captured messages in /work/shared/protocol-samples, through camscan's own parsers.
+the device messages written from real captures (tests/fixtures/protocol, checked against the
+captures by tests/test_shared_samples.py), through camscan's own parsers.
 
 Also checks the wiring a scan depends on: multicast reaches every device across the bridge,
 replies come back unicast, and the MAC a device reports equals the MAC ARP sees.
@@ -16,24 +17,20 @@ import pytest
 
 from camscan.discover import dhip, sadp, ssdp, wsd
 from camscan.models import Observation
+from tests.helpers import protocol_bytes
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "protocol-samples"
 ASK = Path(__file__).with_name("udp_ask.py")
 
 pytestmark = pytest.mark.root
 
 
 def sample(name: str) -> bytes:
-    """A real capture without its provenance line (skips when the samples are not here)."""
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"protocol sample {name} not available in {SAMPLES}")
-    return path.read_bytes().split(b"\n", 1)[1]
+    """A device message written from a real capture (tests/fixtures/protocol)."""
+    return protocol_bytes(name)
 
 
 def sample_hex(name: str) -> bytes:
-    """An xxd dump sample back to bytes."""
+    """An xxd dump fixture back to bytes."""
     out = bytearray()
     for line in sample(name).decode().splitlines():
         if ":" in line:
@@ -74,7 +71,7 @@ def scope_kinds(observations: list[Observation]) -> set[str]:
 
 def test_sadp_multicast_inquiry_matches_real_probematch(lab: Any) -> None:
     real = sadp.parse_sadp(
-        sample("hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml")
+        sample("sadp-intercom-inquiry-and-probematch.xml")
         .split(b"===== reply =====")[1]
         .split(b"\n", 1)[1]
     )
@@ -107,7 +104,7 @@ def test_sadp_multicast_inquiry_matches_real_probematch(lab: Any) -> None:
 
 
 def test_wsd_probe_matches_real_dahua_and_generic_replies(lab: Any) -> None:
-    dahua_real = wsd.parse_wsd(sample("dahua-wsd-hello-IPC-HFW2228M.xml"))
+    dahua_real = wsd.parse_wsd(sample("dahua-wsd-hello.xml"))
     generic_real = wsd.parse_wsd(sample("generic-ipcam-wsd-probematch.xml"))
     assert dahua_real
     assert generic_real
@@ -130,17 +127,14 @@ def test_wsd_probe_matches_real_dahua_and_generic_replies(lab: Any) -> None:
 
 
 def test_dhip_search_matches_real_notify_dev_info(lab: Any) -> None:
-    real = dhip.parse_dhip(sample_hex("dahua2-universalscanner-anonymized.hex.txt"))
+    real = dhip.parse_dhip(sample_hex("dahua-dhip-reply.hex.txt"))
     assert real is not None
     answers = ask(lab, "192.0.2.20", 37810, dhip.build_search())
     assert answers, "the Dahua persona did not answer a unicast DHDiscover.search"
     reply = dhip.parse_dhip(answers[0][2])
     assert reply is not None
-    # The real capture is broken JSON, so its lenient parse also yields the top-level
-    # "random"; a well-formed reply is read from deviceInfo only, so compare "random" apart.
-    wanted = names(dhip.observations(real)) - {"dhip.random"}
-    assert "dhip.random" in names(dhip.observations(real))
-    assert wanted <= names(dhip.observations(reply))
+    # Both are read from deviceInfo; the top-level "random" token is compared apart below.
+    assert names(dhip.observations(real)) <= names(dhip.observations(reply))
     envelope = json.loads(answers[0][2][32:])
     assert set(envelope) == {"mac", "method", "params", "random"}
     assert len(envelope["random"]) == 8
@@ -149,7 +143,7 @@ def test_dhip_search_matches_real_notify_dev_info(lab: Any) -> None:
 
 
 def test_ssdp_search_matches_real_notify(lab: Any) -> None:
-    real = ssdp.parse_ssdp(sample("ssdp-notify-universalscanner-anonymized.txt").lstrip())
+    real = ssdp.parse_ssdp(sample("ssdp-notify.txt").lstrip())
     assert real is not None
     answers = ask(lab, "239.255.255.250", 1900, ssdp.build_msearch())
     parsed = {h: ssdp.parse_ssdp(d) for h, _p, d in answers}

@@ -46,6 +46,14 @@ def test_root_tests_skip_with_the_reason(
     result = pytester.runpytest_inprocess("-rs")
     result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines(["*root-only: the simulated lab needs root*"])
+    # The summary gives each skip's own reason (it used to print "None" for the second kind).
+    result.stdout.fnmatch_lines(
+        [
+            "camscan: 1 root-only test(s) skipped: own skipif",
+            "camscan: 1 root-only test(s) skipped: root-only: the simulated lab needs root*",
+        ]
+    )
+    assert "skipped: None" not in result.stdout.str()
     assert sorted(sandbox.read_text().split()) == [
         "test_sample.py::test_needs_lab",
         "test_sample.py::test_own_skipif",

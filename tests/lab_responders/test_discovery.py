@@ -18,7 +18,6 @@ from defusedxml.common import EntitiesForbidden
 
 from camscan.lab.persona import Persona, WsdConfig
 from tests.lab_responders.wire import (
-    SAMPLES,
     persona,
     running,
     sample_text,
@@ -126,11 +125,9 @@ async def test_wsd_probematch_shape_matches_real_hikvision() -> None:
     )
     assert b"<SOAP-ENV:Envelope" in reply
     assert b"<wsdd:ProbeMatch>" in reply
-    sample = SAMPLES / "hikvision-wsd-probematch-DFI6256TE.xml"
-    if sample.is_file():
-        real = SafeET.fromstring(strip_prefixes(sample_text(sample.name)))
-        real_body = {p for p in local_paths(real) if "/Body/" in p}
-        assert real_body <= local_paths(root)
+    real = SafeET.fromstring(strip_prefixes(sample_text("hikvision-wsd-probematch.xml")))
+    real_body = {p for p in local_paths(real) if "/Body/" in p}
+    assert real_body <= local_paths(root)
 
 
 async def test_wsd_dahua_style_prefixes_match_real_hello() -> None:
@@ -141,12 +138,10 @@ async def test_wsd_dahua_style_prefixes_match_real_hello() -> None:
     for token in (b"<s:Envelope", b"<a:RelatesTo>", b"<d:ProbeMatches>", b"<d:Scopes>"):
         assert token in reply
     root = SafeET.fromstring(reply)
-    sample = SAMPLES / "dahua-wsd-hello-IPC-HFW2228M.xml"
-    if sample.is_file():
-        hello = SafeET.fromstring(sample_text(sample.name).encode())
-        fields = {c.tag for c in hello.find(f".//{WSD}Hello") or []}
-        ours = {c.tag for c in root.find(f".//{WSD}ProbeMatch") or []}
-        assert fields == ours
+    hello = SafeET.fromstring(sample_text("dahua-wsd-hello.xml").encode())
+    fields = {c.tag for c in hello.find(f".//{WSD}Hello") or []}
+    ours = {c.tag for c in root.find(f".//{WSD}ProbeMatch") or []}
+    assert fields == ours
 
 
 async def test_wsd_generic_without_types_and_xml_bomb() -> None:
@@ -192,12 +187,11 @@ async def test_sadp_inquiry_matches_real_probematch_layout() -> None:
     assert root.findtext("Types") == "inquiry"
     assert root.findtext("MAC") == dev.context.mac.replace(":", "-")
     assert root.findtext("IPv4Address") == dev.context.address
-    sample = SAMPLES / "hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml"
-    if sample.is_file():
-        real_reply = sample_text(sample.name).split("<!-- ===== reply ===== -->\n", 1)[1]
-        real = SafeET.fromstring(real_reply.encode())
-        # The real intercom also sends DeviceLock; the rest is the same list in the same order.
-        assert [c.tag for c in root] == [c.tag for c in real if c.tag != "DeviceLock"]
+    capture = sample_text("sadp-intercom-inquiry-and-probematch.xml")
+    real_reply = capture.split("<!-- ===== reply ===== -->\n", 1)[1]
+    real = SafeET.fromstring(real_reply.encode())
+    # The real intercom also sends DeviceLock; the rest is the same list in the same order.
+    assert [c.tag for c in root] == [c.tag for c in real if c.tag != "DeviceLock"]
 
 
 @pytest.mark.parametrize("types", ["update", "reset", "getcode", "Inquiry2", ""])
@@ -248,21 +242,17 @@ async def test_dhip_reply_header_layout_and_json() -> None:
     assert info["IPv4Address"]["IPAddress"] == dev.context.address
     assert reply.startswith(b"\x20\x00\x00\x00DHIP" + bytes(8))
     assert b'{ "mac" : ' in reply
-    sample = SAMPLES / "dahua2-universalscanner-anonymized.hex.txt"
-    if sample.is_file():
-        raw = bytes.fromhex("".join(
-            line.split(":", 1)[1][:40] for line in sample_text(sample.name).splitlines() if line
-        ))  # fmt: skip
-        assert raw[:16] == reply[:16]  # same magic, same zeroed session bytes
-        # The upstream-anonymized sample is not valid JSON ("1.0000, lost its quote), so
-        # compare key names, which also shows our spacing matches: '"Key" : '.
-        real_keys = set(re.findall(rb'"(\w+)" : ', raw))
-        our_keys = set(re.findall(rb'"(\w+)" : ', reply))
-        assert real_keys - our_keys <= {
-            b"IPv6Address",
-            b"VideoOutputChannels",
-            b"RemoteVideoInputChannels",
-        }
+    dump = sample_text("dahua-dhip-reply.hex.txt").splitlines()
+    raw = bytes.fromhex("".join(line.split(":", 1)[1][:40] for line in dump if line))
+    assert raw[:16] == reply[:16]  # same magic, same zeroed session bytes
+    # Compare key names, which also shows our spacing matches: '"Key" : '.
+    real_keys = set(re.findall(rb'"(\w+)" : ', raw))
+    our_keys = set(re.findall(rb'"(\w+)" : ', reply))
+    assert real_keys - our_keys <= {
+        b"IPv6Address",
+        b"VideoOutputChannels",
+        b"RemoteVideoInputChannels",
+    }
 
 
 async def test_dhip_wrong_shape_keeps_a_valid_header() -> None:

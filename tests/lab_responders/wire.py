@@ -10,15 +10,15 @@ from pathlib import Path
 
 from camscan.lab.device import RunningDevice, start_device
 from camscan.lab.persona import Persona, load_persona
+from tests.helpers import protocol_text
 
 PERSONAS = Path(__file__).parent / "personas"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "protocol-samples"
 _hosts = itertools.count(1)
 
 
 def sample_text(name: str) -> str:
-    """A protocol sample without its provenance line (line 1)."""
-    return (SAMPLES / name).read_text(encoding="utf-8").split("\n", 1)[1]
+    """A device message written from a real capture (tests/fixtures/protocol)."""
+    return protocol_text(name)
 
 
 def persona(name: str, **updates: object) -> Persona:

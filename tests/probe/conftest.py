@@ -1,4 +1,4 @@
-"""Shared helpers for probe tests: the real protocol samples and loopback servers."""
+"""Shared helpers for probe tests: protocol fixtures and loopback servers."""
 
 from __future__ import annotations
 
@@ -6,24 +6,18 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 
 from camscan.probe.base import ProbeSettings
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "protocol-samples"
+from tests.helpers import protocol_bytes
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 def sample_bytes(name: str) -> bytes:
-    """A shared protocol sample without its provenance line; skips when samples are absent."""
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"protocol sample {name} not available at {SAMPLES}")
-    return path.read_bytes().split(b"\n", 1)[1]
+    """One of the project's own protocol fixtures (tests/fixtures/protocol)."""
+    return protocol_bytes(name)
 
 
 def fresh_loopback() -> str:

@@ -51,12 +51,12 @@ async def test_onvif_bomb_is_malformed_not_expanded(loopback: str) -> None:
 
 async def test_onvif_replayed_real_replies(loopback: str) -> None:
     replies = {
-        "GetSystemDateAndTime": (200, sample_bytes("agsh-mock-getsystemdateandtime.xml")),
-        "GetCapabilities": (200, sample_bytes("agsh-mock-getcapabilities.xml")),
-        "GetServices": (200, sample_bytes("agsh-mock-getservices.xml")),
+        "GetSystemDateAndTime": (200, sample_bytes("onvif-getsystemdateandtime.xml")),
+        "GetCapabilities": (200, sample_bytes("onvif-getcapabilities.xml")),
+        "GetServices": (200, sample_bytes("onvif-getservices.xml")),
         "GetDeviceInformation": (
             200,
-            sample_bytes("dahua-onvif-getdeviceinformation-DH-2H3400-ADP.xml"),
+            sample_bytes("onvif-dahua-getdeviceinformation.xml"),
         ),
     }
     seen: list[bytes] = []
@@ -65,7 +65,7 @@ async def test_onvif_replayed_real_replies(loopback: str) -> None:
             ProbeTarget(loopback, frozenset({port})), FAST
         )
     by = {o.signal: o.value for o in result.observations}
-    assert int(by["onvif.clock_offset"]) < -300_000_000  # the mock's clock says 2014
+    assert int(by["onvif.clock_offset"]) < -300_000_000  # the recorded clock says 2016
     assert by["onvif.manufacturer"] == "Dahua"
     assert by["onvif.firmware"] == "2.811.0000013.0.R, Build Date 2023-12-20"
     services = [o.value for o in result.observations if o.signal == "onvif.service"]

@@ -1,4 +1,4 @@
-"""ONVIF reply parsing on real captured replies (shared protocol samples) and hostile XML."""
+"""ONVIF reply parsing on replies written from real captures (tests/fixtures) and hostile XML."""
 
 from __future__ import annotations
 
@@ -25,25 +25,26 @@ from tests.probe.conftest import sample_bytes
 
 
 def test_device_information_dahua_envelope() -> None:
-    root = parse_xml(sample_bytes("dahua-onvif-getdeviceinformation-DH-2H3400-ADP.xml"))
+    root = parse_xml(sample_bytes("onvif-dahua-getdeviceinformation.xml"))
     assert parse_device_information(root) == {
         "Manufacturer": "Dahua",
         "Model": "DH-2H3400-ADP",
         "FirmwareVersion": "2.811.0000013.0.R, Build Date 2023-12-20",
-        "SerialNumber": "BA07995PHA29A85",
+        "SerialNumber": "LAB0ONVIF0001",
         "HardwareId": "1.00",
     }
     assert parse_fault(root) is None
 
 
 def test_device_information_body_fragment_with_unbound_prefix_is_malformed() -> None:
-    # The IPC-HDW1025C sample is a fragment whose tds: prefix is never declared: not XML.
+    # The IPC-HDW1025C reply as firmware logs quote it: a fragment whose tds: prefix is never
+    # declared, so not XML.
     with pytest.raises(SoapError):
-        parse_xml(sample_bytes("dahua-onvif-getdeviceinformation-IPC-HDW1025C-body.xml"))
+        parse_xml(sample_bytes("onvif-dahua-getdeviceinformation-fragment.xml"))
 
 
 def test_device_information_fragment_once_namespaced() -> None:
-    body = sample_bytes("dahua-onvif-getdeviceinformation-IPC-HDW1025C-body.xml")
+    body = sample_bytes("onvif-dahua-getdeviceinformation-fragment.xml")
     fixed = body.replace(
         b"<tds:GetDeviceInformationResponse>",
         b'<tds:GetDeviceInformationResponse xmlns:tds="http://www.onvif.org/ver10/device/wsdl">',
@@ -55,12 +56,12 @@ def test_device_information_fragment_once_namespaced() -> None:
 
 
 def test_system_date_and_time() -> None:
-    root = parse_xml(sample_bytes("agsh-mock-getsystemdateandtime.xml"))
-    assert parse_utc_datetime(root) == datetime(2014, 12, 24, 19, 14, 37, tzinfo=UTC)
+    root = parse_xml(sample_bytes("onvif-getsystemdateandtime.xml"))
+    assert parse_utc_datetime(root) == datetime(2016, 3, 1, 7, 5, 9, tzinfo=UTC)
 
 
 def test_services() -> None:
-    root = parse_xml(sample_bytes("agsh-mock-getservices.xml"))
+    root = parse_xml(sample_bytes("onvif-getservices.xml"))
     assert parse_services(root) == [
         "http://www.onvif.org/ver10/device/wsdl",
         "http://www.onvif.org/ver10/media/wsdl",
@@ -72,7 +73,7 @@ def test_services() -> None:
 
 
 def test_capabilities_map_categories_to_namespaces() -> None:
-    root = parse_xml(sample_bytes("agsh-mock-getcapabilities.xml"))
+    root = parse_xml(sample_bytes("onvif-getcapabilities.xml"))
     assert parse_capabilities(root) == [
         "http://www.onvif.org/ver10/device/wsdl",
         "http://www.onvif.org/ver10/events/wsdl",

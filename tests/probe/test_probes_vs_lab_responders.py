@@ -19,7 +19,8 @@ from camscan.lab.persona import Persona, load_persona
 from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import Credentials, ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.registry import PROBES
-from tests.probe.conftest import REPO, fresh_loopback
+from tests.helpers import REPO
+from tests.probe.conftest import fresh_loopback
 
 pytestmark = [
     pytest.mark.root,

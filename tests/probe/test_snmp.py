@@ -15,7 +15,7 @@ from camscan.probe.base import Credentials, ProbeSettings, ProbeTarget
 from camscan.probe.snmp import SnmpProbe
 from camscan.signatures import load_signatures
 from camscan.snmp import SnmpAuth
-from tests.probe.conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PORT = 16161

@@ -28,6 +28,7 @@ from camscan.store import (
     states_of,
 )
 from camscan.store.schema import SQLITE_SCHEMA_VERSION, head_revision
+from tests import pgserver
 from tests.helpers import REPO
 from tests.report.sample_docs import amcrest_recorder, axis_camera, building, lts_camera, printer
 
@@ -337,3 +338,27 @@ def test_password_in_url_is_refused_with_the_ways_to_give_it() -> None:
     assert "secret" not in repr(
         parse_target("postgresql://c@127.0.0.1/h", password_env="P", env={"P": "secret"})
     )
+
+
+def test_password_sources_against_a_real_server(
+    pg_server: pgserver.PgServer, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "absent"))
+    with pytest.raises(HistoryError, match="cannot open history database") as refused:
+        History(parse_target(pg_url)).open()
+    assert pg_server.password not in str(refused.value)
+    secret = tmp_path / "db-password"
+    secret.write_text(pg_server.password + "\n")
+    with History(parse_target(pg_url, password_file=secret), site="hq") as h:
+        h.record(building())
+    monkeypatch.setenv("PGPASSWORD", pg_server.password)  # libpq's own variable
+    with History(parse_target(pg_url), site="hq") as h:
+        assert len(h.runs()) == 1
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{pg_server.port}:*:camscan:{pg_server.password}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))  # ~/.pgpass, by its variable
+    with History(parse_target(pg_url), site="hq") as h:
+        assert len(h.runs()) == 1
