@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck signatures system-deps bench clean
+.PHONY: demo test lint typecheck signatures system-deps bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ system-deps:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/identification.py
 	$(BIN)/python benchmarks/scan_vs_nmap.py
+
+## README screenshots (docs/*-screenshot.png) from a real demo scan, via headless Chromium.
+screenshots: $(STAMP) system-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

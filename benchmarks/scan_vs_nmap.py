@@ -7,7 +7,10 @@ Both tools run inside the lab's auditor namespace against the same addresses and
   * both  — the two /24s of the large lab (508 addresses);
   * /16   — camscan only: 198.51.0.0/16 (65,534 addresses). Only 198.51.100.0/24 exists in
     the lab; the auditor namespace has no route for the rest, so those connects fail in the
-    kernel and no packet leaves the namespace. It measures scheduling and memory at /16 scale.
+    kernel and no packet leaves the namespace. It measures scheduling and memory at /16 scale;
+  * scale — camscan only, no lab: 16 to 1,000 live loopback personas (tests/scan/crowd.py, one
+    process serving them all on 127.N.x.y) to see how wall time and peak memory grow.
+camscan runs with no ``--iface`` (the routing table picks the interface, as for a new user).
 Wall time and peak RSS come from a tiny wrapper that runs each tool as its child and reads
 ``getrusage(RUSAGE_CHILDREN)``. "Correct" compares each tool's answer with the maker behind
 each persona. Results go to docs/benchmarks.md between the scan-benchmark markers.
@@ -19,6 +22,7 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET  # nmap's own output, not device input
 from ipaddress import IPv4Address, IPv4Network
@@ -69,21 +73,27 @@ def truth_for(persona: str) -> str | None:
     return None
 
 
-def measured(lab: Lab, out: Path, argv: list[str], timeout: float = 1800) -> dict[str, Any]:
-    result = lab.exec([sys.executable, "-c", _WRAPPER, str(out), *argv], timeout=timeout)
+def measured(
+    lab: Lab | None, out: Path, argv: list[str], timeout: float = 1800
+) -> dict[str, Any]:
+    wrapped = [sys.executable, "-c", _WRAPPER, str(out), *argv]
+    if lab is None:  # loopback only
+        result = subprocess.run(wrapped, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    else:
+        result = lab.exec(wrapped, timeout=timeout)
     if result.returncode != 0 or not result.stdout.strip():
         raise RuntimeError(f"wrapper failed: {result.stderr[-2000:]}")
     data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return data
 
 
-def camscan_run(lab: Lab, targets: list[str], out: Path, *extra: str) -> dict[str, Any]:
+def camscan_run(lab: Lab | None, targets: list[str], out: Path, *extra: str) -> dict[str, Any]:
     argv = [
-        sys.executable, "-m", "camscan", "scan", "--iface", lab.auditor_iface,
-        "--no-db", "-f", "json", "-q", *extra, *targets,
+        sys.executable, "-m", "camscan", "scan", "--no-db", "-f", "json", "-q", *extra, *targets,
     ]  # fmt: skip
     stats = measured(lab, out, argv)
     doc = json.loads(out.read_text())
+    stats["doc"] = doc
     stats["answers"] = {d["address"]: d["identification"]["vendor"] for d in doc["devices"]}
     stats["complete"] = doc["complete"]
     failed = [a["reason"] for a in doc["attempts"] if a["probe"] == "identify"]
@@ -143,7 +153,16 @@ def main() -> int:
     parser.add_argument("--skip-16", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     parser.add_argument("--timeout", default="1.5", help="camscan --timeout for the runs")
+    parser.add_argument("--skip-lab", action="store_true", help="only the loopback scale runs")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--scale", default="16,64,250,1000", help="live devices per scale run")
     args = parser.parse_args()
+    if not args.skip_scale:
+        scale_rows = [scale_run(int(n), args.timeout) for n in args.scale.split(",")]
+        if not args.no_write:
+            write_section(SCALE_START, SCALE_END, scale_section(scale_rows))
+    if args.skip_lab:
+        return 0
     problem = lab_support_problem()
     if problem:
         print(f"benchmark needs the lab: {problem}", file=sys.stderr)
@@ -214,6 +233,79 @@ def main() -> int:
     return 0
 
 
+SCALE_START, SCALE_END = "<!-- scale-benchmark:start -->", "<!-- scale-benchmark:end -->"
+SCALE_PERSONAS = ["hikvision-ipc-ds2cd2185fwd.yaml", "dahua-ipc-hfw2228m.yaml",
+                  "axis-m1065.yaml", "uniview-ipc2122.yaml", "hanwha-xnv6080.yaml",
+                  "generic-onvif-ipcam.yaml", "amcrest-ip8m-2496.yaml",
+                  "workstation-linux.yaml"]  # fmt: skip
+
+
+def scale_run(count: int, timeout: str) -> str:
+    """One scan of ``count`` live loopback personas: a table row (wall, peak RSS, found)."""
+    from camscan.lab.loopback import LOOPBACK_PORTS
+    from tests.scan.crowd import crowd
+
+    work = Path("/tmp") / "camscan-bench"
+    work.mkdir(exist_ok=True)
+    with crowd(count, SCALE_PERSONAS) as addresses:
+        targets = work / f"scale-{count}.txt"
+        targets.write_text("\n".join(addresses) + "\n")
+        stats = camscan_run(
+            None, [], work / f"scale-{count}.json", "-iL", str(targets),
+            "--ports", ",".join(map(str, LOOPBACK_PORTS)), "--timeout", timeout,
+        )  # fmt: skip
+    doc = stats["doc"]
+    found = len(doc["devices"])
+    named = sum(1 for d in doc["devices"] if d["identification"]["vendor"])
+    timeouts = sum(
+        1 for d in doc["devices"] for a in d["attempts"] if a["status"] == "timeout"
+    )
+    row = (
+        f"| {count} | {stats['wall']:.1f} s | {stats['rss_kib'] / 1024:.0f} MB | {found}/{count} "
+        f"| {named} | {timeouts} | {'yes' if doc['complete'] else 'no'} |"
+    )
+    print(row, file=sys.stderr)
+    return row
+
+
+def scale_section(rows: list[str]) -> str:
+    import os
+    import platform
+    from datetime import date
+
+    return "\n".join(
+        [
+            SCALE_START,
+            "## Scale: 16 to 1,000 live devices (loopback personas)",
+            "",
+            f"Measured {date.today()} on {platform.machine()} ({_cpus()} CPUs, load average "
+            f"{os.getloadavg()[0]:.1f} at the end) with `benchmarks/scan_vs_nmap.py "
+            "--skip-lab`. One process serves every persona (a mix of Hikvision, Dahua, Axis, "
+            "Uniview, Hanwha, Amcrest, no-name ONVIF cameras and Linux PCs) on 127.N.x.y with "
+            "unprivileged ports; camscan scans them with its defaults (all discovery methods "
+            "and probes, `--timeout 1.5`) and `--ports` set to the personas' ports. The "
+            "devices share the machine with the scanner, so wall time includes their own "
+            "slowness. Peak memory is camscan's max RSS.",
+            "",
+            "| live devices | wall time | camscan peak memory | found | maker named "
+            "| probe timeouts | complete |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            SCALE_END,
+        ]
+    )
+
+
+def write_section(start: str, end: str, section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(text)
+
+
 def write_doc(rows: list[str], timeout: str) -> None:
     import platform
     from datetime import date
@@ -250,13 +342,7 @@ def write_doc(rows: list[str], timeout: str) -> None:
             END,
         ]
     )
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
+    write_section(START, END, section)
 
 
 def _cpus() -> int:

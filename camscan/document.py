@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
+import pydantic_core
 from pydantic import ValidationError
 
 from camscan.models import SCHEMA_VERSION, ScanDocument
 
 # A scan document of a /16 with rich evidence stays far below this; more is not a scan.
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+_AT = re.compile(r"^(.*) at line (\d+) column (\d+)$")
 
 
 class DocumentError(ValueError):
@@ -30,11 +33,20 @@ def parse_document(text: str | bytes, name: str = "<input>") -> ScanDocument:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise DocumentError(f"{name}: larger than {MAX_DOCUMENT_BYTES} bytes")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
-    except (UnicodeDecodeError, RecursionError) as exc:
-        raise DocumentError(f"{name}: not valid JSON: {exc}") from exc
+        if isinstance(text, bytes):  # any JSON encoding (RFC 8259 §8.1: UTF-8, -16, -32)
+            text = text.decode(json.detect_encoding(text))
+        raw = text.removeprefix("\ufeff").encode("utf-8")
+    except UnicodeError as exc:
+        raise DocumentError(f"{name}: not valid JSON text: {exc}") from exc
+    try:
+        # jiter (pydantic's parser) refuses what json.loads lets through: lone surrogates,
+        # NaN, numbers past Python's integer-string limit; its errors carry line and column.
+        data = pydantic_core.from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
+        where = _AT.search(str(exc))
+        at = f":{where[2]}:{where[3]}" if where else ""
+        reason = where[1] if where else str(exc)
+        raise DocumentError(f"{name}{at}: not valid JSON: {reason}") from exc
     if not isinstance(data, dict):
         raise DocumentError(
             f"{name}: expected a JSON object with 'devices', got {type(data).__name__}"
@@ -62,6 +74,8 @@ def load_document(source: str | Path) -> ScanDocument:
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_DOCUMENT_BYTES + 1)
-    except OSError as exc:
-        raise DocumentError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise DocumentError(
+            f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+        ) from exc
     return parse_document(data, str(path))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
+
+from camscan.sanitize import neutralise
 
 SCHEMA_VERSION = 1
 
@@ -23,7 +25,10 @@ class Observation(_Frozen):
     """One fact a device told us: a signal name (see :mod:`camscan.signals`) and its value."""
 
     signal: str = Field(description="Signal name from the vocabulary, e.g. 'http.server'.")
-    value: str = Field(description="What the device said, as text (non-printable bytes as \\xNN).")
+    # Every value, however it was made or loaded, is inert UTF-8 (camscan.sanitize).
+    value: Annotated[str, AfterValidator(neutralise)] = Field(
+        description="What the device said, as text (non-printable bytes as \\xNN)."
+    )
     port: int | None = Field(default=None, description="TCP/UDP port the answer came from.")
     source: str = Field(default="", description="Discovery method or probe that produced it.")
 

@@ -115,6 +115,13 @@ def _meets(nets: Iterable[IPv4Network], scope: Sequence[IPv4Network]) -> tuple[I
     return tuple(n for n in nets if any(n.overlaps(s) for s in scope))
 
 
+def _overlap(a: IPv4Network, b: IPv4Network) -> int:
+    """How many addresses two CIDR blocks share (one contains the other, or none)."""
+    if not a.overlaps(b):
+        return 0
+    return min(a.num_addresses, b.num_addresses)
+
+
 def plan_link(
     scope: Sequence[IPv4Network], iface: str | None, routes: Sequence[Route] | None = None
 ) -> LinkPlan:
@@ -134,20 +141,21 @@ def plan_link(
         return LinkPlan(iface, address, _meets(nets, scope), "--iface", reason)
     routes = read_routes() if routes is None else routes
     covered: dict[str, int] = {}
+    for route in routes:  # on-link routes meeting the scope (also inside a larger block)
+        if route.gateway is None and not route.network.overlaps(LOOPBACK):
+            size = sum(_overlap(route.network, block) for block in scope)
+            if size:
+                covered[route.iface] = covered.get(route.iface, 0) + size
     gateways: list[str] = []
     loopback = 0
     for block in scope:
-        for edge in {block.network_address, block.broadcast_address}:
+        for edge in (block.network_address, block.broadcast_address):
             if edge in LOOPBACK:
                 loopback += 1
                 continue
-            route = best_route(edge, routes)
-            if route is None:
-                continue
-            if route.gateway is None:
-                covered[route.iface] = covered.get(route.iface, 0) + block.num_addresses
-            elif route.gateway not in gateways:
-                gateways.append(route.gateway)
+            via = best_route(edge, routes)
+            if via is not None and via.gateway and via.gateway not in gateways:
+                gateways.append(via.gateway)
     if covered:
         chosen = max(covered, key=lambda name: covered[name])
         address, nets = _attached(chosen)

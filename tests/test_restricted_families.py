@@ -24,9 +24,9 @@ from camscan.discover import sadp, wsd
 from camscan.identify import identify
 from camscan.models import Identification, Observation, PolicyResult
 from camscan.policy import evaluate, resolve
-from camscan.probe.common import clean_text
 from camscan.probe.onvif import DEVICE_FIELDS, parse_device_information, parse_xml
 from camscan.probe.tls import describe_certificate
+from camscan.sanitize import device_text
 from camscan.signatures import load_signatures
 from tests.helpers import obs, protocol_bytes, protocol_text
 
@@ -149,7 +149,7 @@ def _self_signed(name: x509.Name, issuer: x509.Name | None = None) -> bytes:
 
 def _tls_observations(der: bytes) -> list[Observation]:
     subject, issuer, _ = describe_certificate(der)
-    return [obs("tls.subject", clean_text(subject)), obs("tls.issuer", clean_text(issuer))]
+    return [obs("tls.subject", device_text(subject)), obs("tls.issuer", device_text(issuer))]
 
 
 def test_hikvision_recorder_default_certificate() -> None:

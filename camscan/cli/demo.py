@@ -13,12 +13,16 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from camscan.cli.lab import topology_path
 from camscan.exitcodes import ExitCode
 from camscan.models import ScanDocument
+
+if TYPE_CHECKING:
+    from camscan.lab.runner import Lab
 
 
 def _scan_and_report(argv: Sequence[str], out_dir: Path, fmt: str, label: str, hosts: int) -> int:
@@ -64,6 +68,45 @@ def _next_steps(doc_path: Path, report: Path) -> str:
         "  camscan scan --help                       # audit a real network you may audit",
     ]
     return "\n".join(lines)
+
+
+def demo_infra_args(lab: Lab, out_dir: Path) -> list[str]:
+    """``--config FILE --infra HOST...`` for the lab's SNMP switches and routers (personas with
+    ``snmp.infra_tables``), using their first v3 user (authPriv) with the pass phrases in files
+    under ``out_dir`` (lab data, mode 0600), else their v2c community; [] when there are none."""
+    from camscan.lab.persona import load_persona
+
+    tables: list[str] = []
+    hosts: list[str] = []
+    for host in lab.hosts:
+        snmp = load_persona(host.persona).snmp
+        if snmp is None or snmp.infra_tables is None:
+            continue
+        n = len(hosts)
+        lines = [f'host = "{host.address}"', f"port = {snmp.port}"]
+        secrets: dict[str, str] = {}
+        if snmp.v3_users:
+            user = snmp.v3_users[0]
+            lines += ["snmp_version = 3", f'user = "{user.user}"',
+                      f'auth_protocol = "{user.auth_protocol}"',
+                      f'priv_protocol = "{user.priv_protocol or "none"}"']  # fmt: skip
+            secrets = {"auth_password": user.auth_password, "priv_password": user.priv_password}
+        elif snmp.community is not None:
+            secrets = {"community": snmp.community}
+        for key, value in secrets.items():
+            if value:
+                path = out_dir / f"infra{n}.{key}"
+                path.write_text(value + "\n", encoding="utf-8")
+                path.chmod(0o600)
+                lines.append(f'{key}_file = "{path.resolve()}"')
+        tables.append("[[infra]]\n" + "\n".join(lines) + "\n")
+        hosts += ["--infra", host.address]
+    if not hosts:
+        return []
+    config = out_dir / "infra.toml"
+    config.write_text("\n".join(tables), encoding="utf-8")
+    config.chmod(0o600)
+    return ["--config", str(config.resolve()), *hosts]
 
 
 @click.command(
@@ -112,6 +155,7 @@ def demo_cmd(
             lab = Lab(path, on_progress=lambda text: click.echo(text, err=True))
             with lab:
                 targets = [str(n) for n in lab.topo.scan_targets]
+                infra = demo_infra_args(lab, out_dir)
                 argv = lab.command(
                     [
                         sys.executable,
@@ -122,6 +166,7 @@ def demo_cmd(
                         lab.auditor_iface,
                         "--yes",
                         *targets,
+                        *infra,
                         *common,
                     ]
                 )

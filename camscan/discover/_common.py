@@ -1,4 +1,4 @@
-"""Helpers shared by the discovery methods: hostile-text cleaning, MACs, UDP sockets."""
+"""Helpers shared by the discovery methods: observations, attempts, UDP sockets."""
 
 from __future__ import annotations
 
@@ -12,32 +12,20 @@ from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.sanitize import device_text
 
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
 
     from camscan.discover.base import DiscoverySettings
 
-MAX_VALUE_CHARS = 512  # one observation value; device strings are hostile and unbounded
 MAX_DATAGRAM = 65535
 MAX_REPLIES = 4096  # per method per scan: bounded memory under a reply flood
 
 
-def printable(value: str | bytes, limit: int = MAX_VALUE_CHARS) -> str:
-    """Device text as a bounded string; control and undecodable bytes become ``\\xNN``."""
-    if isinstance(value, bytes):
-        value = "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in value[: limit * 4])
-    else:
-        value = "".join(
-            ch if ch.isprintable() or ch == " " else f"\\x{ord(ch) & 0xFF:02x}"
-            for ch in value[: limit * 4]
-        )
-    return value[:limit]
-
-
-def obs(signal: str, value: str, source: str, port: int | None = None) -> Observation:
-    """An observation with its value made safe and bounded."""
-    return Observation(signal=signal, value=printable(value), port=port, source=source)
+def obs(signal: str, value: str | bytes, source: str, port: int | None = None) -> Observation:
+    """An observation with its value made inert and bounded (:func:`device_text`)."""
+    return Observation(signal=signal, value=device_text(value), port=port, source=source)
 
 
 def attempt(

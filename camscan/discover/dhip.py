@@ -23,7 +23,6 @@ from camscan.discover._common import (
     listen_budget,
     local_addresses,
     obs,
-    printable,
     receive_until,
     send_repeated,
     skipped,
@@ -34,6 +33,7 @@ from camscan.discover._common import (
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
+from camscan.sanitize import device_text
 
 NAME = "dhip"
 GROUP = "239.255.255.251"
@@ -70,16 +70,16 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, str]], depth: int = 0
         return
     if isinstance(value, dict):
         for key, item in list(value.items())[:MAX_FIELDS]:
-            name = printable(str(key), 64).replace(" ", "_")
+            name = device_text(str(key), 64).replace(" ", "_")
             _flatten(f"{prefix}.{name}" if prefix else name, item, out, depth + 1)
     elif isinstance(value, list):
-        out.append((prefix, printable(json.dumps(value[:16], default=str), 256)))
+        out.append((prefix, device_text(json.dumps(value[:16], default=str), 256)))
     elif value is None:
         return
     elif isinstance(value, bool):
         out.append((prefix, "true" if value else "false"))
     else:
-        out.append((prefix, printable(str(value))))
+        out.append((prefix, device_text(str(value))))
 
 
 _TOKEN = re.compile(
@@ -114,7 +114,7 @@ def _lenient(text: str) -> tuple[str, str, list[tuple[str, str]]]:
                 if path.startswith(prefix):
                     path = path[len(prefix) :]
                     break
-            fields.append((printable(path, 96).replace(" ", "_"), printable(val)))
+            fields.append((device_text(path, 96).replace(" ", "_"), device_text(val)))
         if len(fields) >= MAX_FIELDS:
             break
     return method, mac, fields
@@ -151,7 +151,7 @@ def parse_dhip(data: bytes) -> DhipReply | None:
     mac = normalise_mac(mac_value)
     if not fields and mac is None:
         return None
-    return DhipReply(tuple(fields[:MAX_FIELDS]), mac, printable(method, 64))
+    return DhipReply(tuple(fields[:MAX_FIELDS]), mac, device_text(method, 64))
 
 
 def observations(reply: DhipReply) -> list[Observation]:

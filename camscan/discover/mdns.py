@@ -17,7 +17,6 @@ from camscan.discover._common import (
     is_ipv4,
     listen_budget,
     obs,
-    printable,
     receive_until,
     send_repeated,
     skipped,
@@ -27,6 +26,7 @@ from camscan.discover._common import (
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
+from camscan.sanitize import device_text
 
 NAME = "mdns"
 PORT = 5353
@@ -72,14 +72,14 @@ def txt_entries(properties: dict[bytes, bytes | None]) -> list[str]:
     """TXT entries as ``key=value`` strings, hostile bytes escaped, bounded."""
     out: list[str] = []
     for key, value in list(properties.items())[:32]:
-        k = printable(key, 64)
-        out.append(k if value is None else f"{k}={printable(value, 256)}")
+        k = device_text(key, 64)
+        out.append(k if value is None else f"{k}={device_text(value, 256)}")
     return out
 
 
 def observations(service_type: str, name: str, txt: list[str]) -> list[Observation]:
     """``mdns.service`` as 'type instance' and one ``mdns.txt`` per entry."""
-    instance = printable(instance_of(name, service_type), 256)
+    instance = device_text(instance_of(name, service_type), 256)
     out = [obs("mdns.service", f"{service_type} {instance}", NAME, PORT)]
     out.extend(obs("mdns.txt", entry, NAME, PORT) for entry in txt)
     return out

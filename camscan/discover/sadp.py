@@ -84,7 +84,7 @@ def parse_sadp(data: bytes) -> SadpReply | None:
         root = SafeET.fromstring(text.strip())
         if root.tag == "ProbeMatch":
             fields = [(c.tag, (c.text or "").strip()) for c in root if isinstance(c.tag, str)]
-    except (SafeET.ParseError, DefusedXmlException, ValueError):
+    except (SafeET.ParseError, DefusedXmlException, ValueError, LookupError):
         # Truncated or sloppy XML: read leaf elements one by one, never entities.
         if "<!ENTITY" in text or "<!DOCTYPE" in text:
             return None

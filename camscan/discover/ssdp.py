@@ -91,8 +91,8 @@ def parse_description(data: bytes) -> list[Observation]:
     """The root device's manufacturer, model, friendly name and serial from a description."""
     try:
         root = SafeET.fromstring(data[:MAX_DESCRIPTION])
-    except (SafeET.ParseError, DefusedXmlException, ValueError):
-        return []
+    except (SafeET.ParseError, DefusedXmlException, ValueError, LookupError):
+        return []  # LookupError: an XML declaration naming an unknown encoding
     device = next((e for e in root.iter() if str(e.tag).rsplit("}", 1)[-1] == "device"), None)
     if device is None:
         return []

@@ -55,18 +55,45 @@ def parse_ports(spec: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ports))
 
 
-async def connect(address: str, port: int, timeout: float) -> str:
-    """One connect: ``open``, ``refused`` (alive) or ``silent`` (timeout/unreachable)."""
+async def connect(address: str, port: int, timeout: float) -> tuple[str, float]:
+    """One connect: ``open``, ``refused`` (alive) or ``silent`` (timeout/unreachable), and
+    the seconds until the answer (the round trip, for :class:`RttTimeout`)."""
+    began = time.monotonic()
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
     except TimeoutError:
-        return "silent"
+        return "silent", timeout
     except OSError as exc:
-        return "refused" if exc.errno in _ALIVE_ERRNOS else "silent"
+        state = "refused" if exc.errno in _ALIVE_ERRNOS else "silent"
+        return state, time.monotonic() - began
+    answered = time.monotonic() - began
     writer.close()
     with contextlib.suppress(TimeoutError, OSError):
         await asyncio.wait_for(writer.wait_closed(), 0.5)
-    return "open"
+    return "open", answered
+
+
+class RttTimeout:
+    """The ping stage's connect timeout, adapted to the round trips seen (as nmap adapts its
+    RTT timeout): ``factor`` × the slowest of the last answers (open or refused), within
+    [floor, ceiling]; until four have answered, the ceiling. Silence is never a sample. Hosts
+    known to be alive always get the ceiling, so a busy machine cannot lose their ports."""
+
+    def __init__(self, ceiling: float, floor: float = 0.5, factor: float = 10.0) -> None:
+        self.ceiling = ceiling
+        self.floor = min(floor, ceiling)
+        self.factor = factor
+        self.recent: list[float] = []
+
+    def add(self, seconds: float) -> None:
+        self.recent.append(seconds)
+        del self.recent[:-64]
+
+    @property
+    def value(self) -> float:
+        if len(self.recent) < 4:
+            return self.ceiling
+        return min(self.ceiling, max(self.floor, self.factor * max(self.recent)))
 
 
 def sweep_budget(settings: DiscoverySettings) -> float:
@@ -92,11 +119,13 @@ class TcpSweep:
     budget = staticmethod(sweep_budget)
 
     def _targets(self, settings: DiscoverySettings) -> Iterator[str]:
-        # The scope's blocks are exact (edges already removed): every address counts.
+        # Hosts known alive first: their answers give the round-trip samples that shorten
+        # the timeout for the silent rest. The scope's blocks are exact: every address counts.
+        yield from sorted(settings.alive, key=_sort_key)
         for net in settings.targets:
             for value in net:
                 address = str(value)
-                if address not in settings.absent:
+                if address not in settings.absent and address not in settings.alive:
                     yield address
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
@@ -107,17 +136,20 @@ class TcpSweep:
         if size > LARGE_SCOPE:  # a /16: two ping ports (web, RTSP) keep it within minutes
             ping = ping[:2]
         rest_after_ping = tuple(p for p in ports if p not in ping)
-        connect_timeout = max(min(settings.timeout, 1.0), 0.2)
+        ceiling = max(min(settings.timeout, 1.0), 0.2)
+        rtt = RttTimeout(ceiling)
         limiter = settings.limiter
         gate = asyncio.Semaphore(max(settings.concurrency, 1))
         found: list[DiscoveredHost] = []
         counts = {"open": 0, "refused": 0, "silent": 0}
 
-        async def one(address: str, port: int) -> str:
+        async def one(address: str, port: int, pinging: bool) -> str:
             async with gate:
                 if limiter is not None:  # the token is taken once a connection may start
                     await limiter.acquire()
-                state = await connect(address, port, connect_timeout)
+                state, seconds = await connect(address, port, rtt.value if pinging else ceiling)
+            if state != "silent":
+                rtt.add(seconds)
             counts[state] += 1
             return state
 
@@ -125,12 +157,12 @@ class TcpSweep:
 
         async def host(address: str) -> None:
             nonlocal swept
-            first = ping if address not in settings.alive else ports
-            states = dict(
-                zip(first, await asyncio.gather(*(one(address, p) for p in first)), strict=True)
-            )
-            if first is ping and any(s != "silent" for s in states.values()):
-                more = await asyncio.gather(*(one(address, p) for p in rest_after_ping))
+            pinging = address not in settings.alive
+            first = ping if pinging else ports
+            answers = await asyncio.gather(*(one(address, p, pinging) for p in first))
+            states = dict(zip(first, answers, strict=True))
+            if pinging and any(s != "silent" for s in states.values()):
+                more = await asyncio.gather(*(one(address, p, False) for p in rest_after_ping))
                 states.update(zip(rest_after_ping, more, strict=True))
             swept += 1
             if settings.on_progress is not None and (swept % 64 == 0 or swept == size):

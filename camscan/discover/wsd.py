@@ -102,7 +102,7 @@ def _parse_xml(text: str) -> Element | None:
     try:
         root: Element = SafeET.fromstring(text)
         return root
-    except (SafeET.ParseError, DefusedXmlException, ValueError):
+    except (SafeET.ParseError, DefusedXmlException, ValueError, LookupError):
         pass
     stripped = _XMLNS_ATTR.sub("", text)
     stripped = _PREFIXED_ATTR.sub("", stripped)
@@ -110,7 +110,7 @@ def _parse_xml(text: str) -> Element | None:
     try:
         root = SafeET.fromstring(stripped)
         return root
-    except (SafeET.ParseError, DefusedXmlException, ValueError):
+    except (SafeET.ParseError, DefusedXmlException, ValueError, LookupError):
         return None
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
@@ -33,6 +34,8 @@ from camscan.engine.hosts import HostTable
 from camscan.engine.settings import Observer, Progress, ScanSettings, notify
 from camscan.models import AttemptStatus, MethodRun, MethodState, ProbeAttempt
 from camscan.netroute import LinkPlan
+
+log = logging.getLogger(__name__)
 
 _WORST = (MethodState.FAILED, MethodState.PARTIAL, MethodState.SKIPPED, MethodState.RAN)
 
@@ -158,6 +161,11 @@ class Discovery:
         for net in result.covered:
             self.covered.append((int(net.network_address), int(net.broadcast_address)))
         state, why = _state_of(result, method.name)
+        log.info(
+            "discovery %s (%s): %s, %d hosts in %.0f ms%s",
+            method.name, settings.mode, state.value, len(result.hosts), elapsed,
+            f" ({why})" if why else "",
+        )  # fmt: skip
         self._done += 1
         notify(
             self.observer,
@@ -173,6 +181,7 @@ class Discovery:
         )
 
     def _skip(self, name: str, reason: str, complete: bool) -> None:
+        log.info("discovery %s: skipped (%s)", name, reason)
         self.methods[name].runs.append(
             _Outcome("link", MethodState.SKIPPED, reason, complete=complete)
         )

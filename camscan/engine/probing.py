@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -23,6 +24,8 @@ from camscan.engine.hosts import HostRecord
 from camscan.engine.settings import Observer, Progress, ScanSettings, notify
 from camscan.models import AttemptStatus, ProbeAttempt
 from camscan.probe.base import Probe, ProbeResult, ProbeSettings, ProbeSink, ProbeTarget
+
+log = logging.getLogger(__name__)
 
 
 def probe_registry() -> tuple[Mapping[str, Probe], str]:
@@ -157,6 +160,16 @@ class Prober:
                             ),
                         ),
                     )
+            for a in result.attempts:
+                log.debug(
+                    "probe %s %s port %s: %s %s",
+                    probe.name, record.address, a.port, a.status.value, a.reason,
+                )  # fmt: skip
+            log.info(
+                "probe %s %s: %d observations, %s", probe.name, record.address,
+                len(result.observations),
+                ", ".join(sorted({a.status.value for a in result.attempts})) or "no attempt",
+            )  # fmt: skip
             record.add_observations(result.observations)
             record.add_attempts(result.attempts)
 

@@ -10,11 +10,18 @@ ipNetToPhysicalTable and ipNetToMediaTable, LLDP-MIB lldpRemSysName; OIDs as cit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from camscan.infra import mibs
-from camscan.lab.persona import SnmpValue
+from camscan.lab.netns import Endpoint, NetworkPlan
+from camscan.lab.persona import Persona, SnmpValue
+
+if TYPE_CHECKING:
+    from camscan.lab.topology import Topology
 
 FDB_LEARNED = 3  # dot1dTpFdbStatus / dot1qTpFdbStatus learned(3)
 
@@ -82,3 +89,51 @@ def switch_tables(
         if "ipnettomedia" in tables:
             out[f"{mibs.IP_NET_TO_MEDIA_PHYS}.{row.if_index}.{row.address}"] = phys
     return out
+
+
+def lab_tables(
+    kind: str,
+    topology: Topology,
+    plan: NetworkPlan,
+    personas: Mapping[Path, Persona],
+    own: Endpoint,
+) -> dict[str, dict[str, str | int]]:
+    """The tables of the lab's switch (``kind`` 'switch': every bridge port but its own
+    management port, numbered from 1 in plan order and named as on the bridge, MACs with
+    VLAN, the router's ports with the router as LLDP neighbour) or router ('router': ARP
+    entries of every host in a routed subnet and of its own interfaces eth0, eth1...), as JSON."""
+    router_ports = {ep.port for ep in plan.router}
+    data: dict[str, SnmpValue]
+    if kind == "switch":
+        router_name = "router"
+        if (path := topology.router_path()) is not None:
+            snmp = personas[path].snmp
+            router_name = (snmp.sys_name if snmp else None) or router_name
+        ports = [
+            SwitchPort(
+                number,
+                ep.port,
+                ((ep.mac, ep.vlan or 1),),
+                lldp_neighbour=router_name if ep.port in router_ports else None,
+            )
+            for number, ep in enumerate(plan.endpoints, start=1)
+            if ep is not own and ep.mac
+        ]
+        data = switch_tables(ports)
+    else:
+        interfaces = {ep.iface: i for i, ep in enumerate(plan.router, start=1)}
+        nets = [(interfaces[ep.iface], _net(a, p)) for ep in plan.router for a, p in ep.addresses]
+        rows = [  # its own interfaces too, as routers list them (Cisco: age "-")
+            ArpRow(index, str(addr), ep.mac)
+            for ep in plan.endpoints
+            if ep.mac
+            for addr, _ in ep.addresses
+            for index, net in nets
+            if addr in net
+        ]
+        data = switch_tables((), rows, interfaces=[(i, n) for n, i in interfaces.items()])
+    return {oid: value.model_dump(mode="json") for oid, value in data.items()}
+
+
+def _net(addr: IPv4Address, plen: int) -> IPv4Network:
+    return IPv4Network(f"{addr}/{plen}", strict=False)

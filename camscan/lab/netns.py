@@ -3,7 +3,10 @@
 Layout of one lab (``<lab>`` is ``cs-<6 hex>``)::
 
     <lab>-br   holds bridge ``br0`` (STP off, forward delay 0, multicast snooping off) and
-               one port ``pN`` per host (``p0`` for the auditor)
+               one port ``pN`` per host (``p0`` for the auditor); a routed lab has one bridge
+               ``br<vlan>`` per VLAN instead (this kernel may lack 802.1Q VLAN filtering)
+    <lab>-rt   a routed lab's router: ``eth0``, ``eth1``... one per VLAN (ports ``r<vlan>``),
+               IPv4 forwarding on
     <lab>-aud  the auditor: ``eth0`` with its address(es); camscan runs here
     <lab>-hN   host N: ``lo`` + ``eth0`` with the host's address and MAC
 
@@ -31,7 +34,7 @@ from pathlib import Path
 
 NETNS_DIR = Path("/run/netns")
 #: Namespace names a lab creates: ``cs-1a2b3c-aud`` (prefix ``cs`` plus up to two letters).
-LAB_NS_RE = re.compile(r"^(cs[a-z]{0,2}-[0-9a-f]{6})-(br|aud|h\d+)$")
+LAB_NS_RE = re.compile(r"^(cs[a-z]{0,2}-[0-9a-f]{6})-(br|aud|rt|h\d+)$")
 IFNAMSIZ = 15
 DEVICE_IFACE = "eth0"
 BRIDGE = "br0"
@@ -142,6 +145,13 @@ class Endpoint:
     port: str  # bridge-side name inside the bridge namespace
     mac: str | None
     addresses: tuple[tuple[IPv4Address, int], ...]  # (address, prefix length)
+    vlan: int | None = None  # VLAN of its switch port (routed labs: one bridge per VLAN)
+    routes: tuple[str, ...] = ()  # e.g. "default via 192.0.2.1"
+
+    @property
+    def bridge(self) -> str:
+        """The bridge its port joins: ``br0``, or ``br<vlan>`` in a routed lab."""
+        return BRIDGE if self.vlan is None else f"br{self.vlan}"
 
 
 @dataclass(frozen=True)
@@ -152,11 +162,18 @@ class NetworkPlan:
     bridge_netns: str
     auditor: Endpoint
     hosts: tuple[Endpoint, ...]
+    router: tuple[Endpoint, ...] = ()  # one interface per VLAN, all in ``<lab>-rt``
 
     @property
     def namespaces(self) -> tuple[str, ...]:
         """All namespaces of the lab, bridge first."""
-        return (self.bridge_netns, self.auditor.netns, *(h.netns for h in self.hosts))
+        router = (self.router[0].netns,) if self.router else ()
+        return (self.bridge_netns, self.auditor.netns, *router, *(h.netns for h in self.hosts))
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """Every interface plugged into a bridge."""
+        return (self.auditor, *self.router, *self.hosts)
 
 
 def _check_ifname(name: str) -> str:
@@ -170,13 +187,32 @@ def _endpoint_batch(ep: Endpoint) -> list[str]:
     mac = f" address {ep.mac}" if ep.mac else ""
     lines.append(f"link set {ep.iface}{mac} up")
     lines += [f"addr add {a}/{plen} dev {ep.iface}" for a, plen in ep.addresses]
-    lines.append(f"route add 224.0.0.0/4 dev {ep.iface}")
+    if ep.iface == DEVICE_IFACE:  # a router's second interface: one multicast route is enough
+        lines.append(f"route add 224.0.0.0/4 dev {ep.iface}")
+    lines += [f"route add {route}" for route in ep.routes]
     return lines
+
+
+def run_in(netns: str, argv: Sequence[str], stdin: str | None = None) -> None:
+    """Run ``argv`` inside ``netns`` (``ip netns exec``); raise NetnsError on failure."""
+    ip = ip_binary()
+    if ip is None:
+        raise NetnsError("iproute2's `ip` command is not installed")
+    try:
+        proc = subprocess.run(
+            [ip, "netns", "exec", netns, *argv], input=stdin, capture_output=True, text=True,
+            timeout=IP_TIMEOUT, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise NetnsError(f"{' '.join(argv)} (in {netns}): no answer") from None
+    if proc.returncode != 0:
+        raise NetnsError(f"{' '.join(argv)} (in {netns}): {proc.stderr.strip()}")
 
 
 def build_network(plan: NetworkPlan, *, workers: int = 8) -> None:
     """Create the lab's namespaces, bridge and veths; on any failure remove what was made."""
-    endpoints = (plan.auditor, *plan.hosts)
+    endpoints = plan.endpoints
+    bridges = sorted({ep.bridge for ep in endpoints})
     for ep in endpoints:
         _check_ifname(ep.iface)
         _check_ifname(ep.port)
@@ -195,9 +231,12 @@ def build_network(plan: NetworkPlan, *, workers: int = 8) -> None:
         )
         bridge = [
             "link set lo up",
-            f"link add {BRIDGE} type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
-            *(f"link set {ep.port} master {BRIDGE} up" for ep in endpoints),
-            f"link set {BRIDGE} up",
+            *(
+                f"link add {br} type bridge stp_state 0 forward_delay 0 mcast_snooping 0"
+                for br in bridges
+            ),
+            *(f"link set {ep.port} master {ep.bridge} up" for ep in endpoints),
+            *(f"link set {br} up" for br in bridges),
         ]
         run_ip([], netns=plan.bridge_netns, batch=bridge)
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -207,6 +246,8 @@ def build_network(plan: NetworkPlan, *, workers: int = 8) -> None:
             ]
             for fut in futures:
                 fut.result()
+        if plan.router:
+            run_in(plan.router[0].netns, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
     except BaseException:
         delete_namespaces(plan.namespaces)
         raise

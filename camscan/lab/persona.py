@@ -488,10 +488,11 @@ class SnmpConfig(_Model):
     oids: dict[str, SnmpValue] = Field(
         default_factory=dict, description="Further OIDs (dotted, no leading dot) and values."
     )
-    infra_tables: bool = Field(
-        default=False,
-        description="Also answer the lab's own ARP/FDB/ifName/LLDP tables (an L3 switch); the "
-        "lab writes them from the topology (see camscan.lab.infra).",
+    infra_tables: Literal["switch", "router"] | None = Field(
+        default=None,
+        description="Also answer the lab's own tables, written from the topology by "
+        "camscan.lab.infra: 'switch' = FDB with VLAN, port names, LLDP; 'router' = ARP table "
+        "and VLAN interfaces.",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from camscan.lab import netns as nsmod
+from camscan.lab.infra import lab_tables
 from camscan.lab.topology import Topology, host_mac, load_personas, load_topology
 
 STATE_DIR = Path(os.environ.get("CAMSCAN_LAB_STATE_DIR", "/run/camscan-lab"))
@@ -219,22 +221,72 @@ def new_lab_id(prefix: str = "cs") -> str:
             return lab_id
 
 
+#: The auditor's MAC in a routed lab (locally administered), so the switch tables can name it.
+AUDITOR_MAC = "02:00:00:00:00:fa"
+
+
+def router_mac(first: str, index: int) -> str:
+    """The MAC of the router's ``eth<index>``: its first MAC with the last octet advanced."""
+    head, last = first.rsplit(":", 1)
+    return f"{head}:{(int(last, 16) + index) % 256:02x}"
+
+
+def _gateway(topology: Topology, addr: IPv4Address) -> IPv4Address | None:
+    """The router's address in ``addr``'s subnet (None when not routed)."""
+    if topology.router is None:
+        return None
+    net = IPv4Network(f"{addr}/{topology.prefixlen(addr)}", strict=False)
+    return next((r for r in topology.router.addresses if r in net), None)
+
+
 def plan_network(topology: Topology, lab_id: str) -> nsmod.NetworkPlan:
     """Name every namespace and interface of a lab before creating anything."""
     personas = load_personas(topology)
     addrs = tuple((a, topology.prefixlen(a)) for a in topology.auditor)
-    auditor = nsmod.Endpoint(f"{lab_id}-aud", nsmod.DEVICE_IFACE, "p0", None, addrs)
-    hosts = tuple(
-        nsmod.Endpoint(
-            f"{lab_id}-h{i}",
-            nsmod.DEVICE_IFACE,
-            f"p{i}",
-            host_mac(h, personas[topology.persona_path(h)]),
-            ((h.address, topology.prefixlen(h.address)),),
+    router: tuple[nsmod.Endpoint, ...] = ()
+    auditor_routes: tuple[str, ...] = ()
+    if topology.router is not None:
+        gateway = _gateway(topology, topology.auditor[0])
+        auditor_routes = tuple(
+            f"{net} via {gateway}"
+            for net in topology.subnets
+            if topology.auditor[0] not in net and any(r in net for r in topology.router.addresses)
         )
-        for i, h in topology.iter_hosts()
+        router = tuple(
+            nsmod.Endpoint(
+                f"{lab_id}-rt",
+                f"eth{i}",
+                f"r{topology.vlan_of(a)}",
+                router_mac(topology.router.mac, i),
+                ((a, topology.prefixlen(a)),),
+                vlan=topology.vlan_of(a),
+            )
+            for i, a in enumerate(topology.router.addresses)
+        )
+    auditor = nsmod.Endpoint(
+        f"{lab_id}-aud",
+        nsmod.DEVICE_IFACE,
+        "p0",
+        AUDITOR_MAC if router else None,
+        addrs,
+        vlan=topology.vlan_of(topology.auditor[0]),
+        routes=auditor_routes,
     )
-    return nsmod.NetworkPlan(lab_id, f"{lab_id}-br", auditor, hosts)
+    hosts = []
+    for i, h in topology.iter_hosts():
+        gateway = _gateway(topology, h.address)
+        hosts.append(
+            nsmod.Endpoint(
+                f"{lab_id}-h{i}",
+                nsmod.DEVICE_IFACE,
+                f"p{i}",
+                host_mac(h, personas[topology.persona_path(h)]),
+                ((h.address, topology.prefixlen(h.address)),),
+                vlan=topology.vlan_of(h.address),
+                routes=(f"default via {gateway}",) if gateway else (),
+            )
+        )
+    return nsmod.NetworkPlan(lab_id, f"{lab_id}-br", auditor, tuple(hosts), router)
 
 
 @dataclass
@@ -349,26 +401,37 @@ class Lab:
         state = self._state()
         logdir = STATE_DIR / state.id
         logdir.mkdir(parents=True, exist_ok=True)
-        ip = nsmod.ip_binary() or "ip"
+        topo = self.topo
+        personas = load_personas(topo)
+        # (index, address, persona file, endpoint, label); the router is index 0.
+        devices = [
+            (index, spec.address, topo.persona_path(spec), ep, spec.label)
+            for (index, spec), ep in zip(topo.iter_hosts(), plan.hosts, strict=True)
+        ]
+        router_path = topo.router_path()
+        if topo.router is not None and plan.router and router_path is not None:
+            first = plan.router[0]
+            devices.insert(0, (0, topo.router.addresses[0], router_path, first, topo.router.label))
         hosts: list[HostState] = []
-        for (index, spec), ep in zip(self.topo.iter_hosts(), plan.hosts, strict=True):
-            persona = self.topo.persona_path(spec)
+        for index, address, persona, ep, label in devices:
             log = logdir / f"h{index}.log"
+            extra: list[str] = []
+            snmp = personas[persona].snmp
+            if snmp is not None and snmp.infra_tables is not None:
+                tables = logdir / f"h{index}-snmp.json"
+                data = lab_tables(snmp.infra_tables, topo, plan, personas, ep)
+                tables.write_text(json.dumps(data), encoding="utf-8")
+                extra = ["--snmp-tables", str(tables)]
             cmd = [
-                ip,
-                "netns",
-                "exec",
-                ep.netns,
-                self.python,
-                "-m",
-                "camscan.lab.device",
+                *self.command([self.python, "-m", "camscan.lab.device"], netns=ep.netns),
                 str(persona),
                 "--address",
-                str(spec.address),
+                str(address),
                 "--iface",
                 ep.iface,
                 "--mac",
                 ep.mac or "",
+                *extra,
             ]
             with log.open("wb") as out:
                 proc = subprocess.Popen(
@@ -383,11 +446,11 @@ class Lab:
             hosts.append(
                 HostState(
                     index=index,
-                    address=str(spec.address),
+                    address=str(address),
                     netns=ep.netns,
                     mac=ep.mac or "",
                     persona=str(persona),
-                    label=spec.label,
+                    label=label,
                     pid=proc.pid,
                     log=str(log),
                 )

@@ -54,8 +54,36 @@ class HostSpec(BaseModel):
         return None if value is None else unicast_mac(value)
 
 
+class RouterSpec(BaseModel):
+    """A router namespace forwarding between the subnets (each subnet then is its own VLAN).
+
+    It has one interface per address (``eth0``, ``eth1``... each on its VLAN's bridge); the
+    first address is where its persona (SNMP) answers.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    persona: str = Field(description="Persona YAML of the router (usually SNMP only).")
+    addresses: list[IPv4Address] = Field(min_length=1, description="One per routed subnet.")
+    mac: str = Field(
+        default="00:00:5e:00:53:f0",
+        description="MAC of eth0; eth1, eth2... count up from it (RFC 7042 documentation MACs).",
+    )
+    label: str = "router"
+
+    @field_validator("mac")
+    @classmethod
+    def _mac(cls, value: str) -> str:
+        return unicast_mac(value)
+
+
 class Topology(BaseModel):
-    """A whole building: one L2 segment (a bridge) carrying one or more TEST-NET subnets."""
+    """A whole building: one L2 segment (a bridge) carrying one or more TEST-NET subnets, or,
+    with ``router``, one VLAN per subnet on a VLAN-aware bridge and a router between them.
+
+    Extension point for later topologies (a recorder's private PoE-side subnet): a subnet
+    the router has no address in is not routed, so only hosts with an address in it reach it.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -70,6 +98,10 @@ class Topology(BaseModel):
         default_factory=list, description="What a scan of this building covers (default: subnets)."
     )
     hosts: list[HostSpec] = Field(default_factory=list)
+    router: RouterSpec | None = Field(default=None, description="Routes between the subnets.")
+    vlans: dict[IPv4Network, int] = Field(
+        default_factory=dict, description="VLAN id of each subnet (needed with a router)."
+    )
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("auditor", mode="before")
@@ -104,11 +136,15 @@ class Topology(BaseModel):
                 raise ValueError(f"auditor has two addresses in {net}")
             used_subnets.add(net)
             seen[addr] = "auditor"
+        routed = self._check_router(seen)
         macs: dict[str, IPv4Address] = {}
         for host in self.hosts:
             net = self._subnet_of(host.address, f"host {host.address}")
-            if net not in used_subnets:
-                raise ValueError(f"host {host.address}: the auditor has no address in {net}")
+            if net not in used_subnets and net not in routed:
+                raise ValueError(
+                    f"host {host.address}: neither the auditor nor the router has an address "
+                    f"in {net}"
+                )
             if host.address in seen:
                 raise ValueError(f"address {host.address} used twice ({seen[host.address]})")
             seen[host.address] = f"host {host.persona}"
@@ -117,6 +153,44 @@ class Topology(BaseModel):
                     raise ValueError(f"MAC {host.mac} used by {macs[host.mac]} and {host.address}")
                 macs[host.mac] = host.address
         return self
+
+    def _check_router(self, seen: dict[IPv4Address, str]) -> set[IPv4Network]:
+        """Router addresses and VLANs are consistent; returns the routed subnets."""
+        if self.router is None:
+            if self.vlans:
+                raise ValueError("vlans need a router (one VLAN per routed subnet)")
+            return set()
+        if len(self.auditor) != 1:
+            raise ValueError("a routed topology has one auditor address")
+        routed: set[IPv4Network] = set()
+        for addr in self.router.addresses:
+            net = self._subnet_of(addr, f"router {addr}")
+            if net in routed:
+                raise ValueError(f"router has two addresses in {net}")
+            if addr in seen:
+                raise ValueError(f"address {addr} used twice ({seen[addr]})")
+            routed.add(net)
+            seen[addr] = "router"
+        for net in self.subnets:
+            vid = self.vlans.get(net)
+            if vid is None or not 2 <= vid <= 4094:
+                raise ValueError(f"subnet {net} needs a VLAN id 2-4094 in vlans")
+        if len(set(self.vlans.values())) != len(self.vlans):
+            raise ValueError("two subnets share a VLAN id")
+        if self._subnet_of(self.auditor[0], "auditor") not in routed:
+            raise ValueError("the router needs an address in the auditor's subnet")
+        return routed
+
+    def vlan_of(self, addr: IPv4Address) -> int | None:
+        """The VLAN of the subnet holding ``addr`` (None without a router)."""
+        return self.vlans.get(self._subnet_of(addr, str(addr))) if self.router else None
+
+    def router_path(self) -> Path | None:
+        """The router's persona file, resolved like a host's."""
+        if self.router is None:
+            return None
+        path = Path(self.router.persona)
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
 
     def _subnet_of(self, addr: IPv4Address, what: str) -> IPv4Network:
         for net in self.subnets:
@@ -199,14 +273,16 @@ def load_personas(topo: Topology) -> dict[Path, Persona]:
     """Load every persona the topology names (each file once) and check MACs are unique."""
     personas: dict[Path, Persona] = {}
     problems: list[str] = []
-    for host in topo.hosts:
-        path = topo.persona_path(host)
+    paths = [(f"host {h.address}", topo.persona_path(h)) for h in topo.hosts]
+    if (router := topo.router_path()) is not None:
+        paths.append(("router", router))
+    for what, path in paths:
         if path in personas:
             continue
         try:
             personas[path] = load_persona(path)
         except PersonaError as exc:
-            problems.append(f"host {host.address}: {exc}")
+            problems.append(f"{what}: {exc}")
     if problems:
         raise TopologyError("\n".join(problems))
     owners: dict[str, IPv4Address] = {}

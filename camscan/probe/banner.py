@@ -17,11 +17,10 @@ from camscan.probe.common import (
     Timer,
     attempt,
     classify,
-    clean_text,
     close_writer,
     dedup,
-    escape_bytes,
 )
+from camscan.sanitize import device_text, escape_bytes
 
 # 21 ftp, 22 ssh, 23 telnet; 8000 Hikvision SDK (nmap-service-probes:1821), 37777 Dahua SDK
 # (protocols.md §3, DHIP reply `Port`), 34567 XiongMai/NETSurveillance, 9000 vendor media/SDK
@@ -66,10 +65,10 @@ def banner_observations(data: bytes, port: int, source: str = "banner") -> list[
         return []
     if data.startswith(b"SSH-"):
         line = data.split(b"\n", 1)[0].rstrip(b"\r")
-        return [obs("ssh.banner", clean_text(escape_bytes(line), 255))]
+        return [obs("ssh.banner", device_text(line, 255))]
     if data[0] == IAC or port == 23:
         text = strip_telnet(data)
-        value = clean_text(escape_bytes(text.replace(b"\r", b"").replace(b"\n", b" ")), 255)
+        value = device_text(text.replace(b"\r", b"").replace(b"\n", b" "), 255)
         out = [obs("tcp.banner", escape_bytes(data[:256]))]
         if value:
             out.append(obs("telnet.banner", value))

@@ -1,13 +1,14 @@
-"""Helpers shared by the probes: hostile-text cleaning, capped reads, attempt records.
+"""Helpers shared by the probes: safe decoding, capped reads, attempt records.
 
 Device strings are hostile: every value that becomes an :class:`Observation` goes through
-:func:`clean_text` or :func:`escape_bytes`, so terminal escapes and control bytes are kept as
-visible ``\\xNN`` data and can never be interpreted by a terminal or a report.
+:func:`camscan.sanitize.device_text` (the one cleaner), so terminal escapes and control bytes
+are kept as visible ``\\xNN`` data and can never be interpreted by a terminal or a report.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import errno
 import re
 import ssl
@@ -18,46 +19,49 @@ from collections.abc import Iterable
 from camscan import __version__
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeTarget
+from camscan.sanitize import device_text
 
 USER_AGENT = f"camscan/{__version__}"
-MAX_VALUE_CHARS = 512  # an observation value never exceeds this (before escaping)
 
-# C0/C1 controls (ESC starts terminal escapes) and Unicode bidi/line-separator overrides.
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+
+# Codecs Python marks as text encodings that are no charset a web server can mean.
+_NOT_CHARSETS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "charmap", "undefined"}
 )
-_SPACE = re.compile(r"[ \t\r\n]+")
 
 
-def escape_bytes(data: bytes) -> str:
-    """Bytes as text: printable ASCII kept, everything else (and ``\\``) as ``\\xNN``."""
-    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02x}" for b in data)
+def text_codec(charset: str | None) -> str | None:
+    """The Python codec for a declared charset when it is a real text encoding, else None.
 
-
-def _visible(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean_text(text: str, limit: int = MAX_VALUE_CHARS) -> str:
-    """Collapse whitespace, show control/bidi characters as ``\\xNN``/``\\uNNNN``, cap length."""
-    text = _SPACE.sub(" ", text[: limit * 2]).strip()
-    text = _CONTROL.sub(_visible, text)
-    return text[:limit]
+    Device headers can name any codec Python has, including ``unicode_escape``,
+    ``raw_unicode_escape`` or ``rot13`` (which make lone surrogates or are not charsets at all):
+    only codecs marked as text encodings are accepted.
+    """
+    if not charset:
+        return None
+    name = charset.strip().strip("\"'")
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):  # unknown, or a NUL in the name
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def decode_lenient(data: bytes, charset: str | None = None) -> str:
-    """Decode device bytes: the declared charset if Python knows it, else UTF-8, never failing."""
+    """Decode device bytes: the declared charset if it is a real text encoding, else UTF-8.
+
+    Never fails; undecodable bytes become U+FFFD, so the result always encodes as UTF-8.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
-    for candidate in (charset, "utf-8"):
-        if not candidate:
-            continue
-        try:
-            return data.decode(candidate.strip().strip("\"'"), errors="replace")
-        except (LookupError, ValueError):
-            continue
-    return data.decode("latin-1")
+    codec = text_codec(charset) or "utf-8"
+    try:
+        text = data.decode(codec, errors="replace")
+    except (LookupError, ValueError, UnicodeError):  # a codec that rejects errors="replace"
+        text = data.decode("utf-8", errors="replace")
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 class Timer:
@@ -86,7 +90,11 @@ def attempt(
 ) -> ProbeAttempt:
     """One attempt record; the reason is cleaned because it may quote device text."""
     return ProbeAttempt(
-        probe=probe, port=port, status=status, reason=clean_text(reason, 300), elapsed_ms=timer.ms()
+        probe=probe,
+        port=port,
+        status=status,
+        reason=device_text(reason, 300),
+        elapsed_ms=timer.ms(),
     )
 
 

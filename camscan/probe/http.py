@@ -29,13 +29,13 @@ from camscan.probe.common import (
     Timer,
     attempt,
     classify,
-    clean_text,
     decode_lenient,
     dedup,
     permissive_tls_context,
     redact_challenge,
     url_host,
 )
+from camscan.sanitize import device_text
 
 # Web ports seen on CCTV gear: 80-85/88/8000/8001/8080/8081/8085/8086/8088/8090/8181 are the
 # defaults of jorhelp/Ingram (Ingram's port list); 2020 is TP-Link's ONVIF/HTTP port (WSD
@@ -129,12 +129,12 @@ def extract_title(body: bytes, charset: str | None = None) -> str | None:
     if not m:
         return None
     raw = m.group(1)[: TITLE_CHARS * 4]
-    return clean_text(html.unescape(decode_lenient(raw, charset)), TITLE_CHARS)
+    return device_text(html.unescape(decode_lenient(raw, charset)), TITLE_CHARS)
 
 
 def body_snippet(text: str) -> str:
     """The first ~512 characters of a body, whitespace collapsed, control bytes visible."""
-    return clean_text(text, BODY_CHARS)
+    return device_text(text, BODY_CHARS)
 
 
 def favicon_hashes(data: bytes) -> tuple[str, str]:
@@ -153,7 +153,7 @@ def header_observations(page: Fetched) -> list[Observation]:
     out: list[Observation] = []
 
     def add(signal: str, value: str) -> None:
-        value = clean_text(value)
+        value = device_text(value)
         if value:
             out.append(Observation(signal=signal, value=value, port=page.port, source="http"))
 
@@ -203,6 +203,16 @@ def _decompress(data: bytes, encoding: str, cap: int) -> bytes:
             return zlib.decompressobj(-15).decompress(data, cap)
         except zlib.error:
             return data
+
+
+def redirect_target(base: str, location: str) -> str | None:
+    """The absolute URL a ``Location`` header names, or None when it is not a valid URL."""
+    try:
+        target = urljoin(base, location.strip())
+        urlsplit(target).port  # noqa: B018 - raises ValueError for a bad host or port
+    except ValueError:  # e.g. "p://[": Invalid IPv6 URL
+        return None
+    return target
 
 
 def same_host(url: str, address: str) -> bool:
@@ -372,13 +382,16 @@ class HttpProbe(PortProbe):
         hops = 0
         while page.status in _REDIRECTS and page.header("location"):
             location = page.header("location")[0]
-            nxt = urljoin(page.url, location.strip())
+            nxt = redirect_target(page.url, location)
+            if nxt is None:
+                report.notes.append("redirect to an invalid URL not followed")
+                break
             if not same_host(nxt, address):
                 report.notes.append("off-host redirect not followed")
                 break
             obs.append(
                 Observation(
-                    signal="http.redirect", value=clean_text(location), port=port, source=self.name
+                    signal="http.redirect", value=device_text(location), port=port, source=self.name
                 )
             )
             if hops >= MAX_REDIRECTS:
@@ -471,7 +484,7 @@ class HttpProbe(PortProbe):
             report.observations.append(
                 Observation(
                     signal="http.path",
-                    value=clean_text(f"{path} {page.status}"),
+                    value=device_text(f"{path} {page.status}"),
                     port=port,
                     source=self.name,
                 )

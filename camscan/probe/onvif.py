@@ -27,7 +27,7 @@ import httpx
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import Budget, Timer, attempt, clean_text, dedup, url_host
+from camscan.probe.common import Budget, Timer, attempt, dedup, url_host
 from camscan.probe.http import (
     HTTP_PORTS,
     MAYBE_HTTP_PORTS,
@@ -36,6 +36,7 @@ from camscan.probe.http import (
     make_client,
     same_host,
 )
+from camscan.sanitize import device_text
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 TDS = "http://www.onvif.org/ver10/device/wsdl"
@@ -125,7 +126,7 @@ def _find(root: Any, name: str) -> Any:
 
 
 def _text(el: Any) -> str:
-    return clean_text("".join(el.itertext())) if el is not None else ""
+    return device_text("".join(el.itertext())) if el is not None else ""
 
 
 def parse_fault(root: Any) -> str | None:
@@ -215,7 +216,7 @@ def parse_capabilities(root: Any) -> list[str]:
             if name in CAPABILITY_NAMESPACES and any(local(x.tag) == "XAddr" for x in child.iter()):
                 out.append(CAPABILITY_NAMESPACES[name])
             elif ns and "www.onvif.org" not in ns and name != "Extension":
-                out.append(clean_text(ns))
+                out.append(device_text(ns))
     return list(dict.fromkeys(out))
 
 

@@ -19,7 +19,6 @@ from camscan.probe.common import (
     Timer,
     attempt,
     classify,
-    clean_text,
     close_writer,
     decode_lenient,
     dedup,
@@ -28,6 +27,7 @@ from camscan.probe.common import (
     redact_challenge,
     url_host,
 )
+from camscan.sanitize import device_text
 
 # 554 is RTSP's registered port; 8554 and 5554 are camera defaults (Ullaakut/cameradar's
 # default port list: 554, 5554, 8554).
@@ -56,7 +56,7 @@ def parse_response(head: bytes) -> RtspResponse:
     status_line = decode_lenient(lines[0]).strip()
     parts = status_line.split(" ", 2)
     if len(parts) < 2 or not parts[0].upper().startswith("RTSP/") or not parts[1].isdigit():
-        raise ValueError(f"not an RTSP status line: {clean_text(status_line, 80)!r}")
+        raise ValueError(f"not an RTSP status line: {device_text(status_line, 80)!r}")
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         text = decode_lenient(line)
@@ -164,7 +164,7 @@ class RtspProbe(PortProbe):
         out: list[Observation] = []
 
         def add(signal: str, value: str) -> None:
-            value = clean_text(value)
+            value = device_text(value)
             if value:
                 out.append(Observation(signal=signal, value=value, port=port, source=self.name))
 

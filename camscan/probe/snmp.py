@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import Timer, attempt, clean_text, decode_lenient
+from camscan.probe.common import Timer, attempt, decode_lenient
+from camscan.sanitize import device_text
 from camscan.snmp import SNMP_PORT, SnmpAuth, SnmpSession, Value
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
@@ -109,8 +110,8 @@ class SnmpProbe:
 
 def _text(value: Value) -> str:
     if isinstance(value, bytes):
-        return clean_text(decode_lenient(value[:4096]))
-    return "" if value is None else clean_text(str(value))
+        return device_text(decode_lenient(value[:4096]))
+    return "" if value is None else device_text(str(value))
 
 
 def snmp_observations(

@@ -21,11 +21,11 @@ from camscan.probe.common import (
     Timer,
     attempt,
     classify,
-    clean_text,
     close_writer,
     dedup,
     permissive_tls_context,
 )
+from camscan.sanitize import device_text
 
 # HTTPS and the usual alternates on NVRs and cameras; 7443 is UniFi Protect's.
 TLS_PORTS = frozenset({443, 4443, 7443, 8443, 9443})
@@ -33,13 +33,22 @@ DEFAULT_PORTS = (443,)
 
 
 def describe_certificate(der: bytes) -> tuple[str, str, str]:
-    """(subject, issuer, details) of a DER certificate; raises ValueError when unparseable."""
-    cert = x509.load_der_x509_certificate(der)
-    subject = cert.subject.rfc4514_string()
-    issuer = cert.issuer.rfc4514_string()
+    """(subject, issuer, details) of a DER certificate; raises ValueError when unparseable.
+
+    cryptography raises its own types besides ValueError (``InvalidVersion`` for a bad
+    version field, errors from lazily parsed names and dates); all become ValueError.
+    """
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        subject = cert.subject.rfc4514_string()
+        issuer = cert.issuer.rfc4514_string()
+        serial = cert.serial_number
+        begins, ends = cert.not_valid_before_utc, cert.not_valid_after_utc
+    except Exception as exc:  # any library error is "not a certificate we can read"
+        raise ValueError(f"unreadable certificate: {type(exc).__name__}: {exc}") from exc
     details = (
-        f"serial {cert.serial_number:x}, valid {cert.not_valid_before_utc:%Y-%m-%d}"
-        f"..{cert.not_valid_after_utc:%Y-%m-%d}, sha256 {hashlib.sha256(der).hexdigest()[:16]}"
+        f"serial {serial:x}, valid {begins:%Y-%m-%d}"
+        f"..{ends:%Y-%m-%d}, sha256 {hashlib.sha256(der).hexdigest()[:16]}"
     )
     return subject, issuer, details
 
@@ -93,7 +102,7 @@ class TlsProbe(PortProbe):
                 )
                 continue
             for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
-                value = clean_text(value)
+                value = device_text(value)
                 if value:
                     obs.append(Observation(signal=signal, value=value, port=port, source=self.name))
             attempts.append(attempt(self.name, port, AttemptStatus.OK, details, t))

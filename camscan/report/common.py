@@ -7,6 +7,7 @@ Device strings come from the network and are hostile: every renderer passes them
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,8 +26,8 @@ WORDS = {s: "not identified" if s is DeviceStatus.UNIDENTIFIED else s.value for 
 LEGEND = (
     "restricted = a restriction policy covers the maker; suspected = weak evidence of one; "
     "not identified = no probe answered and nothing named the maker, so camscan cannot vouch "
-    "for it; acknowledged = a known finding with an accepted reason; clear = identified, "
-    "no policy covers it"
+    "for it; acknowledged = a known finding with an accepted reason; clear = a probe answered "
+    "or the maker is known, and no policy covers it"
 )
 
 
@@ -117,7 +118,7 @@ def evidence_summary(device: Device, limit: int = 4) -> str:
         (e for e in device.identification.evidence if e.counted),
         key=lambda e: -e.weight,
     )
-    items = list(dict.fromkeys(f"{e.signal}={clean(e.value, 60)}" for e in counted))
+    items = list(dict.fromkeys(f"{clean(e.signal, 60)}={clean(e.value, 60)}" for e in counted))
     parts = items[:limit]
     if len(items) > limit:
         parts.append(f"+{len(items) - limit} more")
@@ -208,6 +209,28 @@ def summarize(doc: ScanDocument) -> Summary:
     )
 
 
+def why_unidentified(device: Device) -> str:
+    """'no probe answered (3 timeout)': what became of the probes of a not-identified device."""
+    outcomes = Counter(a.status.value for a in device.attempts)
+    said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
+    return "no probe answered" + (f" ({said})" if said else " (none ran)")
+
+
+def counts(devices: Iterable[Device]) -> dict[str, Counter[str]]:
+    """Devices by 'maker' (firmware family), 'label' (brand, else maker) and 'policy' (each
+    covering policy once per device; 'none' for uncovered devices); empty names dropped."""
+    listed = list(devices)
+    by_policy = Counter(p for d in listed for p in {m.policy: 0 for m in d.policy.matches})
+    by_policy["none"] = sum(1 for d in listed if not d.policy.matches)
+    return {
+        "maker": Counter(d.identification.vendor or "unknown" for d in listed),
+        "label": Counter(
+            d.identification.brand or d.identification.vendor or "unknown" for d in listed
+        ),
+        "policy": +by_policy,
+    }
+
+
 def clause_list(device: Device) -> list[str]:
     """Each covering policy once with its first clause: 'us-ndaa-889 §889(f)(3)(B)'."""
     first: dict[str, str] = {}
@@ -233,6 +256,8 @@ def header_lines(doc: ScanDocument) -> list[str]:
         )
     if tool.policies:
         lines.append("policies: " + ", ".join(clean(p, 60) for p in tool.policies))
+    if doc.this_host:
+        lines.append("this host (left out): " + ", ".join(clean(a, 60) for a in doc.this_host))
     lines.append(summarize(doc).line())
     return lines
 

@@ -1,7 +1,8 @@
 """The per-scan HTML report: the answer first, the evidence folded below; one file, no script.
 
 Layout: the verdict counts, what did not run, counts by maker, label and policy with inline SVG
-charts, the devices that need attention as a compact list, every device in one table, then the
+charts (restricted and suspected devices by maker and by type), the devices that need attention
+(restricted, suspected, not identified) as a compact list, every device in one table, then the
 evidence per device in ``<details>``. Shell, stylesheet and escaping: :mod:`.htmlpage`.
 """
 
@@ -17,6 +18,7 @@ from camscan.report.common import (
     WORDS,
     attention,
     clause_list,
+    counts,
     interface,
     location,
     maker,
@@ -25,6 +27,7 @@ from camscan.report.common import (
     ordered,
     summarize,
     when,
+    why_unidentified,
     word,
 )
 from camscan.report.htmlpage import count_table, e, page, words
@@ -84,9 +87,7 @@ def _attempts(d: Device) -> str:
 def _why(d: Device) -> str:
     """The compact list's last cell: the policy clause, or why the device is not identified."""
     if d.status is DeviceStatus.UNIDENTIFIED:
-        outcomes = Counter(a.status.value for a in d.attempts)
-        said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
-        return "no probe answered" + (f" ({e(said)})" if said else " (none ran)")
+        return e(why_unidentified(d))
     return "; ".join(f"<span class='nw'>{e(c)}</span>" for c in clause_list(d))
 
 
@@ -110,9 +111,12 @@ def _compact(devices: list[Device]) -> str:
 
 
 def _inventory(devices: list[Device]) -> str:
+    located = any(d.location for d in devices)
     rows = "".join(
         f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='nw'>{e(d.mac) or '—'}</td><td class='dt'>{words(maker(d))}</td>"
+        f"<td class='nw'>{e(d.mac) or '—'}</td>"
+        + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
+        + f"<td class='dt'>{words(maker(d))}</td>"
         f"<td class='dt'>{words(d.identification.model)}</td>"
         f"<td class='dt'>{words(d.identification.firmware)}</td>"
         f"<td>{e(d.identification.device_type)}</td>"
@@ -121,9 +125,9 @@ def _inventory(devices: list[Device]) -> str:
     )
     return (
         "<table class='wide' id='devices'><tr><th>status</th><th>address</th><th>MAC</th>"
-        "<th>maker</th><th>model</th><th>firmware</th><th>type</th><th class='noprint'>ports</th>"
-        "</tr>"
-        f"{rows}</table>"
+        + ("<th>location</th>" if located else "")
+        + "<th>maker</th><th>model</th><th>firmware</th><th>type</th>"
+        f"<th class='noprint'>ports</th></tr>{rows}</table>"
     )
 
 
@@ -184,24 +188,18 @@ def _not_run(doc: ScanDocument) -> str:
 
 def _counts(doc: ScanDocument) -> str:
     devices = doc.devices
-    by_maker = Counter(d.identification.vendor or "unknown" for d in devices)
-    by_label = Counter(
-        d.identification.brand or d.identification.vendor or "unknown" for d in devices
-    )
-    by_policy = Counter(p for d in devices for p in {m.policy: 0 for m in d.policy.matches})
-    by_policy["none"] = sum(1 for d in devices if not d.policy.matches)
+    by = counts(devices)
     flagged = [d for d in devices if d.status in _FLAGGED]
     flagged_maker = Counter(d.identification.vendor or maker(d) for d in flagged)
     flagged_type = Counter(d.identification.device_type for d in flagged)
     return (
         "<div class='grid' id='counts'>"
-        + count_table("maker", list(by_maker.items()))
-        + count_table("label", list(by_label.items()))
-        + count_table("policy", [(k, n) for k, n in by_policy.items() if n])
-        + "</div><div class='grid' id='charts'>"
         + bar_chart("Restricted and suspected devices by maker", list(flagged_maker.items()))
         + bar_chart(
             "Restricted and suspected devices by type", list(flagged_type.items()), "#0072b2"
+        )
+        + "".join(
+            count_table(name, list(by[name].items())) for name in ("policy", "maker", "label")
         )
         + "</div>"
     )
@@ -228,14 +226,17 @@ def render_html(doc: ScanDocument) -> str:
         meta.append(
             "policies " + ", ".join(f"<span class='nw'>{e(p)}</span>" for p in doc.tool.policies)
         )
+    if doc.this_host:
+        meta.append("this host (left out) " + ", ".join(
+            f"<span class='nw'>{e(a)}</span>" for a in doc.this_host))  # fmt: skip
     devices = ordered(doc.devices)
     needing = attention(devices)
     body = (
         f"<h1>camscan report</h1><p class='meta'>{' · '.join(meta)}</p>"
         f"{_tiles(doc)}<p class='summary' id='summary'>{e(summary.line(), 1000)}</p>"
         f"{_not_run(doc)}"
-        f"<h2>Needs attention ({len(needing)})</h2>{_compact(needing)}"
         f"<h2>Counts</h2>{_counts(doc)}"
+        f"<h2>Needs attention ({len(needing)})</h2>{_compact(needing)}"
         f"<h2>All devices ({len(devices)})</h2>{_inventory(devices)}"
         f"<p class='legend'>{e(LEGEND, 1000)}</p>"
         f"<h2>Evidence per device</h2>{''.join(_evidence(d) for d in devices)}"

@@ -41,7 +41,7 @@ td.n,th.n{text-align:right}
 .tile.restricted{border-color:#c62828}.tile.unidentified{border-color:#8e24aa}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1em;
 align-items:start}
-.grid table{width:100%}
+.grid table{width:100%;font-size:.92em}.grid td{padding:.05em .45em}
 .grid.wide2{grid-template-columns:repeat(auto-fit,minmax(520px,1fr))}
 .chart{width:100%;max-width:560px;height:auto}
 .restricted{background:#fde2e1}.suspected{background:#fff4d6}.unidentified{background:#f3e5f5}

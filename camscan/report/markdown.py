@@ -1,7 +1,8 @@
 """Markdown for tickets, wikis and pull requests, answer first like the HTML report.
 
-Order: header facts and the summary, what did not run, the devices that need attention as a
-compact table, counts by maker, label and policy, every device, then policy detail. Device
+Order: header facts and the summary, what did not run, counts by status, maker, label and
+policy at a glance, the devices that need attention as a compact table, every device, the
+discovery methods, then policy detail. Device
 strings are escaped for GFM tables (HTML first, then Markdown punctuation).
 """
 
@@ -14,8 +15,10 @@ from collections import Counter
 from camscan.models import Device, DeviceStatus, ScanDocument
 from camscan.report.common import (
     LEGEND,
+    WORDS,
     attention,
     clauses,
+    counts,
     evidence_summary,
     header_lines,
     interface,
@@ -24,6 +27,7 @@ from camscan.report.common import (
     method_rows,
     methods_not_run,
     ordered,
+    why_unidentified,
     word,
 )
 from camscan.sanitize import clean
@@ -48,25 +52,33 @@ def _status(d: Device) -> str:
 
 def _why(d: Device) -> str:
     if d.status is DeviceStatus.UNIDENTIFIED:
-        outcomes = Counter(a.status.value for a in d.attempts)
-        said = ", ".join(f"{n} {s}" for s, n in sorted(outcomes.items()))
-        return "no probe answered" + (f" ({said})" if said else " (none ran)")
+        return _m(why_unidentified(d), 200)
     return _m(clauses(d), 200)
 
 
-def _counts(title: str, counts: Counter[str]) -> list[str]:
-    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [f"| {title} | devices |", "|---|---:|", *(f"| {_m(k)} | {n} |" for k, n in rows), ""]
+def _glance(title: str, counted: Counter[str]) -> str:
+    """'- **By maker:** Hikvision 14, unknown 13, Dahua 7' — a count table in one line."""
+    rows = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+    return f"- **By {title}:** " + ", ".join(f"{_m(k, 60)} {n}" for k, n in rows)
 
 
 def render_markdown(doc: ScanDocument) -> str:
-    """Answer first: summary, attention list, counts; then the inventory and policy detail."""
+    """Answer first: summary, counts at a glance, the attention list; then the inventory,
+    discovery methods and policy detail."""
     devices = ordered(doc.devices)
     lines = ["# camscan report", ""]
     lines += [f"- {_m(line, 1000)}" for line in header_lines(doc)[1:]]
     if missing := methods_not_run(doc):
         lines += ["", f"**Not run or only partly** (interface: {_m(interface(doc))}):", ""]
         lines += [f"- {_m(m, 40)} {state}: {_m(reason, 200)}" for m, state, reason in missing]
+    verdicts = Counter(WORDS[d.status] for d in devices)
+    lines += [
+        "",
+        "## At a glance",
+        "",
+        "- **By status:** " + ", ".join(f"{w} {verdicts[w]}" for w in WORDS.values()),
+    ]
+    lines += [_glance(name, counted) for name, counted in counts(devices).items()]
     needing = attention(devices)
     lines += ["", f"## Needs attention ({len(needing)})", ""]
     if needing:
@@ -83,16 +95,8 @@ def render_markdown(doc: ScanDocument) -> str:
         ]
     else:
         lines.append("None: nothing restricted, suspected or unidentified.")
-    by_policy = Counter(p for d in devices for p in {m.policy: 0 for m in d.policy.matches})
-    by_policy["none"] = sum(1 for d in devices if not d.policy.matches)
-    lines += ["", "## Counts", ""]
-    lines += _counts("maker", Counter(d.identification.vendor or "unknown" for d in devices))
-    lines += _counts(
-        "label",
-        Counter(d.identification.brand or d.identification.vendor or "unknown" for d in devices),
-    )
-    lines += _counts("policy", +by_policy)
     lines += [
+        "",
         f"## All devices ({len(devices)})",
         "",
         "| status | address | MAC | maker | model | firmware | type | policy | evidence |",

@@ -90,8 +90,18 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
 def _parse(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a NUL in the path
         return None, [Problem(path, None, f"cannot read: {exc}")]
+    return parse_text(text, path, model)
+
+
+def parse_text(text: str, path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Validate one signature or policy file's text; every fault is a :class:`Problem`.
+
+    Beyond YAML syntax errors, PyYAML's constructors raise ValueError (an integer past
+    Python's digit limit, a timestamp like 2001-13-45), TypeError (a list or mapping used as
+    a key) and RecursionError (deep nesting); all of them are the file's problem.
+    """
     try:
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
@@ -100,10 +110,15 @@ def _parse(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(path, line, f"bad YAML: {problem}")]
+    except (ValueError, TypeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return None, [Problem(path, None, f"bad YAML: {reason}")]
     if not isinstance(data, dict):
         return None, [Problem(path, 1, "expected a mapping at the top level")]
     try:
         return model.model_validate(data), []
+    except RecursionError:
+        return None, [Problem(path, None, "nested too deeply")]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -9,9 +9,9 @@ import struct
 import pytest
 
 from camscan.discover import dhip, mdns, sadp, ssdp, wsd
-from camscan.discover._common import printable
 from camscan.discover.arp import parse_proc_arp
 from camscan.oui import normalise_mac as norm_mac
+from camscan.sanitize import device_text
 from tests.helpers import protocol_bytes as raw
 
 
@@ -276,14 +276,14 @@ def test_mdns_axis_sample_names() -> None:
 # --- helpers --------------------------------------------------------------------------
 
 
-def test_norm_mac_and_printable() -> None:
+def test_norm_mac_and_device_text() -> None:
     assert norm_mac("68-6D-BC-EE-F8-F0") == "68:6d:bc:ee:f8:f0"
     assert norm_mac("686dbceef8f0") == "68:6d:bc:ee:f8:f0"
     assert norm_mac("00:00:00:00:00:00") is None
     assert norm_mac("nonsense") is None
-    assert printable(b"ok\x00\xff") == "ok\\x00\\xff"
-    assert len(printable("x" * 10000)) == 512
-    assert re.fullmatch(r"[ -~]*", printable("a\u202eb\x1b"))
+    assert device_text(b"ok\x00\xff") == "ok\\x00\\xff"
+    assert len(device_text("x" * 10000)) == 512
+    assert re.fullmatch(r"[ -~]*", device_text("a\u202eb\x1b"))
 
 
 def test_proc_arp() -> None:

@@ -8,7 +8,7 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from camscan.discover.base import DiscoverySettings
+from camscan.discover.base import DiscoverySettings, HostSink
 from camscan.discover.tcp import TcpSweep, default_ports, parse_ports
 
 
@@ -57,3 +57,35 @@ def test_ports_as_data_and_parsing() -> None:
     for bad in ("", "0", "70000", "x", "10-5"):
         with pytest.raises(ValueError):  # noqa: PT011 - int() and our own errors alike
             parse_ports(bad)
+
+
+def test_connect_timeout_adapts_to_round_trips() -> None:
+    from camscan.discover.tcp import RttTimeout
+
+    rtt = RttTimeout(1.0)
+    assert rtt.value == 1.0  # nothing answered yet: the ceiling
+    for seconds in (0.001, 0.002, 0.001, 0.003):
+        rtt.add(seconds)
+    assert rtt.value == 0.5  # a fast LAN: the floor
+    rtt.add(0.07)
+    assert rtt.value == pytest.approx(0.7)  # 10 × the slowest recent answer
+    rtt.add(0.5)
+    assert rtt.value == 1.0  # never above the ceiling
+    for _ in range(64):
+        rtt.add(0.001)
+    assert rtt.value == 0.5  # only the last 64 answers count
+
+
+async def test_known_alive_hosts_are_swept_first(listener: int) -> None:
+    result = await TcpSweep().discover(
+        DiscoverySettings(
+            targets=(IPv4Network("127.0.0.20/30"),),
+            alive=frozenset({"127.0.0.23"}),
+            tcp_ports=(listener,),
+            timeout=1.0,
+            concurrency=1,  # one worker: the order of the sweep is the order of the sink
+            sink=(sink := HostSink()),
+        )
+    )
+    assert sink.hosts[0].address == "127.0.0.23"
+    assert {h.address for h in result.hosts} == {f"127.0.0.{n}" for n in range(20, 24)}

@@ -67,7 +67,7 @@ def test_refuses_scan_targets_outside_test_net() -> None:
                 "subnets": ["192.0.2.0/24", "198.51.100.0/24"],
                 "hosts": [{"address": "198.51.100.5", "persona": PERSONA}],
             },
-            "auditor has no address",
+            "neither the auditor nor the router has an address",
         ),
         ({"auditor": ["192.0.2.250", "192.0.2.251"]}, "two addresses"),
         (
@@ -179,3 +179,66 @@ def test_topologies_by_shipped_name_or_path(tmp_path: Path) -> None:
     assert topology_path(str(own)) == own
     with pytest.raises(click.BadParameter, match=r"no such file or shipped topology \(.*small"):
         topology_path("tower")
+
+
+ROUTED_BASE = {
+    "subnets": ["198.51.100.0/24", "192.0.2.0/24"],
+    "vlans": {"198.51.100.0/24": 10, "192.0.2.0/24": 20},
+    "auditor": "198.51.100.250",
+    "router": {"persona": PERSONA, "addresses": ["198.51.100.1", "192.0.2.1"]},
+    "hosts": [{"address": "192.0.2.10", "persona": PERSONA}],
+}
+
+
+def test_routed_topology_reaches_hosts_through_the_router() -> None:
+    t = parse(topo(**ROUTED_BASE))
+    assert t.vlan_of(IPv4Address("192.0.2.10")) == 20
+    assert t.router is not None
+    assert t.router.mac == "00:00:5e:00:53:f0"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"vlans": {"198.51.100.0/24": 10}}, "needs a VLAN id"),
+        ({"vlans": {"198.51.100.0/24": 10, "192.0.2.0/24": 10}}, "share a VLAN"),
+        ({"router": {"persona": PERSONA, "addresses": ["192.0.2.1"]}}, "auditor's subnet"),
+        (
+            {"router": {"persona": PERSONA, "addresses": ["198.51.100.1", "198.51.100.2"]}},
+            "two addresses",
+        ),
+        ({"router": {"persona": PERSONA, "addresses": ["10.0.0.1"]}}, "none of the subnets"),
+        ({"auditor": ["198.51.100.250", "192.0.2.250"]}, "one auditor address"),
+    ],
+)
+def test_rejects_inconsistent_routed_topologies(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(TopologyError, match=message):
+        parse(topo(**{**ROUTED_BASE, **overrides}))
+
+
+def test_vlans_need_a_router() -> None:
+    with pytest.raises(TopologyError, match="vlans need a router"):
+        parse(topo(vlans={"192.0.2.0/24": 20}))
+
+
+def test_routed_plan_and_lab_tables_match_the_real_ports_and_macs() -> None:
+    from camscan.lab.infra import lab_tables
+    from camscan.lab.topology import load_personas
+
+    t = load_topology(EXAMPLES / "routed.yaml")
+    plan = plan_network(t, "cs-abcdef")
+    assert [ep.port for ep in plan.router] == ["r10", "r20"]
+    assert {ep.bridge for ep in plan.endpoints} == {"br10", "br20"}
+    assert plan.auditor.routes == ("192.0.2.0/24 via 198.51.100.1",)
+    cam = next(ep for ep in plan.hosts if ep.addresses[0][0] == IPv4Address("192.0.2.20"))
+    assert cam.routes == ("default via 192.0.2.1",)
+    personas = load_personas(t)
+    switch_ep = next(ep for ep in plan.hosts if ep.addresses[0][0] == IPv4Address("198.51.100.2"))
+    switch = lab_tables("switch", t, plan, personas, switch_ep)
+    arcs = ".".join(str(int(o, 16)) for o in (cam.mac or "").split(":"))
+    number = [ep.port for ep in plan.endpoints].index(cam.port) + 1
+    assert switch[f"1.3.6.1.2.1.17.7.1.2.2.1.2.20.{arcs}"] == {"type": "integer", "value": number}
+    assert switch[f"1.3.6.1.2.1.31.1.1.1.1.{number}"]["value"] == cam.port
+    router = lab_tables("router", t, plan, personas, plan.router[0])
+    mac_hex = (cam.mac or "").replace(":", "")
+    assert router["1.3.6.1.2.1.4.35.1.4.2.1.4.192.0.2.20"]["value"] == mac_hex  # on eth1

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,8 @@ def test_ready_line_then_clean_sigterm() -> None:
     proc = launch(str(PERSONAS / "dahua-ipc.yaml"), "--address", address)
     try:
         assert proc.stdout is not None
-        start = time.monotonic()
         line = proc.stdout.readline()
         assert line == f"ready {address}\n"
-        assert time.monotonic() - start < 10
         with socket.create_connection((address, 28080), timeout=2) as conn:
             conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
             assert conn.recv(100).startswith(b"HTTP/1.1 200 OK\r\nCONNECTION: close")

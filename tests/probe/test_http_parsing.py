@@ -6,7 +6,7 @@ import base64
 
 import mmh3
 
-from camscan.probe.common import clean_text, escape_bytes, redact_challenge
+from camscan.probe.common import redact_challenge
 from camscan.probe.http import (
     Fetched,
     body_snippet,
@@ -14,6 +14,7 @@ from camscan.probe.http import (
     favicon_hashes,
     header_observations,
 )
+from camscan.sanitize import device_text, escape_bytes
 
 
 def test_title_plain_unclosed_and_attributes() -> None:
@@ -108,7 +109,7 @@ def test_favicon_hash_uses_shodan_line_wrapped_base64() -> None:
 
 def test_escape_and_redact_helpers() -> None:
     assert escape_bytes(b"\x00\x00\x00\x10ok\\\r\n") == "\\x00\\x00\\x00\\x10ok\\x5c\\x0d\\x0a"
-    assert clean_text("a\u009b31mb\u2028c") == "a\\x9b31mb\\u2028c"
+    assert device_text("a\u009b31mb\u2028c") == "a\\x9b31mb\\u2028c"
     assert redact_challenge('Digest realm="r", opaque="o1", nonce=abc') == (
         'Digest realm="r", opaque="…", nonce="…"'
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from camscan.models import AttemptStatus
 from camscan.probe.base import ProbeTarget
@@ -76,11 +75,9 @@ async def test_onvif_replayed_real_replies(loopback: str) -> None:
 
 async def test_onvif_on_a_plain_web_server_is_no_answer(loopback: str) -> None:
     seen: list[bytes] = []
-    started = time.monotonic()
     async with tcp_server(soap_server({}, seen), loopback) as port:
         result = await OnvifProbe(ports=frozenset({port})).run(
             ProbeTarget(loopback, frozenset({port})), FAST
         )
-    assert time.monotonic() - started < 3
     assert result.attempts[0].status is AttemptStatus.NO_ANSWER
     assert len(seen) == 1  # nothing else is tried on a host without a device service

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ssl
-import time
 from pathlib import Path
 
 import pytest
@@ -108,13 +107,13 @@ async def test_rtsp_hostile(loopback: str, reply: bytes | None, status: AttemptS
         writer.write(reply or b"")
         await writer.drain()
 
-    started = time.monotonic()
     async with tcp_server(handle, loopback) as port:
         result = await RtspProbe(ports=frozenset({port})).run(
             ProbeTarget(loopback, frozenset({port})), FAST
         )
-    assert time.monotonic() - started < 5
     assert result.attempts[0].status is status
+    if status is AttemptStatus.TIMEOUT:
+        assert result.attempts[0].reason == "OPTIONS: timed out"
     assert result.observations == ()
 
 
@@ -197,7 +196,6 @@ async def test_tls_against_plain_and_silent_servers(loopback: str) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(10)
 
-    started = time.monotonic()
     async with tcp_server(plain, loopback) as p1, tcp_server(silent, loopback) as p2:
         result = await TlsProbe(ports=frozenset({p1, p2})).run(
             ProbeTarget(loopback, frozenset({p1, p2})), FAST
@@ -205,7 +203,6 @@ async def test_tls_against_plain_and_silent_servers(loopback: str) -> None:
     by_port = {a.port: a.status for a in result.attempts}
     assert by_port[p1] is AttemptStatus.ERROR
     assert by_port[p2] is AttemptStatus.TIMEOUT
-    assert time.monotonic() - started < 6
     assert result.observations == ()
 
 
@@ -228,7 +225,6 @@ async def test_banners_ssh_telnet_binary_and_silent(loopback: str) -> None:
     # IAC DO ECHO, IAC WILL SGA, then the Hikvision telnet prompt (recog telnet_banners.xml).
     telnet = sender(b"\xff\xfd\x01\xff\xfb\x03192.0.0.64 login: ")
     binary = sender(b"\x00\x00\x00\x10\x00\x00\x00\x1e\x00\x00\x00\x1e\x00\x00\x00\x00")
-    started = time.monotonic()
     async with (
         tcp_server(ssh, loopback) as p_ssh,
         tcp_server(telnet, loopback) as p_tel,
@@ -237,7 +233,6 @@ async def test_banners_ssh_telnet_binary_and_silent(loopback: str) -> None:
     ):
         ports = frozenset({p_ssh, p_tel, p_bin, p_sil})
         result = await BannerProbe(ports=ports).run(ProbeTarget(loopback, ports), FAST)
-    assert time.monotonic() - started < 6
     by_port = {a.port: a for a in result.attempts}
     assert by_port[p_sil].status is AttemptStatus.NO_ANSWER
     assert values(result, "ssh.banner") == ["SSH-2.0-dropbear_2019.78"]

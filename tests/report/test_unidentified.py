@@ -117,7 +117,7 @@ def test_html_lists_it_under_needs_attention() -> None:
 
 def test_markdown_lists_it_under_needs_attention() -> None:
     out = render(mixed_building(), Format.MARKDOWN)
-    section = out[out.index("## Needs attention") : out.index("## Counts")]
+    section = out[out.index("## Needs attention") : out.index("## All devices")]
     row = next(line for line in section.splitlines() if SILENT in line)
     assert row.startswith("| not identified |")
     assert "no probe answered (3 timeout)" in row

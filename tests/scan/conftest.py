@@ -63,8 +63,10 @@ class ScanLab:
     def argv(self, *args: str) -> list[str]:
         return self.lab.command([sys.executable, "-m", "camscan", "scan", *args])  # type: ignore[no-any-return]
 
-    def scan(self, *args: str, timeout: float = 180) -> ScanRun:
-        cmd = self.argv("--iface", self.lab.auditor_iface, "--no-db", "-f", "json", *args)
+    def scan(self, *args: str, timeout: float = 180, iface: bool = False) -> ScanRun:
+        """Scan as a user would: no ``--iface`` (the routing table picks it) unless asked."""
+        chosen = ("--iface", self.lab.auditor_iface) if iface else ()
+        cmd = self.argv(*chosen, "--no-db", "-f", "json", *args)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         try:
             doc = json.loads(proc.stdout)
@@ -89,5 +91,6 @@ def scan_lab() -> Iterator[ScanLab]:
 
 @pytest.fixture(scope="session")
 def full_scan(scan_lab: ScanLab) -> ScanRun:
-    """One complete default scan of the small building, shared by the assertions."""
+    """One complete default scan of the small building with no ``--iface`` (as a new user
+    types it), shared by the assertions."""
     return scan_lab.scan("192.0.2.0/24")

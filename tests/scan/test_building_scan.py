@@ -15,6 +15,9 @@ from tests.scan.conftest import REPO, _skip_or_fail
 pytestmark = pytest.mark.root
 
 BUILDING = REPO / "examples" / "lab" / "building.yaml"
+# Every Hikvision- and Dahua-family device of building.yaml (rebadges included).
+RESTRICTED = [f"192.0.2.{n}" for n in (*range(20, 34), *range(40, 47))]
+EZVIZ = ("192.0.2.28", "192.0.2.29")  # consumer cameras: the OUI is the only clue
 BAD = {
     "192.0.2.70": "XML bomb",
     "192.0.2.71": "endless HTTP body",
@@ -36,8 +39,9 @@ def test_building_scan_survives_every_misbehaviour(tmp_path: Path) -> None:
         _skip_or_fail(problem)
     with Lab(BUILDING) as lab:
         hosts = {h.address for h in lab.hosts}
-        argv = [sys.executable, "-m", "camscan", "scan", "--iface", lab.auditor_iface,
-                "--no-db", "-f", "json", "192.0.2.0/24"]  # fmt: skip
+        # No --iface: the routing table gives the interface, as a new user expects.
+        argv = [sys.executable, "-m", "camscan", "scan", "--no-db", "-f", "json",
+                "192.0.2.0/24"]  # fmt: skip
         proc = subprocess.run(
             lab.command(argv), capture_output=True, text=True, timeout=300, check=False
         )
@@ -49,6 +53,13 @@ def test_building_scan_survives_every_misbehaviour(tmp_path: Path) -> None:
     assert found <= hosts
     assert len(found) >= len(hosts) - 2
     assert set(BAD) - {"192.0.2.73"} <= found
+    # ARP ran on the routed-to interface: every device has its MAC, and every restricted one
+    # is found - the EZVIZ cameras included, whose only clue is their MAC prefix.
+    by_address = {d["address"]: d for d in doc["devices"]}
+    assert all(d["mac"] for d in doc["devices"]), [a for a, d in by_address.items() if not d["mac"]]
+    restricted = {a for a, d in by_address.items() if d["policy"]["restricted"]}
+    assert set(RESTRICTED) <= restricted, set(RESTRICTED) - restricted
+    assert {by_address[a]["identification"]["vendor"] for a in EZVIZ} == {"Hikvision"}
     # Hostile strings never reach the document raw: no control characters in any value.
     for device in doc["devices"]:
         for o in device["observations"]:

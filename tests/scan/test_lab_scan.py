@@ -43,6 +43,44 @@ def test_every_host_found_once_with_its_mac(full_scan: ScanRun) -> None:
     assert full_scan.returncode == 1, full_scan.stderr[-2000:]  # restricted hardware found
 
 
+def test_interface_comes_from_the_routing_table(full_scan: ScanRun, scan_lab: ScanLab) -> None:
+    """No --iface: ARP and every multicast method still ran, on the on-link interface, and
+    the summary names it; the auditor itself is not a device."""
+    doc = full_scan.doc
+    assert doc["interface"] == scan_lab.lab.auditor_iface
+    assert doc["interface_source"] == "routing table"
+    runs = {r["method"]: r for r in doc["method_runs"]}
+    for method in ("arp", "wsd", "mdns", "ssdp", "sadp", "dhip"):
+        assert runs[method]["state"] == "ran", runs[method]
+        assert runs[method]["interface"] == scan_lab.lab.auditor_iface
+        assert runs[method]["modes"] == ["link"]
+    assert runs["tcp"]["state"] == "ran"
+    assert all(r["complete"] for r in runs.values())
+    assert doc["this_host"] == ["192.0.2.250"]
+    assert "192.0.2.250" not in {d["address"] for d in doc["devices"]}
+    assert f"; interface {scan_lab.lab.auditor_iface} (routing table)" in full_scan.stderr
+
+
+def test_iface_still_overrides(scan_lab: ScanLab) -> None:
+    run = scan_lab.scan("192.0.2.10-11", "--probes", "none", iface=True)
+    assert run.doc["interface_source"] == "--iface"
+    assert {d["address"]: bool(d["mac"]) for d in run.doc["devices"]} == {
+        HIKVISION: True,
+        LTS: True,
+    }
+
+
+def test_missing_interface_is_a_usage_error_before_any_packet(scan_lab: ScanLab) -> None:
+    proc = subprocess.run(
+        scan_lab.argv("--iface", "eth9", "--no-db", "192.0.2.0/24"),
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "no interface named eth9" in proc.stderr
+    assert scan_lab.lab.auditor_iface in proc.stderr  # names the interfaces that exist
+    assert proc.stdout == ""
+
+
 def test_default_policies_cover_hikvision_and_dahua_not_axis(full_scan: ScanRun) -> None:
     for address in (HIKVISION, LTS, DAHUA, AMCREST):
         assert full_scan.device(address)["policy"]["restricted"] is True, address

@@ -59,3 +59,9 @@ def test_iface_overrides_the_routing_table() -> None:
     assert plan.iface == "lo"
     assert plan.chosen_by == "--iface"
     assert plan.on_link == ()  # lo's 127.0.0.0/8 does not meet the scope
+
+
+def test_on_link_subnet_inside_a_larger_scope_block_is_found() -> None:
+    """A /16 scope holding the attached /24: ARP and multicast still run on that /24."""
+    plan = plan_link([IPv4Network("203.0.0.0/16")], None, parse_routes(ROUTES))
+    assert plan.iface == "eth1"

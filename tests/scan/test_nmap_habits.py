@@ -117,3 +117,24 @@ def test_nmap_port_and_interface_options_drive_a_real_loopback_scan(listener: in
     assert code == 0, err
     doc = json.loads(out)
     assert [d["address"] for d in doc["devices"]] == ["127.0.0.2"]
+
+
+def test_verbose_logs_decisions_to_stderr_only(listener: int) -> None:
+    code, out, err = run(
+        "-v", "-p", str(listener), "--methods", "tcp,wsd", "-f", "json", "127.0.0.2",
+        "--probes", "http", "--timeout", "0.5", "--host-timeout", "3",
+    )  # fmt: skip
+    assert code in (0, 3), err
+    assert json.loads(out)["devices"]  # stdout stays the report alone
+    lines = [line for line in err.splitlines() if line.startswith("camscan INFO")]
+    assert any("discovery tcp (" in line and "1 hosts" in line for line in lines), err
+    assert any("discovery wsd" in line for line in lines), err
+    assert any("probe http 127.0.0.2" in line for line in lines), err
+    assert not [line for line in err.splitlines() if line.startswith("camscan DEBUG")]
+
+
+def test_debug_adds_each_attempt(listener: int) -> None:
+    code, _, err = run("-d", "-p", str(listener), "--methods", "tcp", "-f", "json", "127.0.0.2",
+                       "--probes", "http", "--timeout", "0.5")  # fmt: skip
+    assert code in (0, 3), err
+    assert "camscan DEBUG camscan.engine.probing: probe http 127.0.0.2 port" in err

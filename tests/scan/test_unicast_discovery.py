@@ -9,13 +9,18 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from camscan.discover import dhip, ssdp
 from camscan.discover.base import DiscoverySettings
+from camscan.engine import ScanSettings, run_scan
 from camscan.lab.persona import load_persona
 from camscan.lab.responders.common import DeviceContext
 from camscan.lab.responders.dhip import notify_dev_info
 from camscan.lab.responders.ssdp import search_response, search_targets
 from camscan.models import AttemptStatus
+from camscan.scope import build_scope
+from tests.scan.crowd import crowd
 
 PERSONAS = Path(__file__).resolve().parents[2] / "examples" / "lab" / "personas"
 
@@ -98,3 +103,31 @@ def test_unicast_msearch_names_the_device_and_has_no_mx() -> None:
 async def test_unicast_without_live_hosts_is_a_skip_not_an_error() -> None:
     result = await dhip.DhipDiscovery().discover(DiscoverySettings(mode="unicast"))
     assert result.attempts[0].status is AttemptStatus.SKIPPED
+
+
+@pytest.mark.root  # the personas' own ports (80, 443, 554) need root, even on loopback
+def test_hosts_without_a_link_answer_unicast_discovery() -> None:
+    """No on-link interface reaches 127.x (as with a camera VLAN behind a router): ARP and
+    multicast are skipped with the reason, and each live host is asked directly."""
+    personas = ["hikvision-ipc-ds2cd2185fwd.yaml", "dahua-ipc-hfw2228m.yaml", "axis-m1065.yaml"]
+    with crowd(3, personas, rehome=False) as (hik, dahua_cam, axis):
+        settings = ScanSettings(
+            scope=build_scope([hik, dahua_cam, axis]), probes=(), discovery_timeout=1.5
+        )
+        doc = asyncio.run(run_scan(settings))
+    by_address = {d.address: d for d in doc.devices}
+    signals = {a: {o.signal for o in d.observations} for a, d in by_address.items()}
+    assert {"wsd.types", "wsd.xaddrs"} <= signals[hik]
+    assert "dhip.DeviceType" in signals[dahua_cam]
+    assert {"ssdp.server", "upnp.manufacturer"} <= signals[axis]
+    assert by_address[hik].identification.vendor == "Hikvision"
+    assert by_address[dahua_cam].identification.vendor == "Dahua"
+    runs = {r.method: r for r in doc.method_runs}
+    for method in ("wsd", "dhip", "ssdp", "mdns"):
+        assert runs[method].state == "ran", runs[method]
+        assert runs[method].modes == ["unicast"]
+    for method in ("arp", "sadp"):  # no unicast form: nothing they could reach
+        assert runs[method].state == "skipped"
+        assert runs[method].reason == "targets on loopback (no link layer)"
+    assert doc.complete  # nothing asked was left undone
+    assert doc.interface is None

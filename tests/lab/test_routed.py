@@ -1,0 +1,131 @@
+"""The routed lab (examples/lab/routed.yaml): cameras behind a router get their MAC and switch
+port/VLAN from `--infra`, over SNMP v2c and v3 (authPriv); wrong v3 credentials are a clear
+attempt error. Root: real namespaces, a real router namespace and real pysnmp agents."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from camscan.cli import main
+from camscan.cli.demo import demo_infra_args
+from camscan.lab.persona import load_persona
+from camscan.lab.topology import load_topology
+from tests.conftest import root_problem, skip_or_fail
+
+pytestmark = pytest.mark.root
+
+REPO = Path(__file__).resolve().parents[2]
+ROUTED = REPO / "examples" / "lab" / "routed.yaml"
+ROUTER, SWITCH = "198.51.100.1", "198.51.100.2"
+CAMERAS = {"192.0.2.20", "192.0.2.28", "192.0.2.30", "192.0.2.40", "192.0.2.44", "192.0.2.50",
+           "192.0.2.52"}  # fmt: skip
+LAB_SECRETS = ("lab-community", "lab-auth-pass", "lab-priv-pass")
+
+
+@pytest.fixture(scope="module")
+def routed() -> Iterator[Any]:
+    problem = root_problem()
+    if problem:
+        skip_or_fail(problem)
+    from camscan.lab import Lab
+
+    with Lab(ROUTED) as lab:
+        yield lab
+
+
+def scan(lab: Any, config: Path, *extra: str, env: dict[str, str] | None = None) -> Any:
+    cmd = [sys.executable, "-m", "camscan", "scan", "--no-db", "-f", "json", "--config",
+           str(config), "--infra", ROUTER, "--infra", SWITCH, *extra, "192.0.2.0/24"]  # fmt: skip
+    return lab.exec(cmd, timeout=300, env=env)
+
+
+def check_every_camera_located(lab: Any, out: str) -> dict[str, Any]:
+    doc = json.loads(out)
+    devices = {d["address"]: d for d in doc["devices"]}
+    assert set(devices) >= CAMERAS
+    hosts = {h.address: h for h in lab.hosts}
+    for address in CAMERAS:
+        device, host = devices[address], hosts[address]
+        assert device["mac"] == host.mac, address
+        assert device["mac_source"] == f"snmp {ROUTER} IP-MIB ipNetToPhysicalTable"
+        location = device["location"]
+        assert location is not None, address
+        # The lab's real port: the bridge-side veth of this host's namespace.
+        assert (location["switch"], location["port"], location["vlan"]) == (
+            "cam-sw1", f"p{host.index}", 20,
+        )  # fmt: skip
+        assert location["source"] == f"snmp {SWITCH} Q-BRIDGE-MIB dot1qTpFdbTable"
+    # the router itself is on an LLDP (uplink) port: never a location
+    assert devices["192.0.2.1"]["location"] is None
+    return doc
+
+
+def test_v2c_every_camera_gets_mac_port_and_maker(routed: Any, tmp_path: Path) -> None:
+    (tmp_path / "community").write_text("lab-community\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[infra]]\ncommunity_file = "{tmp_path / "community"}"\n')
+    run = scan(routed, config)
+    assert run.returncode == 1, run.stderr[-3000:]  # restricted cameras found
+    doc = check_every_camera_located(routed, run.stdout)
+    vendors = {d["address"]: d["identification"]["vendor"] for d in doc["devices"]}
+    assert vendors["192.0.2.20"] == "Hikvision"
+    assert vendors["192.0.2.28"] == "Hikvision"  # EZVIZ: its MAC prefix is the only clue
+    assert vendors["192.0.2.40"] == "Dahua"
+    assert vendors["192.0.2.52"] == "Axis"
+    for secret in LAB_SECRETS:
+        assert secret not in run.stdout + run.stderr
+
+
+def test_v3_authpriv_from_the_demo_config(routed: Any, tmp_path: Path) -> None:
+    args = demo_infra_args(routed, tmp_path)
+    config = Path(args[1])
+    assert "snmp_version = 3" in config.read_text()
+    assert "lab-auth-pass" not in config.read_text()  # only the file names
+    run = scan(routed, config, "--probes", "none")
+    doc = check_every_camera_located(routed, run.stdout)
+    reasons = [a["reason"] for a in doc["attempts"] if a["probe"] == "infra"]
+    assert all("v3 user audit sha256/aes" in r for r in reasons), reasons
+    for secret in LAB_SECRETS:
+        assert secret not in run.stdout + run.stderr
+
+
+def test_wrong_v3_credentials_are_a_clear_attempt_error(routed: Any, tmp_path: Path) -> None:
+    user = load_persona(load_topology(ROUTED).router_path()).snmp.v3_users[0]  # type: ignore[arg-type,union-attr]
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[infra]]\nsnmp_version = 3\nuser = "{user.user}"\nauth_protocol = "sha256"\n'
+        'auth_password_env = "LAB_AUTH"\npriv_protocol = "aes"\npriv_password_env = "LAB_PRIV"\n'
+    )
+    env = {"PATH": "/usr/bin:/bin", "LAB_AUTH": "wrong-pass-42", "LAB_PRIV": user.priv_password}
+    run = scan(routed, config, "--probes", "none", env=env)
+    assert "Traceback" not in run.stderr
+    doc = json.loads(run.stdout)
+    infra = [a for a in doc["attempts"] if a["probe"] == "infra"]
+    assert len(infra) == 2
+    for attempt in infra:
+        assert attempt["status"] == "error"
+        assert "refused" in attempt["reason"]
+        assert "WrongDigest" in attempt["reason"]
+    assert "wrong-pass-42" not in run.stdout + run.stderr
+    assert all(d["location"] is None for d in doc["devices"])
+
+
+def test_demo_runs_the_routed_topology(tmp_path: Path) -> None:
+    problem = root_problem()
+    if problem:
+        skip_or_fail(problem)
+    result = CliRunner().invoke(
+        main, ["demo", "--topology", "routed", "-f", "text", "--out-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1, result.output[-3000:]  # restricted cameras found
+    doc = json.loads((tmp_path / "scan.json").read_text())
+    located = [d for d in doc["devices"] if d["location"]]
+    assert {d["address"] for d in located} >= CAMERAS
+    assert "cam-sw1 port p" in result.output
