@@ -22,7 +22,9 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ("pytester",)  # tests/lab/test_root_marker.py runs this file in a sandbox
+# pytester: tests/lab/test_root_marker.py runs this file in a sandbox; tests.pgserver: the
+# throwaway PostgreSQL cluster fixtures (pg_server, pg_url).
+pytest_plugins = ("pytester", "tests.pgserver")
 
 REPO = Path(__file__).resolve().parent.parent
 LAB_EXAMPLES = REPO / "examples" / "lab"

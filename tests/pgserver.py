@@ -1,5 +1,10 @@
 """A throwaway PostgreSQL cluster from Debian's ``postgresql`` package, for tests and benchmarks.
 
+Also a pytest plugin (listed in tests/conftest.py): the session fixture ``pg_server`` and
+``pg_url`` (a fresh empty database per test). Without PostgreSQL binaries they skip with the
+reason — and fail under CAMSCAN_REQUIRE_ROOT_TESTS=1 (CI), where ``scripts/system-deps.sh``
+has installed Debian's ``postgresql`` package.
+
 ``with PgServer() as pg:`` runs ``initdb`` in a temporary directory (as the ``postgres`` user
 through ``runuser`` when we are root, since the server refuses to run as root), starts it on
 127.0.0.1 with a free port and a private unix socket, and on exit stops it and deletes the
@@ -18,12 +23,15 @@ import signal
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 import psycopg
+import pytest
 
 USER = "camscan"
+PW_VAR = "CAMSCAN_TEST_PGPASSWORD"  # where tests hand the cluster's password to camscan
 
 
 def bindir() -> Path | None:
@@ -109,9 +117,8 @@ class PgServer:
                   "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")  # fmt: skip
         pwfile.unlink()
         self.port = _free_port()
-        opts = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.dir / 'sock'} -c max_connections=60"
-            + ("" if self.fsync else " -c fsync=off -c synchronous_commit=off")
+        opts = f"-h 127.0.0.1 -p {self.port} -k {self.dir / 'sock'} -c max_connections=60" + (
+            "" if self.fsync else " -c fsync=off -c synchronous_commit=off"
         )
         self._run("pg_ctl", "-D", str(data), "-l", str(self.dir / "server.log"), "-w",
                   "-t", "60", "-o", opts, "start")  # fmt: skip
@@ -150,3 +157,25 @@ class PgServer:
     def url(self, name: str) -> str:
         """The database's URL for ``--db`` (no password in it)."""
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A private PostgreSQL cluster for the whole session, removed at the end."""
+    why = problem()
+    if why:
+        if os.environ.get("CAMSCAN_REQUIRE_ROOT_TESTS") == "1":
+            pytest.fail(f"PostgreSQL tests cannot run under CAMSCAN_REQUIRE_ROOT_TESTS=1: {why}")
+        pytest.skip(why)
+    with PgServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh empty PostgreSQL database's URL (the password is ``pg_server.password``)."""
+    name = pg_server.create_database()
+    try:
+        yield pg_server.url(name)
+    finally:
+        pg_server.drop_database(name)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from camscan.cli.common import log_to_stderr, policy_option, safe
+from camscan.cli.common import log_to_stderr, policy_option, safe, signatures_option
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -89,6 +89,18 @@ def _interface_scope(iface: str | None, assume_yes: bool) -> list[str]:
     if not click.confirm(f"Scan the subnets attached to {iface}: {', '.join(nets)}?", err=True):
         raise click.Abort()
     return nets
+
+
+def _community(given: str | None, env_name: str | None, file: Path | None) -> str | None:
+    """The SNMP probe's community: from the flag, the variable or the file (exit 2 if unset)."""
+    from camscan.infra.config import InfraSecretError, read_secret
+
+    if given or not (env_name or file):
+        return given
+    try:
+        return read_secret("--snmp-community", env_name, file, os.environ)
+    except InfraSecretError as exc:
+        raise CamscanUsageError(str(exc)) from None
 
 
 def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
@@ -227,15 +239,18 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
 @click.option("--probes", "probe_names", help="Probes to run, comma-separated, or 'none' [all].")
 @click.option("--username", help="ONVIF username (camscan never guesses credentials).")
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
-@click.option("--snmp-community", help="SNMP v2c community to try.")
-@policy_option
 @click.option(
-    "--signatures",
-    "signature_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Extra signature directory merged over the shipped set (repeatable).",
+    "--snmp-community",
+    help="SNMP v2c community for the snmp probe (visible in ps: prefer --snmp-community-env).",
 )
+@click.option("--snmp-community-env", metavar="VAR", help="Variable holding the SNMP community.")
+@click.option(
+    "--snmp-community-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File whose first line is the SNMP community.",
+)
+@policy_option
+@signatures_option
 @click.option(
     "--yes",
     "-y",
@@ -283,6 +298,8 @@ def scan_cmd(
     username: str | None,
     password_env: str | None,
     snmp_community: str | None,
+    snmp_community_env: str | None,
+    snmp_community_file: Path | None,
     policies: tuple[str, ...],
     signature_dirs: tuple[Path, ...],
     assume_yes: bool,
@@ -374,7 +391,9 @@ def scan_cmd(
         discovery_timeout=discovery_timeout,
         host_timeout=host_timeout,
         credentials=Credentials(
-            username=username, password=password, snmp_community=snmp_community
+            username=username,
+            password=password,
+            snmp_community=_community(snmp_community, snmp_community_env, snmp_community_file),
         ),
         policies=chosen_policies,
         signature_dirs=signature_dirs,

@@ -40,12 +40,16 @@ def apply_acks(
 ) -> ScanDocument:
     """Mark devices (``keys[i]`` is ``doc.devices[i]``'s identity) with their active ack.
 
-    A device without an active acknowledgement loses any it carried in the document.
+    ``policy.acknowledged`` becomes the reason and its expiry ("… (until 2027-03-31)"), so
+    every report format shows both. A device without an active acknowledgement loses any it
+    carried in the document.
     """
     devices = []
     for key, d in zip(keys, doc.devices, strict=True):
         ack = acks_by_key.get(key)
-        reason = ack.reason if ack is not None and ack.active(today) else None
+        reason = None
+        if ack is not None and ack.active(today):
+            reason = ack.reason + (f" (until {ack.until})" if ack.until else "")
         if d.policy.acknowledged != reason:
             policy = PolicyResult(
                 restricted=d.policy.restricted,

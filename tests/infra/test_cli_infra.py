@@ -156,3 +156,13 @@ def test_config_show_lists_infra_tables_without_secrets(tmp_path: Path) -> None:
     assert "[[infra]]" in result.stdout
     assert 'community_env = "SW_COMMUNITY"' in result.stdout
     assert COMMUNITY not in result.output
+
+
+def test_snmp_community_env_unset_is_exit_2() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["scan", "--no-db", "--snmp-community-env", "CAMSCAN_TEST_NO_COMMUNITY", "127.0.0.1"],
+        env={},
+    )
+    assert result.exit_code == 2
+    assert "$CAMSCAN_TEST_NO_COMMUNITY is not set" in result.stderr

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from camscan.models import Device
 from camscan.store import History, StoreTarget
 from tests.helpers import REPO
+from tests.pgserver import PW_VAR
 from tests.report.sample_docs import building, lts_camera
-from tests.store.conftest import PW_VAR
 
 SITES = ("north", "south", "east", "west")
 NIGHTS = 4

@@ -18,6 +18,7 @@ from camscan.export.bom import estate_bom
 from camscan.export.tables import worklist_csv
 from camscan.models import Device, Location
 from camscan.store import History, StoreTarget
+from tests.pgserver import PW_VAR
 from tests.report.cli_env import cli_env, run_camscan
 from tests.report.sample_docs import (
     amcrest_recorder,
@@ -27,7 +28,6 @@ from tests.report.sample_docs import (
     lts_camera,
     printer,
 )
-from tests.store.conftest import PW_VAR
 
 __all__ = ["cli_env"]
 LTS = "mac:44:19:b6:12:34:56"
@@ -166,6 +166,13 @@ def test_report_command_formats(target: StoreTarget, cli_env: Path) -> None:
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.read_text()) is None
     one = run_camscan("report", "--db", str(target), "--site", "depot", "-f", "worklist", env=env)
     assert [r["site"] for r in csv.DictReader(io.StringIO(one.stdout))] == ["depot"]
+    page = run_camscan("report", *args, "-f", "html", env=env).stdout
+    assert "<svg" in page  # the trend charts, from the real history
+    assert "<script" not in page
+    assert all(f">{site}<" in page for site in ("hq", "depot"))
+    markdown = run_camscan("report", *args, "-f", "markdown", env=env).stdout
+    assert "depot" in markdown
+    assert "hq" in markdown
     missing = run_camscan("report", "--db", str(target), "--site", "nowhere", env=env)
     assert missing.exit_code == 2
     assert "no site 'nowhere'" in missing.stderr

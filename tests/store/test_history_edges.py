@@ -158,3 +158,15 @@ def test_scan_refuses_site_all_and_a_password_in_the_url(cli_env: Path) -> None:
     assert pw.exit_code == 2
     assert "must not contain a password" in pw.stderr
     assert "hunter2" not in pw.stderr
+
+
+def test_every_report_shows_an_acknowledgements_expiry(cli_env: Path) -> None:
+    db = str(cli_env / "h.db")
+    doc = save(building([lts_camera()]), cli_env / "d.json")
+    run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered", "--until", "2099-03-31",
+                "--db", db, "--site", "hq")  # fmt: skip
+    text = run_report(str(doc), "--db", db, "--site", "hq", "-f", "text")
+    assert text.exit_code == 0
+    assert "replacement ordered (until 2099-03-31)" in text.stdout
+    data = json.loads(run_report(str(doc), "--db", db, "--site", "hq", "-f", "json").stdout)
+    assert data["devices"][0]["policy"]["acknowledged"] == "replacement ordered (until 2099-03-31)"

@@ -287,7 +287,7 @@ def test_acks_apply_until_their_last_day_and_stale_ones_are_cleared(target: Stor
         keys = h.keys_for(building())
     doc = apply_acks(building(), acks, date(2026, 12, 31), keys)
     lts = next(d for d in doc.devices if d.mac == "44:19:b6:12:34:56")
-    assert lts.policy.acknowledged == "scheduled for replacement"
+    assert lts.policy.acknowledged == "scheduled for replacement (until 2026-12-31)"
     assert lts.policy.restricted  # still reported as restricted, just acknowledged
     # Expired: an acknowledgement the document still carries is cleared, not kept.
     later = apply_acks(doc, acks, date(2027, 1, 1), keys)
