@@ -343,7 +343,8 @@ def write_doc(rows: list[str], timeout: str) -> None:
             "exists. 'no route': the rest is unroutable in the namespace, connects fail at once "
             "(scheduling and memory at /16 scale). 'silent': the rest is routed into a veth "
             "pair inside the namespace via a fake gateway, so every SYN to an absent host "
-            "goes unanswered and the 1 s ping timeout is paid 2 × 65k times under the "
+            "goes unanswered and the ping timeout (0.5-1 s, adapted to the round trips seen) is "
+            "paid 2 × 65k times under the "
             "global concurrency cap. "
             "Nothing leaves the namespace in either case.",
             "",
