@@ -194,3 +194,39 @@ def listen_budget(settings: DiscoverySettings) -> float:
 def skipped(method: str, reason: str) -> tuple[ProbeAttempt]:
     """The single attempt of a method that did not run."""
     return (attempt(method, AttemptStatus.SKIPPED, reason),)
+
+
+def query_socket(
+    method: str, settings: DiscoverySettings, *, broadcast: bool = False
+) -> socket.socket | tuple[ProbeAttempt, ...]:
+    """The socket a UDP method sends its queries from: an ephemeral one for ``unicast`` mode,
+    else one on the on-link interface. When it cannot run, the attempts saying why instead."""
+    if settings.mode == "unicast" and not settings.unicast_hosts:
+        return skipped(method, "no live routed hosts to ask")
+    if settings.mode != "unicast" and not settings.iface_address:
+        return skipped(method, "no on-link interface address")
+    try:
+        if settings.mode == "unicast":
+            return unicast_socket()
+        return udp_socket(settings.iface_address or "", broadcast=broadcast)
+    except OSError as exc:
+        reason = f"cannot open a UDP socket: {exc.strerror or exc}"
+        return (attempt(method, AttemptStatus.ERROR, reason),)
+
+
+async def exchange(
+    sock: socket.socket,
+    messages: Sequence[tuple[bytes, tuple[str, int]]],
+    deadline: float,
+    handle: Callable[[bytes, tuple[str, int]], None],
+    limiter: AsyncLimiter | None = None,
+) -> tuple[int, int, list[str]]:
+    """Send ``messages`` on the retransmission schedule while feeding replies to ``handle``
+    until ``deadline``; closes ``sock``. Returns (replies, datagrams sent, send errors)."""
+    try:
+        sending = asyncio.ensure_future(send_repeated(sock, messages, limiter))
+        count = await receive_until(sock, deadline, handle)
+        sent, errors = await sending
+    finally:
+        sock.close()
+    return count, sent, errors

@@ -9,7 +9,6 @@ varies by firmware; OEMs (Amcrest, Lorex...) answer too and name themselves in `
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import struct
@@ -19,16 +18,13 @@ from typing import Any
 
 from camscan.discover._common import (
     attempt,
+    exchange,
     is_ipv4,
     listen_budget,
     local_addresses,
     obs,
-    receive_until,
-    send_repeated,
-    skipped,
+    query_socket,
     spacing,
-    udp_socket,
-    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
@@ -184,18 +180,9 @@ class DhipDiscovery:
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         unicast = settings.mode == "unicast"
-        if unicast and not settings.unicast_hosts:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
-        if not unicast and not settings.iface_address:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
-        try:
-            if unicast:
-                sock = unicast_socket()
-            else:
-                sock = udp_socket(settings.iface_address or "", broadcast=True)
-        except OSError as exc:
-            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        sock = query_socket(NAME, settings, broadcast=True)
+        if isinstance(sock, tuple):
+            return DiscoveryResult(NAME, attempts=sock)
         own = local_addresses()
         hosts: dict[str, DiscoveredHost] = {}
         malformed = 0
@@ -215,14 +202,8 @@ class DhipDiscovery:
         targets = settings.unicast_hosts if unicast else [GROUP, *_broadcast_targets(settings)]
         messages = [(build_search(), (target, PORT)) for target in targets]
         deadline = started + settings.timeout + spacing(settings, 1)
-        try:
-            sending = asyncio.ensure_future(
-                send_repeated(sock, messages, settings.limiter if unicast else None)
-            )
-            count = await receive_until(sock, deadline, feed)
-            sent, errors = await sending
-        finally:
-            sock.close()
+        limiter = settings.limiter if unicast else None
+        count, sent, errors = await exchange(sock, messages, deadline, feed, limiter)
         if not sent:
             reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))

@@ -14,11 +14,10 @@ import time
 
 from camscan.discover._common import (
     attempt,
+    exchange,
     is_ipv4,
     listen_budget,
     obs,
-    receive_until,
-    send_repeated,
     skipped,
     spacing,
     unicast_socket,
@@ -241,14 +240,8 @@ class MdnsDiscovery:
 
         query = build_query()
         messages = [(query, (host, PORT)) for host in settings.unicast_hosts]
-        try:
-            sending = asyncio.ensure_future(send_repeated(sock, messages, settings.limiter))
-            count = await receive_until(
-                sock, started + settings.timeout + spacing(settings, 1), feed
-            )
-            sent, errors = await sending
-        finally:
-            sock.close()
+        deadline = started + settings.timeout + spacing(settings, 1)
+        count, sent, errors = await exchange(sock, messages, deadline, feed, settings.limiter)
         if not sent:
             reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))

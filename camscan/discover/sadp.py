@@ -10,7 +10,6 @@ so a ProbeMatch without its closing tag is still read field by field.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import uuid
@@ -21,12 +20,11 @@ from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
     attempt,
+    exchange,
     is_ipv4,
     listen_budget,
     local_addresses,
     obs,
-    receive_until,
-    send_repeated,
     skipped,
     udp_socket,
 )
@@ -138,12 +136,8 @@ class SadpDiscovery:
                 address=addr[0], mac=reply.mac, observations=tuple(observations(reply))
             )
 
-        try:
-            sending = asyncio.ensure_future(send_repeated(sock, [(build_probe(), (GROUP, PORT))]))
-            count = await receive_until(sock, started + settings.timeout, feed)
-            sent, errors = await sending
-        finally:
-            sock.close()
+        messages = [(build_probe(), (GROUP, PORT))]
+        count, sent, errors = await exchange(sock, messages, started + settings.timeout, feed)
         if not sent:
             reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))

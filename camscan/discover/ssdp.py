@@ -22,12 +22,11 @@ from camscan.discover._common import (
     listen_budget,
     local_addresses,
     obs,
+    query_socket,
     receive_until,
     send_repeated,
-    skipped,
     spacing,
     udp_socket,
-    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -167,15 +166,9 @@ class SsdpDiscovery:
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         unicast = settings.mode == "unicast"
-        if unicast and not settings.unicast_hosts:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
-        if not unicast and not settings.iface_address:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
-        try:
-            sock = unicast_socket() if unicast else udp_socket(settings.iface_address or "")
-        except OSError as exc:
-            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        sock = query_socket(NAME, settings)
+        if isinstance(sock, tuple):
+            return DiscoveryResult(NAME, attempts=sock)
         own = local_addresses()
         found: dict[str, tuple[list[Observation], list[str]]] = {}
 

@@ -28,12 +28,11 @@ from camscan.discover._common import (
     listen_budget,
     local_addresses,
     obs,
+    query_socket,
     receive_until,
     send_repeated,
-    skipped,
     spacing,
     udp_socket,
-    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -225,17 +224,11 @@ class WsdDiscovery:
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
         unicast = settings.mode == "unicast"
-        if unicast and not settings.unicast_hosts:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
-        if not unicast and not settings.iface_address:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no on-link interface address"))
+        probe_sock = query_socket(NAME, settings)
+        if isinstance(probe_sock, tuple):
+            return DiscoveryResult(NAME, attempts=probe_sock)
         collector = _Collector(local_addresses())
         attempts: list[ProbeAttempt] = []
-        try:
-            probe_sock = unicast_socket() if unicast else udp_socket(settings.iface_address or "")
-        except OSError as exc:
-            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
         hello_sock: socket.socket | None = None
         if not unicast:
             try:
