@@ -9,7 +9,9 @@ device sent them, so they pass through the same decoding the parsers apply
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,24 @@ def observations(device: dict[str, Any]) -> list[Observation]:
         )
         for o in device.get("observations", [])
     ]
+
+
+@cache
+def _split() -> Any:
+    """tests/test_source_split.py, the one definition of the source split."""
+    spec = importlib.util.spec_from_file_location("split", ROOT / "tests" / "test_source_split.py")
+    assert spec is not None
+    assert spec.loader is not None
+    split = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split)
+    return split
+
+
+def contaminated_by_rules(device: dict[str, Any]) -> bool:
+    """Whether a grandfathered rule cites the source this held-out device comes from."""
+    split = _split()
+    cited = {identity for _, identity in split.GRANDFATHERED}
+    return bool(split.identities(str(device.get("source", ""))) & cited)
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:

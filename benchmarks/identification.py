@@ -20,30 +20,25 @@ interval:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from corpus import HELD_OUT, ROOT, VIDEO, load, observations, type_matches, wilson
+from corpus import (
+    HELD_OUT,
+    VIDEO,
+    contaminated_by_rules,
+    load,
+    observations,
+    type_matches,
+    wilson,
+)
 
 from camscan.identify import identify
 from camscan.policy import evaluate, resolve
 from camscan.signatures import load_signatures
-
-
-def _contaminating() -> tuple[set[str], Callable[[str], set[str]]]:
-    """Source identities a grandfathered rule cites, and the normaliser of source strings
-    (both from tests/test_source_split.py, the one definition of the split)."""
-    spec = importlib.util.spec_from_file_location("split", ROOT / "tests" / "test_source_split.py")
-    assert spec is not None
-    assert spec.loader is not None
-    split = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(split)
-    return {identity for _, identity in split.GRANDFATHERED}, split.identities
 
 
 class Tally:
@@ -91,14 +86,13 @@ def evaluate_corpus(devices: list[dict[str, Any]]) -> dict[str, Any]:
     sigset = load_signatures()
     policies = resolve([])
     known = {f.vendor for f in sigset.families.values() if f.vendor}
-    cited, identities = _contaminating()
     overall = Tally()
     by_class: defaultdict[str, Tally] = defaultdict(Tally)
     by_maker: defaultdict[str, Tally] = defaultdict(Tally)
     misses: list[dict[str, Any]] = []
     contaminated: list[str] = []
     for device in devices:
-        if identities(str(device.get("source", ""))) & cited:
+        if contaminated_by_rules(device):
             contaminated.append(device["id"])
             continue
         obs = observations(device)

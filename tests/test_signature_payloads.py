@@ -165,3 +165,12 @@ def test_as_parsed_decodes_only_what_the_parser_decodes() -> None:
         "onvif://www.onvif.org/name/A B"
     )
     assert as_parsed("http.title", "A%20B") == "A%20B"
+
+
+def test_as_parsed_makes_one_inert_line_like_the_probes() -> None:
+    """A telnet prompt after CR/LF reaches rules as the banner probe gives it."""
+    assert as_parsed("telnet.banner", "\r\n192.0.0.64 login: ") == "192.0.0.64 login:"
+    assert as_parsed("snmp.sysdescr", "S5720\r\nHuawei  VRP") == "S5720 Huawei VRP"
+    assert as_parsed("http.title", "a\x1b[31mb") == "a\\x1b[31mb"
+    # tcp.banner is byte-exact escaped text: spacing is kept, control characters shown
+    assert as_parsed("tcp.banner", "+++    UGW\x0d") == "+++    UGW\\x0d"

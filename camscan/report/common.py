@@ -256,6 +256,8 @@ def header_lines(doc: ScanDocument) -> list[str]:
         )
     if tool.policies:
         lines.append("policies: " + ", ".join(clean(p, 60) for p in tool.policies))
+    if doc.this_host:
+        lines.append("this host (left out): " + ", ".join(clean(a, 60) for a in doc.this_host))
     lines.append(summarize(doc).line())
     return lines
 

@@ -226,6 +226,9 @@ def render_html(doc: ScanDocument) -> str:
         meta.append(
             "policies " + ", ".join(f"<span class='nw'>{e(p)}</span>" for p in doc.tool.policies)
         )
+    if doc.this_host:
+        meta.append("this host (left out) " + ", ".join(
+            f"<span class='nw'>{e(a)}</span>" for a in doc.this_host))  # fmt: skip
     devices = ordered(doc.devices)
     needing = attention(devices)
     body = (

@@ -5,7 +5,9 @@ that is a whole payload (a WS-Discovery ProbeMatch, a SADP or DHIP reply, a UPnP
 an SSDP message, an ONVIF GetDeviceInformation response, an HTTP response, a telnet banner)
 is parsed here into observations before the rule is tried, and a single ``wsd.scope`` value is
 decoded the way the WS-Discovery parser decodes it (``name/LOREX%20LNB4321`` reaches the rule
-as ``name/LOREX LNB4321``). The same functions let the corpus and benchmarks feed capture text.
+as ``name/LOREX LNB4321``) and made one inert line like every observation value (a banner's
+CR/LF reaches the rule as one space). The same functions let the corpus and benchmarks feed
+capture text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from camscan.models import Observation
 from camscan.probe import onvif
 from camscan.probe.banner import banner_observations
 from camscan.probe.http import Fetched, body_snippet, extract_title, header_observations
+from camscan.sanitize import device_text, neutralise
 
 MAX_PAYLOAD = 64 * 1024
 _ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")
@@ -128,12 +131,19 @@ def parse_payload(fmt: PayloadFormat, text: str, port: int | None = None) -> lis
 
 # Signals whose single values are decoded by their parser before any rule sees them.
 _WIRE: dict[str, Callable[[str], str]] = {"wsd.scope": wsd.decode_scope}
+# Signals kept byte-exact as ``\xNN`` text (camscan.sanitize.escape_bytes): only neutralised.
+_BYTE_EXACT = frozenset({"tcp.banner"})
 
 
 def as_parsed(signal: str, value: str) -> str:
-    """A single value written as sent on the wire, as the parser hands it to the rules."""
+    """A single value written as sent on the wire, as the parser hands it to the rules: decoded
+    where its parser decodes (``wsd.scope``), then made one inert line like every observation
+    value (:func:`camscan.sanitize.device_text`: whitespace runs, CR/LF included, become one
+    space; control characters become ``\\xNN``)."""
+    if signal in _BYTE_EXACT:
+        return neutralise(value)
     decode = _WIRE.get(signal)
-    return decode(value) if decode else value
+    return device_text(decode(value) if decode else value)
 
 
 def signal_applies(rule_signal: str, signal: str) -> bool:

@@ -56,3 +56,10 @@ def test_a_document_without_method_runs_falls_back_to_its_attempts() -> None:
     doc = building(attempts=[ProbeAttempt(probe="arp", status=AttemptStatus.SKIPPED,
                                           reason="needs root")])  # fmt: skip
     assert "not run or partial: arp skipped (needs root)" in summarize(doc).line()
+
+
+@pytest.mark.parametrize("fmt", [Format.TEXT, Format.TABLE, Format.HTML, Format.MARKDOWN])
+def test_the_scanning_host_is_named_as_left_out(fmt: Format) -> None:
+    out = render(building(this_host=["192.0.2.250"]), fmt, width=200)
+    assert "this host (left out)" in out
+    assert "192.0.2.250" in out

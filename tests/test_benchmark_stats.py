@@ -1,0 +1,59 @@
+"""Interval maths and corpus plumbing of the identification benchmarks (benchmarks/corpus.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+CORPUS = _corpus_module()
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "expected"),
+    [(22, 22, (0.851, 1.0)), (0, 10, (0.0, 0.278)), (5, 10, (0.237, 0.763))],
+)
+def test_wilson_interval(k: int, n: int, expected: tuple[float, float]) -> None:
+    assert CORPUS.wilson(k, n) == expected
+
+
+def test_wilson_of_nothing_is_none() -> None:
+    assert CORPUS.wilson(0, 0) is None
+
+
+def test_camera_or_recorder_counts_for_either() -> None:
+    assert CORPUS.type_matches("camera", "camera-or-recorder")
+    assert CORPUS.type_matches("recorder", "camera-or-recorder")
+    assert not CORPUS.type_matches("router", "camera-or-recorder")
+    assert not CORPUS.type_matches(None, "camera")
+
+
+def test_corpus_values_are_decoded_like_the_parsers() -> None:
+    device = {
+        "observations": [{"signal": "wsd.scope", "value": "onvif://www.onvif.org/name/A%20B"}]
+    }
+    (obs,) = CORPUS.observations(device)
+    assert obs.value == "onvif://www.onvif.org/name/A B"
+
+
+def test_contamination_follows_the_grandfathered_citations() -> None:
+    cited = {"source": "https://github.com/Ullaakut/cameradar/issues/199"}
+    clean = {"source": "https://github.com/koush/scrypted/issues/1"}
+    assert CORPUS.contaminated_by_rules(cited)
+    assert not CORPUS.contaminated_by_rules(clean)
