@@ -31,6 +31,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "camscan/_lab/building.yaml" in names
     assert any(n.startswith("camscan/_lab/personas/") for n in names)
     assert "camscan/_signatures/meta.yaml" in names
+    assert "camscan/_signatures/ieee/ma-m-ma-s.csv" in names  # the MA-M/MA-S snapshot ships
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -78,3 +79,13 @@ def policy_option(func: F) -> F:
             "--policy uk-2022-sensitive-sites."
         ),
     )(func)
+
+
+#: `--signatures DIR` (repeatable) of `scan`, `identify` and `signatures …`.
+signatures_option = click.option(
+    "--signatures",
+    "signature_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Extra signature directory merged over the shipped set (repeatable).",
+)

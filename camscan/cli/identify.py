@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from camscan.cli.common import policy_option
+from camscan.cli.common import policy_option, signatures_option
 from camscan.cli.output import OutputOptions, finish, output_options
 from camscan.document import load_document
 from camscan.signatures import load_signatures
@@ -16,13 +16,7 @@ from camscan.verdict import annotate
 @click.command("identify")
 @click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 @policy_option
-@click.option(
-    "--signatures",
-    "signature_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Extra signature directory merged over the shipped set (repeatable).",
-)
+@signatures_option
 @output_options
 def identify_cmd(
     source: str, policies: tuple[str, ...], signature_dirs: tuple[Path, ...], opts: OutputOptions

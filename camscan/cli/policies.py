@@ -34,7 +34,7 @@ def list_cmd() -> None:
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)]
         cells[4] = row[4].rjust(widths[4])
-        out.print("  ".join([*cells, row[5]]))
+        out.print(cells[0] + " " + "  ".join([*cells[1:], row[5]]))
     out.print("* applied when no --policy is given")
 
 

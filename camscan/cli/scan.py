@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from camscan.cli.common import log_to_stderr, policy_option, safe
+from camscan.cli.common import log_to_stderr, policy_option, safe, signatures_option
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -250,13 +250,7 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
     help="File whose first line is the SNMP community.",
 )
 @policy_option
-@click.option(
-    "--signatures",
-    "signature_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Extra signature directory merged over the shipped set (repeatable).",
-)
+@signatures_option
 @click.option(
     "--yes",
     "-y",

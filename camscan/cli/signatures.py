@@ -8,18 +8,10 @@ from pathlib import Path
 
 import click
 
-from camscan.cli.common import console, safe
+from camscan.cli.common import console, safe, signatures_option
 from camscan.exitcodes import ExitCode
 from camscan.signatures import validate
 from camscan.signatures.selftest import run_examples
-
-extra_dirs = click.option(
-    "--signatures",
-    "signature_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Extra signature directory merged over the shipped set (repeatable).",
-)
 
 
 @click.group("signatures")
@@ -28,7 +20,7 @@ def signatures_group() -> None:
 
 
 @signatures_group.command("list")
-@extra_dirs
+@signatures_option
 def list_cmd(signature_dirs: tuple[Path, ...]) -> None:
     """List families with their vendor, brands and rule counts."""
     sigset, problems = validate(signature_dirs)
@@ -54,7 +46,7 @@ def _report(problems: Sequence[object]) -> int:
 
 
 @signatures_group.command("validate")
-@extra_dirs
+@signatures_option
 def validate_cmd(signature_dirs: tuple[Path, ...]) -> None:
     """Check every file against the schema: YAML, unknown fields, regexes, duplicate ids."""
     sigset, problems = validate(signature_dirs)
@@ -65,7 +57,7 @@ def validate_cmd(signature_dirs: tuple[Path, ...]) -> None:
 
 
 @signatures_group.command("test")
-@extra_dirs
+@signatures_option
 def test_cmd(signature_dirs: tuple[Path, ...]) -> None:
     """Run every rule's examples and negatives."""
     sigset, problems = validate(signature_dirs)
