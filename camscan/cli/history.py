@@ -207,7 +207,7 @@ def diff_command(
     with open_history(db, site, config_file) as history:
         try:
             if history.site == SITE_ALL and not runs:
-                for name in sorted({r.site for r in history.runs(100000)}):
+                for name in history.site_names():
                     try:
                         results.append(_site_diff(history.at_site(name), ()))
                     except CamscanUsageError:

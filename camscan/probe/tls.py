@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import warnings
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 
 from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
@@ -33,17 +35,20 @@ DEFAULT_PORTS = (443,)
 
 
 def describe_certificate(der: bytes) -> tuple[str, str, str]:
-    """(subject, issuer, details) of a DER certificate; raises ValueError when unparseable.
+    """(subject, issuer, details) of a DER certificate, as inert text; raises ValueError when
+    unparseable.
 
     cryptography raises its own types besides ValueError (``InvalidVersion`` for a bad
     version field, errors from lazily parsed names and dates); all become ValueError.
     """
     try:
-        cert = x509.load_der_x509_certificate(der)
-        subject = cert.subject.rfc4514_string()
-        issuer = cert.issuer.rfc4514_string()
-        serial = cert.serial_number
-        begins, ends = cert.not_valid_before_utc, cert.not_valid_after_utc
+        with warnings.catch_warnings():  # a zero or negative serial is common on cameras
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
+            subject = device_text(cert.subject.rfc4514_string())
+            issuer = device_text(cert.issuer.rfc4514_string())
+            serial = cert.serial_number
+            begins, ends = cert.not_valid_before_utc, cert.not_valid_after_utc
     except Exception as exc:  # any library error is "not a certificate we can read"
         raise ValueError(f"unreadable certificate: {type(exc).__name__}: {exc}") from exc
     details = (
@@ -90,7 +95,7 @@ class TlsProbe(PortProbe):
                 continue
             try:
                 subject, issuer, details = describe_certificate(der)
-            except Exception as exc:
+            except ValueError as exc:
                 attempts.append(
                     attempt(
                         self.name,
@@ -102,7 +107,6 @@ class TlsProbe(PortProbe):
                 )
                 continue
             for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
-                value = device_text(value)
                 if value:
                     obs.append(Observation(signal=signal, value=value, port=port, source=self.name))
             attempts.append(attempt(self.name, port, AttemptStatus.OK, details, t))

@@ -45,7 +45,7 @@ def default_dir() -> Path:
     raise FileNotFoundError("camscan's signature directory is missing from this installation")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """A safe loader that refuses duplicate mapping keys (YAML silently keeps the last)."""
 
 

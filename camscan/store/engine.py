@@ -157,4 +157,5 @@ def make_engine(target: StoreTarget) -> Engine:
     args: dict[str, Any] = {"connect_timeout": 15, "application_name": "camscan"}
     if target.password is not None:
         args["password"] = target.password
-    return create_engine(target.url, connect_args=args, poolclass=NullPool)
+    # A small pool: one command runs many short transactions, and a SCRAM login costs ~30 ms.
+    return create_engine(target.url, connect_args=args, pool_size=2, max_overflow=2)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from camscan.estate import Estate
@@ -255,6 +255,12 @@ class History:
                 conn, self.reading_site, limit, complete_only=complete_only,
                 usable_for_mail=usable_for_mail,
             )  # fmt: skip
+
+    def site_names(self) -> list[str]:
+        """Every site in the history, by name."""
+        with self.transaction() as conn:
+            query = select(schema.sites.c.name).order_by(schema.sites.c.name)
+            return [str(n) for n in conn.execute(query).scalars()]
 
     def run(self, run_id: int) -> RunInfo:
         """One run by id."""

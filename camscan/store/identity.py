@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from camscan.facts import ports
 from camscan.models import Device, Observation, ScanDocument
@@ -156,10 +156,12 @@ class DeviceState:
 
     def digest(self, observations: Sequence[Observation]) -> str:
         """SHA-256 over the state (without its key) and its observations: equal means unchanged."""
-        data = asdict(self)
-        del data["key"]
-        data["observations"] = [[o.signal, o.value, o.port, o.source] for o in observations]
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        data = [getattr(self, name) for name in _DIGESTED]
+        data.append([[o.signal, o.value, o.port, o.source] for o in observations])
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+_DIGESTED = tuple(f.name for f in fields(DeviceState) if f.name != "key")
 
 
 def states_of(doc: ScanDocument, ambiguous: Iterable[str] = ()) -> dict[str, DeviceState]:

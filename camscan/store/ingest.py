@@ -84,21 +84,15 @@ def _device_ids(conn: Connection, site: int, keys: list[str], run_id: int) -> di
     return {k: known[k] for k in keys}
 
 
-def _state_ids(conn: Connection, rows: list[tuple[int, str, Entry]]) -> dict[int, int]:
+def _state_ids(conn: Connection, site: int, rows: list[tuple[int, str, Entry]]) -> dict[int, int]:
     """State id per device id; new states are inserted with their observations."""
-    by_device = {device_id: digest for device_id, digest, _ in rows}
-    found: dict[int, int] = {}
-    ids = list(by_device)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = select(states.c.device_id, states.c.digest, states.c.id).where(
-            states.c.device_id.in_(chunk)
-        )
-        found.update(
-            (device_id, state_id)
-            for device_id, digest, state_id in conn.execute(query)
-            if by_device[device_id] == digest
-        )
+    wanted = {(device_id, digest) for device_id, digest, _ in rows}
+    query = (
+        select(states.c.device_id, states.c.digest, states.c.id)
+        .join(devices, devices.c.id == states.c.device_id)
+        .where(devices.c.site_id == site)
+    )  # every state the site's devices ever had: grows with change, not with runs
+    found = {d: i for d, g, i in conn.execute(query) if (d, g) in wanted}
     fresh = [(d, g, e) for d, g, e in rows if d not in found]
     if fresh:
         new_ids = conn.execute(
@@ -149,7 +143,7 @@ def write_run(
     _insert_ignore(conn, ambiguous_keys, [{"site_id": site, "key": k} for k in sorted(shared)])
     device_ids = _device_ids(conn, site, [e.state.key for e in entries], run_id)
     rows = [(device_ids[e.state.key], e.state.digest(e.observations), e) for e in entries]
-    state_ids = _state_ids(conn, rows)
+    state_ids = _state_ids(conn, site, rows)
     prev = previous_run(conn, site, run_id)
     open_spans: dict[tuple[int, int], int] = {}
     if prev is not None:
@@ -157,19 +151,22 @@ def write_run(
             spans.c.last_run_id == prev
         )
         open_spans = {(d, s): i for d, s, i in conn.execute(query)}
-    extend: list[int] = []
+    extended: set[int] = set()
     start: list[dict[str, int]] = []
     for device_id, state_id in state_ids.items():
         span = open_spans.get((device_id, state_id))
         if span is not None:
-            extend.append(span)
+            extended.add(span)
         else:
             start.append({"device_id": device_id, "state_id": state_id,
                           "first_run_id": run_id, "last_run_id": run_id})  # fmt: skip
-    for i in range(0, len(extend), 500):
-        conn.execute(
-            update(spans).where(spans.c.id.in_(extend[i : i + 500])).values(last_run_id=run_id)
-        )
+    if extended:  # most devices are unchanged: move every open span on, then take back the few
+        conn.execute(update(spans).where(spans.c.last_run_id == prev).values(last_run_id=run_id))
+        ended = [i for i in open_spans.values() if i not in extended]
+        for i in range(0, len(ended), 500):
+            conn.execute(
+                update(spans).where(spans.c.id.in_(ended[i : i + 500])).values(last_run_id=prev)
+            )
     if start:
         conn.execute(insert(spans), start)
     return run_id

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -29,9 +30,15 @@ from camscan.models import (
 )
 from camscan.report import Format, render
 
-EVIL = "\x1b[31m\u202eX\u200b\x07"
-# Raw C0/C1 controls (newline aside, which formats use between lines) and the invisible ones.
-_RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+EVIL = "\x1b[31m\u202eX\u200b\x07\ufeff\u00ad\u2028"
+# Every control, format and line/paragraph separator character (categories Cc, Cf, Zl, Zp),
+# newline aside, which formats use between lines.
+_UNSAFE = "".join(
+    re.escape(chr(c))
+    for c in range(0x110000)
+    if c != 0x0A and unicodedata.category(chr(c)) in {"Cc", "Cf", "Zl", "Zp"}
+)
+_RAW = re.compile(f"[{_UNSAFE}]")
 
 
 def _s(name: str) -> str:
@@ -96,7 +103,7 @@ def test_no_raw_control_or_invisible_character_in_any_format(fmt: Format) -> Non
     out = render(_hostile_document(), fmt, width=300)
     assert not _RAW.findall(out), sorted(set(_RAW.findall(out)))
     visible = out.replace("\\\\", "\\").replace("\\[", "[")  # Markdown escapes \ and [
-    assert "\\x1b[31m\\u202eX\\u200b\\x07" in visible  # shown visibly instead
+    assert "\\x1b[31m\\u202eX\\u200b\\x07\\ufeff\\xad\\u2028" in visible  # shown visibly
 
 
 @pytest.mark.parametrize("fmt", [Format.JSON, Format.JSONL])

@@ -106,7 +106,11 @@ def render_route(
     endless = ctx.persona.misbehave.endless_http_body
     wire: list[tuple[str, str]] = []
     for h in headers:
-        if endless and (h.name.lower() == "content-length" or "{length}" in h.value):
+        # An endless body is sent chunked once: a persona's own length or chunked header would
+        # make a second, conflicting framing header that clients refuse before any body.
+        if endless and (
+            h.name.lower() in ("content-length", "transfer-encoding") or "{length}" in h.value
+        ):
             continue
         wire.append((h.name, expand(h.value, values)))
     if endless:
