@@ -11,8 +11,8 @@ touched at all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
+import socket
 import time
 from collections.abc import Iterator
 from functools import cache
@@ -57,20 +57,23 @@ def parse_ports(spec: str) -> tuple[int, ...]:
 
 async def connect(address: str, port: int, timeout: float) -> tuple[str, float]:
     """One connect: ``open``, ``refused`` (alive) or ``silent`` (timeout/unreachable), and
-    the seconds until the answer (the round trip, for :class:`RttTimeout`)."""
+    the seconds until the answer (the round trip, for :class:`RttTimeout`). A bare non-blocking
+    socket, closed at once: no stream objects, so thousands in flight stay cheap."""
     began = time.monotonic()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        _reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+        sock.setblocking(False)
+        await asyncio.wait_for(
+            asyncio.get_running_loop().sock_connect(sock, (address, port)), timeout
+        )
     except TimeoutError:
         return "silent", timeout
     except OSError as exc:
         state = "refused" if exc.errno in _ALIVE_ERRNOS else "silent"
         return state, time.monotonic() - began
-    answered = time.monotonic() - began
-    writer.close()
-    with contextlib.suppress(TimeoutError, OSError):
-        await asyncio.wait_for(writer.wait_closed(), 0.5)
-    return "open", answered
+    finally:
+        sock.close()
+    return "open", time.monotonic() - began
 
 
 class RttTimeout:
@@ -94,6 +97,40 @@ class RttTimeout:
         if len(self.recent) < 4:
             return self.ceiling
         return min(self.ceiling, max(self.floor, self.factor * max(self.recent)))
+
+
+class Window:
+    """Connections allowed in flight, adapted as nmap's congestion control adapts its own:
+    halved (never below ``floor``) when a connect repeated to a live host answers - the first
+    was lost to overload, here or on the way - and grown by one for each live host whose ports
+    all answered the first time."""
+
+    def __init__(self, limit: int, floor: int = 32) -> None:
+        self.ceiling = max(limit, 1)
+        self.limit = self.ceiling
+        self.floor = min(floor, self.ceiling)
+        self.active = 0
+        self.losses = 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.active < self.limit)
+            self.active += 1
+
+    async def release(self) -> None:
+        async with self._changed:
+            self.active -= 1
+            self._changed.notify()
+
+    async def resize(self, lost: bool) -> None:
+        async with self._changed:
+            if lost:
+                self.losses += 1
+                self.limit = max(self.floor, self.limit // 2)
+            elif self.limit < self.ceiling:
+                self.limit += 1
+                self._changed.notify()
 
 
 def sweep_budget(settings: DiscoverySettings) -> float:
@@ -139,15 +176,18 @@ class TcpSweep:
         ceiling = max(min(settings.timeout, 1.0), 0.2)
         rtt = RttTimeout(ceiling)
         limiter = settings.limiter
-        gate = asyncio.Semaphore(max(settings.concurrency, 1))
+        window = Window(settings.concurrency)
         found: list[DiscoveredHost] = []
         counts = {"open": 0, "refused": 0, "silent": 0}
 
         async def one(address: str, port: int, pinging: bool) -> str:
-            async with gate:
+            await window.acquire()
+            try:
                 if limiter is not None:  # the token is taken once a connection may start
                     await limiter.acquire()
                 state, seconds = await connect(address, port, rtt.value if pinging else ceiling)
+            finally:
+                await window.release()
             if state != "silent":
                 rtt.add(seconds)
             counts[state] += 1
@@ -164,6 +204,13 @@ class TcpSweep:
             if pinging and any(s != "silent" for s in states.values()):
                 more = await asyncio.gather(*(one(address, p, False) for p in rest_after_ping))
                 states.update(zip(rest_after_ping, more, strict=True))
+            silent = [p for p, state in states.items() if state == "silent"]
+            if silent and len(silent) < len(states):  # a live host: ask its silent ports again
+                again = await asyncio.gather(*(one(address, p, False) for p in silent))
+                states.update(zip(silent, again, strict=True))
+                await window.resize(lost=any(state != "silent" for state in again))
+            elif not silent:
+                await window.resize(lost=False)
             swept += 1
             if settings.on_progress is not None and (swept % 64 == 0 or swept == size):
                 settings.on_progress(swept, size)
@@ -194,6 +241,8 @@ class TcpSweep:
             f"{len(hosts)} hosts alive; {counts['open']} open, {counts['refused']} refused, "
             f"{counts['silent']} silent connects"
         )
+        if window.losses:
+            reason += f"; {window.losses} lost connects answered when repeated (window halved)"
         status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
         return DiscoveryResult(NAME, hosts, (attempt(NAME, status, reason, started),))
 

@@ -21,12 +21,13 @@ from camscan.lab.loopback import rehome
 from camscan.lab.persona import load_persona
 
 
-def addresses(net: str, count: int) -> list[str]:
-    """``count`` loopback addresses under ``net`` (two octets, e.g. ``127.77``)."""
-    return [f"{net}.{i // 250}.{i % 250 + 1}" for i in range(count)]
+def addresses(net: str, count: int, first: int = 0) -> list[str]:
+    """``count`` loopback addresses under ``net`` (two octets, e.g. ``127.77``), from the
+    ``first``-th on."""
+    return [f"{net}.{i // 250}.{i % 250 + 1}" for i in range(first, first + count)]
 
 
-async def serve(net: str, count: int, personas: list[str], moved: bool) -> None:
+async def serve(net: str, count: int, personas: list[str], moved: bool, first: int = 0) -> None:
     loaded = [load_persona(p) for p in personas]
     if moved:
         loaded = [rehome(p) for p in loaded]
@@ -36,9 +37,9 @@ async def serve(net: str, count: int, personas: list[str], moved: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        for i, address in enumerate(addresses(net, count)):
+        for i, address in enumerate(addresses(net, count, first), start=first):
             devices.append(await start_device(loaded[i % len(loaded)], address))
-        print("ready", " ".join(addresses(net, count)), flush=True)
+        print("ready", " ".join(addresses(net, count, first)), flush=True)
         await stop.wait()
     finally:
         for device in devices:
@@ -49,13 +50,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--net", default="127.77")
     parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--first", type=int, default=0, help="index of the first address")
     parser.add_argument("--rehome", action="store_true")
     parser.add_argument("personas", nargs="+")
     args = parser.parse_args()
     if not args.net.startswith("127."):
         print("loopback only", file=sys.stderr)
         return 2
-    asyncio.run(serve(args.net, args.count, args.personas, args.rehome))
+    asyncio.run(serve(args.net, args.count, args.personas, args.rehome, args.first))
     return 0
 
 

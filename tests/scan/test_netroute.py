@@ -65,3 +65,21 @@ def test_on_link_subnet_inside_a_larger_scope_block_is_found() -> None:
     """A /16 scope holding the attached /24: ARP and multicast still run on that /24."""
     plan = plan_link([IPv4Network("203.0.0.0/16")], None, parse_routes(ROUTES))
     assert plan.iface == "eth1"
+
+
+def test_arp_budget_scales_with_the_on_link_scope() -> None:
+    """ARP used to get about 7 s whatever the scope; a /16 on-link needs 64 bursts."""
+    from camscan.discover.arp import arp_budget
+    from camscan.discover.base import DiscoverySettings
+
+    def budget(scope: str, attached: str, rate: float = 0.0) -> float:
+        return arp_budget(
+            DiscoverySettings(
+                targets=(IPv4Network(scope),), link_networks=(IPv4Network(attached),), rate=rate
+            )
+        )
+
+    small, large = budget("192.0.2.0/24", "192.0.2.0/24"), budget("10.1.0.0/16", "10.1.0.0/16")
+    assert large >= 20 * small  # 64 bursts of 1,024 instead of one
+    assert budget("10.1.0.0/16", "10.1.5.0/24") == small  # only the on-link /24 is swept
+    assert budget("192.0.2.0/24", "192.0.2.0/24", rate=10) >= small + 25.6  # 256 at 10/s
