@@ -6,11 +6,12 @@ re-flashed or moved, ~0.2 % gone and ~0.2 % new) into a throwaway PostgreSQL clu
 (tests/pgserver.py, fsync on) with WORKERS scanner processes writing different sites at once,
 then measures:
 
-- ingest time per run (History.record: identity, diff against the previous run, one
-  transaction), as mean / median / p95 / max over all runs;
+- ingest time per run (History.record: identity, states, spans, one transaction), wall time
+  (mean / median / p95 / max) and the scanner process's CPU time (median / p95);
 - database size (pg_database_size) and rows per table;
-- `camscan report --site all -f json` and `camscan diff --site all` as real CLI processes
-  (wall time, median of 3).
+- `camscan report --site all` (JSON and HTML) and `camscan diff --site all` as real CLI
+  processes: wall and CPU time (user + system), median of 3, next to `camscan --version`'s
+  (the interpreter's start-up). On a shared machine the CPU times are the stable numbers.
 
     python benchmarks/store_scale.py [--sites 100] [--devices 500] [--nights 365] [--workers 2]
         [--json out.json]
@@ -26,6 +27,7 @@ import json
 import multiprocessing
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -117,40 +119,42 @@ class Site:
                             scope=[f"site-{self.site}"], devices=devices)  # fmt: skip
 
 
-def _worker(args: tuple[str, str, list[int], int, int]) -> list[float]:
+def _worker(args: tuple[str, str, list[int], int, int]) -> list[tuple[float, float]]:
+    """One scanner host replaying its sites night by night: (wall, CPU) seconds per record()."""
     url, password, sites, devices, nights = args
     target = parse_target(url, password_env=PW_VAR, env={PW_VAR: password})
-    timings: list[float] = []
-    histories = {s: History(target, site=f"site-{s:03d}") for s in sites}
+    timings: list[tuple[float, float]] = []
     generators = {s: Site(s, devices) for s in sites}
-    for h in histories.values():
-        h.open()
     for night in range(nights):
         for s in sites:
             doc = generators[s].night(night)
             stamp = (doc.finished_at or START).isoformat()
-            t0 = time.perf_counter()
-            histories[s].record(doc, recorded_at=stamp)
-            timings.append(time.perf_counter() - t0)
-    for h in histories.values():
-        h.close()
+            with History(target, site=f"site-{s:03d}") as history:  # as a nightly scan does
+                t0, c0 = time.perf_counter(), time.process_time()
+                history.record(doc, recorded_at=stamp)
+                timings.append((time.perf_counter() - t0, time.process_time() - c0))
     return timings
 
 
-def _cli(url: str, password: str, *args: str) -> float:
+def _cli(url: str, password: str, *args: str) -> tuple[float, float]:
+    """Median wall time and CPU time (user + system) of a camscan command, over 3 runs."""
     env = {**os.environ, PW_VAR: password, "CAMSCAN_HISTORY_PASSWORD_ENV": PW_VAR,
            "PYTHONPATH": str(ROOT)}  # fmt: skip
-    times = []
+    walls, cpus = [], []
     for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
+        extra = ["--db", url, "--site", "all"] if args[0] != "--version" else []
         result = subprocess.run(
-            [sys.executable, "-m", "camscan", *args, "--db", url, "--site", "all"],
+            [sys.executable, "-m", "camscan", *args, *extra],
             env=env, capture_output=True, text=True,
         )  # fmt: skip
-        times.append(time.perf_counter() - t0)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if result.returncode not in (0, 1):
             raise RuntimeError(f"camscan {' '.join(args)}: {result.stderr}")
-    return statistics.median(times)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -174,7 +178,8 @@ def main() -> None:
                 _worker, [(url, pg.password, c, opts.devices, opts.nights) for c in chunks if c]
             )
         wall = time.perf_counter() - t0
-        timings = sorted(t for part in parts for t in part)
+        timings = sorted(w for part in parts for w, _ in part)
+        cpu = sorted(c for part in parts for _, c in part)
         with psycopg_db(pg, name) as conn:
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
             rows = {
@@ -182,7 +187,9 @@ def main() -> None:
                 for t in ("runs", "devices", "states", "observations", "spans")
             }
             conn.execute("VACUUM ANALYZE")
+        startup = _cli(url, pg.password, "--version")
         report = _cli(url, pg.password, "report", "-f", "json")
+        report_html = _cli(url, pg.password, "report", "-f", "html")
         diff = _cli(url, pg.password, "diff", "-f", "json")
         pg.drop_database(name)
     result: dict[str, Any] = {
@@ -192,7 +199,13 @@ def main() -> None:
         "ingest_median_s": round(statistics.median(timings), 4),
         "ingest_p95_s": round(timings[int(len(timings) * 0.95)], 4),
         "ingest_max_s": round(timings[-1], 4), "db_bytes": size, "rows": rows,
-        "report_s": round(report, 2), "diff_s": round(diff, 2),
+        "ingest_cpu_median_s": round(statistics.median(cpu), 4),
+        "ingest_cpu_p95_s": round(cpu[int(len(cpu) * 0.95)], 4),
+        "startup_s": [round(x, 2) for x in startup],
+        "report_json_s": [round(x, 2) for x in report],
+        "report_html_s": [round(x, 2) for x in report_html],
+        "diff_s": [round(x, 2) for x in diff],
+        "load_average": os.getloadavg()[0],
         "cpus": os.cpu_count(), "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
     }  # fmt: skip
     print(json.dumps(result, indent=2))

@@ -16,6 +16,10 @@ from camscan.sanitize import neutralise
 
 SCHEMA_VERSION = 1
 
+# Text a device (or a failure caused by one) can shape: always inert UTF-8, however the model
+# was made or loaded (camscan.sanitize).
+InertStr = Annotated[str, AfterValidator(neutralise)]
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -25,8 +29,7 @@ class Observation(_Frozen):
     """One fact a device told us: a signal name (see :mod:`camscan.signals`) and its value."""
 
     signal: str = Field(description="Signal name from the vocabulary, e.g. 'http.server'.")
-    # Every value, however it was made or loaded, is inert UTF-8 (camscan.sanitize).
-    value: Annotated[str, AfterValidator(neutralise)] = Field(
+    value: InertStr = Field(
         description="What the device said, as text (non-printable bytes as \\xNN)."
     )
     port: int | None = Field(default=None, description="TCP/UDP port the answer came from.")
@@ -51,7 +54,7 @@ class ProbeAttempt(_Frozen):
     probe: str
     port: int | None = None
     status: AttemptStatus
-    reason: str = ""
+    reason: InertStr = ""
     elapsed_ms: float | None = None
 
 
@@ -70,7 +73,7 @@ class MethodRun(_Frozen):
 
     method: str
     state: MethodState
-    reason: str = Field(default="", description="Why not run or only partly (or what it did).")
+    reason: InertStr = Field(default="", description="Why not run or only partly (or what it did).")
     interface: str | None = Field(
         default=None, description="Interface its link-local traffic (ARP, multicast) used."
     )
@@ -207,7 +210,7 @@ class Device(_Frozen):
 
     address: str
     mac: str | None = None
-    hostnames: list[str] = Field(default_factory=list)
+    hostnames: list[InertStr] = Field(default_factory=list)
     location: Location | None = Field(
         default=None, description="Switch, port and VLAN the device is plugged into."
     )

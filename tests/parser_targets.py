@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from pyasn1.error import PyAsn1Error
+
 from camscan.config import ConfigError, load_config
 from camscan.discover import dhip, mdns, sadp, ssdp, wsd
 from camscan.document import DocumentError, parse_document
@@ -31,10 +33,12 @@ from camscan.probe.http import (
     same_host,
 )
 from camscan.probe.rtsp import RtspProbe, parse_response
+from camscan.probe.snmp import snmp_observations
 from camscan.probe.tls import describe_certificate
 from camscan.sanitize import is_inert
 from camscan.signatures.loader import parse_text
 from camscan.signatures.schema import Family, Policy
+from camscan.snmp import plain
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "protocol"
@@ -157,6 +161,33 @@ def _certificates() -> list[bytes]:
     return [cert.public_bytes(Encoding.DER)]
 
 
+@cache
+def _snmp_responses() -> list[bytes]:
+    """GetResponse PDUs (SNMPv2c) carrying the fixture's varbinds, as an agent sends them."""
+    from pyasn1.codec.ber import encoder
+    from pysnmp.proto import api, rfc1902
+
+    proto = api.v2c
+    varbinds = [
+        (rfc1902.ObjectName(oid), rfc1902.OctetString(value.encode()))
+        for oid, _, value in (
+            line.split("|", 2) for line in _fixture("hikvision-snmp.snmprec").decode().splitlines()
+        )
+    ]
+    varbinds.append(
+        (rfc1902.ObjectName("1.3.6.1.2.1.1.2.0"), rfc1902.ObjectIdentifier("1.3.6.1.4.1.39165"))
+    )
+    varbinds.append((rfc1902.ObjectName("1.3.6.1.2.1.1.3.0"), rfc1902.TimeTicks(12345)))
+    pdu = proto.GetResponsePDU()
+    proto.apiPDU.set_defaults(pdu)
+    proto.apiPDU.set_varbinds(pdu, varbinds)
+    message = proto.Message()
+    proto.apiMessage.set_defaults(message)
+    proto.apiMessage.set_community(message, "public")
+    proto.apiMessage.set_pdu(message, pdu)
+    return [encoder.encode(message)]
+
+
 def _small_yaml(directory: Path, limit: int = 4) -> list[bytes]:
     files = sorted(directory.glob("*.yaml"), key=lambda p: p.stat().st_size)
     return [p.read_bytes() for p in files if p.name != "meta.yaml"][:limit]
@@ -252,6 +283,24 @@ def _banner(data: bytes) -> Iterator[str]:
         yield from (o.value for o in banner_observations(data, port))
 
 
+def _snmp(data: bytes) -> Iterator[str]:
+    """What pysnmp decodes from a response, through camscan's value conversion and signals.
+
+    pysnmp drops datagrams its BER decoder refuses, so a refusal is the documented outcome
+    here; everything it accepts must become observations without raising. Called directly,
+    pyasn1 raises OverflowError (not PyAsn1Error) for a length past sys.maxsize; inside
+    pysnmp's receive path the same datagram is dropped like any garbage
+    (tests/test_hostile_inputs.py replays one through SnmpSession).
+    """
+    from pyasn1.codec.ber import decoder
+    from pysnmp.proto import api
+
+    message, _ = decoder.decode(data, asn1Spec=api.v2c.Message())
+    pdu = api.v2c.apiMessage.get_pdu(message)
+    values = {str(oid): plain(value) for oid, value in api.v2c.apiPDU.get_varbinds(pdu)}
+    yield from (o.value for o in snmp_observations(values, 161))
+
+
 def _document(data: bytes) -> Iterator[str]:
     doc = parse_document(data)
     for device in doc.devices:
@@ -294,6 +343,7 @@ TARGETS: dict[str, Target] = {
         Target("rtsp", _rtsp, (ValueError,), lambda: list(RTSP_RESPONSES)),
         Target("tls-certificate", _tls, (ValueError,), _certificates),
         Target("banner", _banner, (), lambda: list(BANNERS)),
+        Target("snmp", _snmp, (PyAsn1Error, OverflowError), _snmp_responses),
         Target(
             "scan-document",
             _document,

@@ -252,3 +252,46 @@ def test_cleaning_twice_changes_nothing() -> None:
 def test_csv_cell_never_starts_like_a_formula(cell: str) -> None:
     value = csv_cell(cell)
     assert value == "'" + clean(cell, 500)
+
+
+# --- SNMP: what pysnmp's BER decoder cannot take --------------------------------------------
+
+# A GetResponse (public, v2c) whose sysObjectID value claims 0xf6637dc76f082b06 bytes: pyasn1's
+# decoder called directly raises OverflowError (not PyAsn1Error) on it (found by
+# benchmarks/fuzz_parsers.py); through pysnmp the datagram must be dropped without a trace.
+HUGE_LENGTH = bytes.fromhex(
+    "3081ce02010104067075626c6963a281c00204009dc33e0201000201003081b1301e060b2b0601040182b17d"
+    "010100040f44532d324344323138354657442d493022060b2b0601040182b17d010300041356352e352e3320"
+    "6275696c64203137313032353018060b2b0601040182b17d0107000409392050455243454e543015060b2b06"
+    "01040182b17d010a000406353132204d423014060b2b0601040182b17d0115000405482e323634301406082b"
+    "060102010102000688f6637dc76f082b0601040182b17d300e06082b0601020101030043023039"
+)
+
+
+async def test_snmp_reply_with_an_impossible_length_is_no_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+
+    from camscan.snmp import SnmpAuth, SnmpSession
+
+    class Agent(asyncio.DatagramProtocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            self.transport.sendto(HUGE_LENGTH, addr)  # type: ignore[attr-defined]
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(Agent, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        auth = SnmpAuth(community="public")
+        async with SnmpSession("127.0.0.1", auth, port=port, timeout=0.5, retries=0) as session:
+            values, failure = await session.get(("1.3.6.1.2.1.1.2.0",))
+    finally:
+        transport.close()
+    assert values == {}
+    assert failure is not None
+    assert failure.kind == "timeout"  # the datagram is dropped, as any garbage is
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from camscan.sanitize import device_text
 from camscan.snmp import SnmpFailure, SnmpSession, Value, WalkResult
 
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
@@ -91,10 +92,8 @@ def mac_text(raw: bytes | tuple[int, ...]) -> str | None:
 
 def _text(value: Value, limit: int = 128) -> str:
     if isinstance(value, bytes):
-        return "".join(
-            ch if ch.isprintable() else "?" for ch in value[:limit].decode("utf-8", "replace")
-        )
-    return "" if value is None else str(value)[:limit]
+        return device_text(value[: limit * 4].decode("utf-8", "replace"), limit)
+    return "" if value is None else device_text(str(value), limit)
 
 
 def parse_ip_net_to_physical(walk: WalkResult) -> list[ArpEntry]:

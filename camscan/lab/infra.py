@@ -103,6 +103,7 @@ def lab_tables(
     VLAN, the router's ports with the router as LLDP neighbour) or router ('router': ARP
     entries of every host in a routed subnet and of its own interfaces eth0, eth1...), as JSON."""
     router_ports = {ep.port for ep in plan.router}
+    routed_vlans = {ep.vlan for ep in plan.router}
     data: dict[str, SnmpValue]
     if kind == "switch":
         router_name = "router"
@@ -117,7 +118,8 @@ def lab_tables(
                 lldp_neighbour=router_name if ep.port in router_ports else None,
             )
             for number, ep in enumerate(plan.endpoints, start=1)
-            if ep is not own and ep.mac
+            # a private (unrouted) segment, such as a recorder's PoE side, is not this switch
+            if ep is not own and ep.mac and (not plan.router or ep.vlan in routed_vlans)
         ]
         data = switch_tables(ports)
     else:

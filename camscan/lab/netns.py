@@ -163,6 +163,7 @@ class NetworkPlan:
     auditor: Endpoint
     hosts: tuple[Endpoint, ...]
     router: tuple[Endpoint, ...] = ()  # one interface per VLAN, all in ``<lab>-rt``
+    links: tuple[Endpoint, ...] = ()  # hosts' further interfaces (eth1...) in their namespaces
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -173,7 +174,7 @@ class NetworkPlan:
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """Every interface plugged into a bridge."""
-        return (self.auditor, *self.router, *self.hosts)
+        return (self.auditor, *self.router, *self.hosts, *self.links)
 
 
 def _check_ifname(name: str) -> str:

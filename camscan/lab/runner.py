@@ -226,7 +226,7 @@ AUDITOR_MAC = "02:00:00:00:00:fa"
 
 
 def router_mac(first: str, index: int) -> str:
-    """The MAC of the router's ``eth<index>``: its first MAC with the last octet advanced."""
+    """The MAC of a router's or host's ``eth<index>``: its first MAC, last octet advanced."""
     head, last = first.rsplit(":", 1)
     return f"{head}:{(int(last, 16) + index) % 256:02x}"
 
@@ -273,20 +273,33 @@ def plan_network(topology: Topology, lab_id: str) -> nsmod.NetworkPlan:
         routes=auditor_routes,
     )
     hosts = []
+    links = []
     for i, h in topology.iter_hosts():
         gateway = _gateway(topology, h.address)
+        mac = host_mac(h, personas[topology.persona_path(h)])
         hosts.append(
             nsmod.Endpoint(
                 f"{lab_id}-h{i}",
                 nsmod.DEVICE_IFACE,
                 f"p{i}",
-                host_mac(h, personas[topology.persona_path(h)]),
+                mac,
                 ((h.address, topology.prefixlen(h.address)),),
                 vlan=topology.vlan_of(h.address),
                 routes=(f"default via {gateway}",) if gateway else (),
             )
         )
-    return nsmod.NetworkPlan(lab_id, f"{lab_id}-br", auditor, tuple(hosts), router)
+        links += [
+            nsmod.Endpoint(
+                f"{lab_id}-h{i}",
+                f"eth{k}",
+                f"p{i}l{k}",
+                router_mac(mac, k),
+                ((addr, topology.prefixlen(addr)),),
+                vlan=topology.vlan_of(addr),
+            )
+            for k, addr in enumerate(h.links, start=1)
+        ]
+    return nsmod.NetworkPlan(lab_id, f"{lab_id}-br", auditor, tuple(hosts), router, tuple(links))
 
 
 @dataclass

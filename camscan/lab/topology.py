@@ -47,6 +47,11 @@ class HostSpec(BaseModel):
         default=None, description="Fixed MAC; else the persona's, salted with the address."
     )
     label: str = Field(default="", description="Free text shown by `camscan lab status`.")
+    links: list[IPv4Address] = Field(
+        default_factory=list,
+        description="Further addresses, each on its own interface (eth1, eth2...) in another "
+        "subnet, e.g. a recorder's private PoE side (routed topologies only).",
+    )
 
     @field_validator("mac")
     @classmethod
@@ -137,10 +142,11 @@ class Topology(BaseModel):
             used_subnets.add(net)
             seen[addr] = "auditor"
         routed = self._check_router(seen)
+        private = self._check_links(seen)
         macs: dict[str, IPv4Address] = {}
         for host in self.hosts:
             net = self._subnet_of(host.address, f"host {host.address}")
-            if net not in used_subnets and net not in routed:
+            if net not in used_subnets and net not in routed and net not in private:
                 raise ValueError(
                     f"host {host.address}: neither the auditor nor the router has an address "
                     f"in {net}"
@@ -153,6 +159,25 @@ class Topology(BaseModel):
                     raise ValueError(f"MAC {host.mac} used by {macs[host.mac]} and {host.address}")
                 macs[host.mac] = host.address
         return self
+
+    def _check_links(self, seen: dict[IPv4Address, str]) -> set[IPv4Network]:
+        """Hosts' further interfaces: routed topologies only, unused addresses, one per subnet
+        and host; returns their subnets (reachable only from those hosts unless routed)."""
+        nets: set[IPv4Network] = set()
+        for host in self.hosts:
+            if host.links and self.router is None:
+                raise ValueError(f"host {host.address}: links need a routed topology (router)")
+            own = {self._subnet_of(host.address, f"host {host.address}")}
+            for addr in host.links:
+                net = self._subnet_of(addr, f"host {host.address} link {addr}")
+                if net in own:
+                    raise ValueError(f"host {host.address} has two addresses in {net}")
+                if addr in seen:
+                    raise ValueError(f"address {addr} used twice ({seen[addr]})")
+                seen[addr] = f"host {host.address} link"
+                own.add(net)
+                nets.add(net)
+        return nets
 
     def _check_router(self, seen: dict[IPv4Address, str]) -> set[IPv4Network]:
         """Router addresses and VLANs are consistent; returns the routed subnets."""

@@ -37,9 +37,12 @@ ARP = (
 )
 
 
-def switch_persona(tables: frozenset[str] | None = None) -> tuple[Persona, dict[str, object]]:
+def switch_persona(
+    tables: frozenset[str] | None = None, arp: tuple[ArpRow, ...] = ()
+) -> tuple[Persona, dict[str, object]]:
     kw = {"tables": tables} if tables is not None else {}
-    data = switch_tables(PORTS, ARP, interfaces=((100, "Vlan20"), (101, "Vlan10")), **kw)  # type: ignore[arg-type]
+    rows = (*ARP, *arp)
+    data = switch_tables(PORTS, rows, interfaces=((100, "Vlan20"), (101, "Vlan10")), **kw)  # type: ignore[arg-type]
     snmp = SnmpConfig(port=PORT, community=COMMUNITY, v3_users=(USER,), sys_name="access-sw3")
     return Persona(id="switch", device_type="switch", mac="00:00:5e:00:53:02", snmp=snmp), data  # type: ignore[return-value]
 

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from camscan.cli import main
 from camscan.config import ConfigError, load_config
-from tests.infra.agents import AUTH_PASS, COMMUNITY, PORT, PRIV_PASS, switch_persona
+from camscan.lab.infra import ArpRow
+from tests.infra.agents import AUTH_PASS, CAM1, COMMUNITY, PORT, PRIV_PASS, switch_persona
 from tests.probe.conftest import fresh_loopback
 
 SECRETS = (AUTH_PASS, PRIV_PASS, COMMUNITY)
@@ -25,12 +26,14 @@ SECRETS = (AUTH_PASS, PRIV_PASS, COMMUNITY)
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The switch persona as its own process (python -m camscan.lab.device)."""
     tmp = tmp_path_factory.mktemp("switch")
-    persona, tables = switch_persona()
+    address = fresh_loopback()
+    # The agent's own address is in its ARP table as CAM1 (edge port Gi1/0/1, VLAN 20), so a
+    # scan of that address shows the whole path: ARP -> MAC -> FDB -> location.
+    persona, tables = switch_persona(arp=(ArpRow(100, address, CAM1),))
     (tmp / "switch.yaml").write_text(yaml.safe_dump(persona.model_dump(mode="json")))
     (tmp / "tables.json").write_text(
         json.dumps({k: v.model_dump(mode="json") for k, v in tables.items()})  # type: ignore[attr-defined]
     )
-    address = fresh_loopback()
     proc = subprocess.Popen(
         [sys.executable, "-m", "camscan.lab.device", str(tmp / "switch.yaml"),
          "--address", address, "--snmp-tables", str(tmp / "tables.json")],
@@ -79,11 +82,18 @@ def test_v3_authpriv_from_env_and_file(agent: str, tmp_path: Path) -> None:
     attempt = infra_attempt(out)
     assert attempt["status"] == "ok", attempt
     assert "access-sw3" in str(attempt["reason"])
-    assert "3 ARP, 13 FDB entries, 1 LLDP ports" in str(attempt["reason"])
+    assert "4 ARP, 13 FDB entries, 1 LLDP ports" in str(attempt["reason"])
+    (device,) = json.loads(out)["devices"]
+    assert (device["mac"], device["mac_source"]) == (
+        CAM1, f"snmp {agent} IP-MIB ipNetToPhysicalTable",
+    )  # fmt: skip
+    location = device["location"]
+    assert (location["switch"], location["port"], location["vlan"]) == ("access-sw3", "Gi1/0/1", 20)
+    assert location["source"] == f"snmp {agent} Q-BRIDGE-MIB dot1qTpFdbTable"
     assert "v3 user audit sha256/aes256" in str(attempt["reason"])
     for secret in SECRETS:
         assert secret not in out + err
-    assert code in (0, 3), err
+    assert code == 1, err  # CAM1 is a Hikvision OUI: restricted, from the switch alone
 
 
 def test_v2c_community_from_file(agent: str, tmp_path: Path) -> None:

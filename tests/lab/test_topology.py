@@ -242,3 +242,50 @@ def test_routed_plan_and_lab_tables_match_the_real_ports_and_macs() -> None:
     router = lab_tables("router", t, plan, personas, plan.router[0])
     mac_hex = (cam.mac or "").replace(":", "")
     assert router["1.3.6.1.2.1.4.35.1.4.2.1.4.192.0.2.20"]["value"] == mac_hex  # on eth1
+
+
+POE = {
+    **ROUTED_BASE,
+    "subnets": [*ROUTED_BASE["subnets"], "203.0.113.0/24"],
+    "vlans": {**ROUTED_BASE["vlans"], "203.0.113.0/24": 30},
+    "hosts": [
+        {"address": "192.0.2.26", "persona": PERSONA, "links": ["203.0.113.1"]},
+        {"address": "203.0.113.10", "persona": PERSONA},
+    ],
+}
+
+
+def test_a_recorder_link_makes_a_private_segment() -> None:
+    t = parse(topo(**POE))
+    plan = plan_network(t, "cs-abcdef")
+    (link,) = plan.links
+    assert (link.netns, link.iface, link.port, link.bridge) == (
+        "cs-abcdef-h1",
+        "eth1",
+        "p1l1",
+        "br30",
+    )
+    camera = plan.hosts[1]
+    assert (camera.bridge, camera.routes) == ("br30", ())  # not routed: no gateway
+
+
+@pytest.mark.parametrize(
+    ("hosts", "message"),
+    [
+        ([{"address": "192.0.2.26", "persona": PERSONA, "links": ["192.0.2.27"]}], "two addresses"),
+        (
+            [{"address": "192.0.2.26", "persona": PERSONA, "links": ["198.51.100.250"]}],
+            "used twice",
+        ),
+        ([{"address": "203.0.113.10", "persona": PERSONA}], "neither the auditor"),
+    ],
+)
+def test_rejects_inconsistent_links(hosts: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(TopologyError, match=message):
+        parse(topo(**{**POE, "hosts": hosts}))
+
+
+def test_links_need_a_router() -> None:
+    hosts = [{"address": "192.0.2.26", "persona": PERSONA, "links": ["198.51.100.1"]}]
+    with pytest.raises(TopologyError, match="links need a routed topology"):
+        parse(topo(subnets=["192.0.2.0/24", "198.51.100.0/24"], hosts=hosts))
