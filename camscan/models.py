@@ -19,6 +19,8 @@ SCHEMA_VERSION = 1
 # Text a device (or a failure caused by one) can shape: always inert UTF-8, however the model
 # was made or loaded (camscan.sanitize).
 InertStr = Annotated[str, AfterValidator(neutralise)]
+#: A TCP/UDP port number: a saved document with port 70000 or 10**400 is malformed, not data.
+Port = Annotated[int, Field(ge=0, le=65535)]
 
 
 class _Frozen(BaseModel):
@@ -32,7 +34,7 @@ class Observation(_Frozen):
     value: InertStr = Field(
         description="What the device said, as text (non-printable bytes as \\xNN)."
     )
-    port: int | None = Field(default=None, description="TCP/UDP port the answer came from.")
+    port: Port | None = Field(default=None, description="TCP/UDP port the answer came from.")
     source: str = Field(default="", description="Discovery method or probe that produced it.")
 
 
@@ -52,7 +54,7 @@ class ProbeAttempt(_Frozen):
     """A record of one probe or discovery attempt: errors are data, never exceptions."""
 
     probe: str
-    port: int | None = None
+    port: Port | None = None
     status: AttemptStatus
     reason: InertStr = ""
     elapsed_ms: float | None = None
@@ -105,7 +107,7 @@ class Evidence(_Frozen):
     kind: EvidenceKind
     signal: str
     value: str
-    port: int | None = None
+    port: Port | None = None
     vendor: str | None = Field(default=None, description="Firmware family the rule points to.")
     brand: str | None = Field(default=None, description="Label brand the rule points to.")
     software: str | None = Field(default=None, description="Server software (generic rules).")

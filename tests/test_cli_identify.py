@@ -134,3 +134,24 @@ def test_broken_own_signatures_stop_a_scan_before_it_starts(tmp_path: Path) -> N
     )
     assert result.exit_code == ExitCode.USAGE
     assert "initech.yaml:9: rules.0.weight" in result.stderr
+
+
+def test_out_of_range_ports_are_a_located_usage_error(tmp_path: Path) -> None:
+    for port in (70000, -1, 10**400):
+        doc = {"schema_version": 1, "devices": [{"address": "192.0.2.10", "observations": [
+            {"signal": "http.server", "value": "App-webs/", "port": port}]}]}  # fmt: skip
+        path = tmp_path / "scan.json"
+        path.write_text(json.dumps(doc))
+        code, _, err = _invoke([str(path), "-f", "json"])
+        assert code == ExitCode.USAGE, (port, err)
+        assert "devices[0].observations[0].port" in err or "scan.json:" in err, err
+
+
+def test_report_into_a_missing_directory_is_an_error_not_a_new_tree(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps(DOC))
+    target = tmp_path / "no-such-dir" / "x.html"
+    code, _, err = _invoke([str(path), "-f", "html", "-o", str(target)])
+    assert not target.parent.exists()
+    assert f"cannot write {target}" in err
+    assert code not in (0, ExitCode.FINDINGS)

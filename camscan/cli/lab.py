@@ -63,8 +63,8 @@ def _fail(message: str) -> None:
 def _describe(lab_id: str, iface: str, addresses: list[str], targets: list[str]) -> str:
     return (
         f"lab {lab_id}: auditor {', '.join(addresses)} on {iface}\n"
-        f"  scan it:  camscan lab exec -- camscan scan --iface {iface} {' '.join(targets)}\n"
-        f"  shell:    camscan lab exec -- bash"
+        f"  scan it:  camscan lab exec --lab {lab_id} -- camscan scan {' '.join(targets)}\n"
+        f"  shell:    camscan lab exec --lab {lab_id} -- bash"
     )
 
 
@@ -170,7 +170,7 @@ def status_cmd(as_json: bool) -> None:
 @lab_group.command(
     "exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
 )
-@click.option("--lab", "lab_id", help="Lab id (default: the newest running lab).")
+@click.option("--lab", "lab_id", help="Lab id (default: the only running lab).")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def exec_cmd(lab_id: str | None, command: tuple[str, ...]) -> None:
     """Run COMMAND inside the lab's auditor namespace: `camscan lab exec -- CMD ARGS...`.
@@ -209,7 +209,7 @@ def down_cmd(lab_id: str | None, all_labs: bool, force: bool) -> None:
         for name in report.removed:
             click.echo(f"removed {name}")
         for name in report.skipped_live:
-            click.echo(f"kept {name}: its owner is still running (use --force)", err=True)
+            click.echo(f"kept {name}: still running (--force removes it)", err=True)
         for name in report.failed:
             click.echo(f"could not remove {name}", err=True)
         if not (report.removed or report.skipped_live or report.failed):

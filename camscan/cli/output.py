@@ -10,6 +10,7 @@ hidden by a problem (1, or 5/6 with a problem); without findings the worst probl
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import shutil
@@ -237,8 +238,12 @@ def history_guard(opts: OutputOptions) -> Iterator[None]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
+
+    The directory must exist (a mistyped ``-o`` path is an error, not a new directory tree).
+    """
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such directory", str(path.parent))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -356,6 +361,7 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                 if written is None:
                     fallback = _fallback_path(Format.HTML)
                     try:
+                        fallback.parent.mkdir(parents=True, exist_ok=True)
                         write_atomic(fallback, render(doc, Format.HTML))
                         errors.append(f"the report was saved to {fallback}")
                     except OSError as werr:

@@ -46,6 +46,11 @@ def parse_ports(spec: str) -> tuple[int, ...]:
         if not item:
             continue
         low_s, _, high_s = item.partition("-")
+        if not (low_s.isdigit() and (high_s or low_s).isdigit()):
+            raise ValueError(
+                f"bad port or range: {item!r} (give numbers such as 80,443,8000-8010; "
+                "nmap's T:/U: prefixes and service names are not taken)"
+            )
         low, high = int(low_s), int(high_s or low_s)
         if not 1 <= low <= high <= 65535:
             raise ValueError(f"bad port or range: {item!r}")

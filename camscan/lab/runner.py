@@ -191,8 +191,9 @@ class DownReport:
 def down_all(*, force: bool = False) -> DownReport:
     """Remove every lab left behind: ``cs*-xxxxxx-*`` namespaces and their state files.
 
-    Labs whose owner is still running (another test session, a foreground `lab up`) are
-    left alone unless ``force`` — several people may share one machine.
+    Labs that are still running — their owner runs (another test session, a foreground
+    `lab up`), or they were detached and their devices run — are left alone unless ``force``:
+    several people may share one machine, and a detached lab is someone's on purpose.
     """
     ids = {nsmod.LAB_NS_RE.match(n).group(1) for n in nsmod.lab_namespaces()}  # type: ignore[union-attr]
     states = {s.id: s for s in list_labs()}
@@ -201,8 +202,7 @@ def down_all(*, force: bool = False) -> DownReport:
     failed: list[str] = []
     for lab_id in sorted(ids | set(states)):
         state = states.get(lab_id)
-        owner_alive = state is not None and not state.detached and _pid_alive(state.owner_pid)
-        if owner_alive and not force:
+        if state is not None and lab_is_live(state) and not force:
             skipped.append(lab_id)
             continue
         pids = [h.pid for h in state.hosts if h.pid] if state else []
@@ -620,8 +620,10 @@ def attach(lab_id: str | None = None) -> LabState:
     live = [s for s in list_labs() if lab_is_live(s)]
     if not live:
         raise LabError("no lab is running (start one with `camscan lab up`)")
-    detached = [s for s in live if s.detached]  # what `lab up --detach` left for the user
-    return (detached or live)[0]
+    if len(live) > 1:  # on a shared machine the newest may be someone else's: never guess
+        names = ", ".join(f"{s.id} ({s.name})" for s in live)
+        raise LabError(f"{len(live)} labs are running ({names}): name one with --lab ID")
+    return live[0]
 
 
 def _read_head(path: Path, limit: int = 4096) -> str:

@@ -110,6 +110,7 @@ def test_not_a_terminal_means_text_without_colour(cli_env: Path) -> None:
 
 def test_output_file_atomic_and_format_from_suffix(cli_env: Path) -> None:
     out = cli_env / "reports" / "night.json"
+    out.parent.mkdir()  # -o never creates directories: a mistyped path is an error
     result = run_report(str(save(building(), cli_env / "b.json")), "-o", str(out), "--no-db")
     assert result.exit_code == 1
     assert result.stdout == ""

@@ -138,3 +138,11 @@ def test_debug_adds_each_attempt(listener: int) -> None:
                        "--probes", "http", "--timeout", "0.5")  # fmt: skip
     assert code in (0, 3), err
     assert "camscan DEBUG camscan.engine.probing: probe http 127.0.0.2 port" in err
+
+
+@pytest.mark.parametrize("spec", ["T:80", "U:161", "http", "80,x"])
+def test_nmap_port_prefixes_and_names_get_a_clear_refusal(spec: str) -> None:
+    code, _, err = run("-p", spec, "127.0.0.2")
+    assert code == 2
+    assert f"bad port or range: {spec.split(',')[-1]!r}" in err
+    assert "invalid literal" not in err
