@@ -76,6 +76,12 @@ class EstateDevice(_Frozen):
     ack: AckInfo | None = None
 
     @property
+    def counts_restricted(self) -> bool:
+        """Restricted and not under an active acknowledgement: what every summary counts as
+        restricted (the scan summary line and `history` count the same way)."""
+        return self.restricted and not (self.ack is not None and self.ack.active)
+
+    @property
     def maker(self) -> str:
         """The real manufacturer, or 'unknown'."""
         return self.vendor or "unknown"
@@ -159,5 +165,5 @@ class Estate(_Frozen):
 
     @property
     def total_restricted(self) -> int:
-        """Current restricted devices over every site in the report."""
-        return sum(1 for d in self.devices if d.present and d.restricted)
+        """Current restricted devices over every site, acknowledged ones not counted."""
+        return sum(1 for d in self.devices if d.present and d.counts_restricted)

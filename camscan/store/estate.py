@@ -114,7 +114,7 @@ def _counts(items: Iterable[tuple[str, EstateDevice]]) -> list[Count]:
     for name, d in items:
         c = tally[name]
         c["devices"] += 1
-        c["restricted"] += d.restricted
+        c["restricted"] += d.counts_restricted
         c["suspected"] += d.suspected and not d.restricted
         c["acknowledged"] += bool(d.ack and d.ack.active and (d.restricted or d.suspected))
     rows = [Count(name=n, **c) for n, c in tally.items()]
@@ -212,7 +212,7 @@ def build_estate(
         summaries.append(
             SiteSummary(
                 site=name, last_run=run_times.recorded[latest], runs=len(site_runs),
-                devices=len(here), restricted=sum(d.restricted for d in here),
+                devices=len(here), restricted=sum(d.counts_restricted for d in here),
                 suspected=sum(d.suspected and not d.restricted for d in here),
                 acknowledged=sum(bool(d.ack and d.ack.active) for d in here),
             )
