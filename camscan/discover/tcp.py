@@ -231,7 +231,7 @@ class TcpSweep:
                     settings.sink.add(live)
 
         # Bounded fan-out: at most a few hosts' worth of tasks exist at once.
-        workers = max(min(settings.concurrency // max(len(ping), 1), 1024), 1)
+        workers = max(min(settings.concurrency // max(len(ping), 1), 4096), 1)
         queue = self._targets(settings)
 
         async def worker() -> None:
