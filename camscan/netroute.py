@@ -164,7 +164,7 @@ def plan_link(
     if gateways:
         reason = f"targets routed via {', '.join(gateways[:3])}"
     elif loopback:
-        reason = "targets on loopback (no link layer)"
+        reason = "targets on loopback, no link layer"
     else:
         reason = "no route to the targets"
     return LinkPlan(None, None, (), "", reason)

@@ -89,3 +89,23 @@ async def test_known_alive_hosts_are_swept_first(listener: int) -> None:
     )
     assert sink.hosts[0].address == "127.0.0.23"
     assert {h.address for h in result.hosts} == {f"127.0.0.{n}" for n in range(20, 24)}
+
+
+async def test_window_halves_on_loss_and_grows_back() -> None:
+    from camscan.discover.tcp import Window
+
+    window = Window(256, floor=32)
+    await window.resize(lost=True)
+    assert (window.limit, window.losses) == (128, 1)
+    for _ in range(10):
+        await window.resize(lost=True)
+    assert window.limit == 32  # never below the floor
+    await window.resize(lost=False)
+    assert window.limit == 33
+    for _ in range(1000):
+        await window.resize(lost=False)
+    assert window.limit == 256  # never above --concurrency
+    await window.acquire()
+    assert window.active == 1
+    await window.release()
+    assert window.active == 0

@@ -128,6 +128,6 @@ def test_hosts_without_a_link_answer_unicast_discovery() -> None:
         assert runs[method].modes == ["unicast"]
     for method in ("arp", "sadp"):  # no unicast form: nothing they could reach
         assert runs[method].state == "skipped"
-        assert runs[method].reason == "targets on loopback (no link layer)"
+        assert runs[method].reason == "targets on loopback, no link layer"
     assert doc.complete  # nothing asked was left undone
     assert doc.interface is None
