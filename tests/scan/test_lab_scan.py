@@ -196,20 +196,22 @@ def _wait_until_catching(pid: int, signum: int, limit: float = 60.0) -> None:
     pytest.fail(f"the scan (pid {pid}) never installed its {signal.Signals(signum).name} handler")
 
 
-def _interrupt(scan_lab: ScanLab, signum: int) -> tuple[int, str]:
+def _interrupt(
+    scan_lab: ScanLab, signum: int, *args: str, after: float = 0.5
+) -> tuple[int, str, str]:
     cmd = scan_lab.argv(
         "--iface", scan_lab.lab.auditor_iface, "--no-db", "-f", "json", "192.0.2.0/24",
-        "--discovery-timeout", "5",
+        "--discovery-timeout", "5", *args,
     )  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # `ip netns exec` execs the command, so the PID is camscan itself. Signal it once the scan
     # has installed its handlers (it then is inside discovery, which listens for 5 s): a fixed
     # sleep signalled a still-importing process on a loaded machine.
     _wait_until_catching(proc.pid, signal.SIGTERM)
-    time.sleep(0.5)  # let discovery put something in flight
+    time.sleep(after)  # let discovery (or, later, probing) put something in flight
     proc.send_signal(signum)
-    out, _err = proc.communicate(timeout=60)
-    return proc.returncode, out
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -218,10 +220,29 @@ def test_interrupt_returns_partial_document(scan_lab: ScanLab, signum: int) -> N
     or 5 when restricted hardware was already found (a finding is never hidden)."""
     import json
 
-    returncode, out = _interrupt(scan_lab, signum)
+    returncode, out, err = _interrupt(scan_lab, signum)
     doc = json.loads(out)
+    assert len(err.splitlines()) == 1, err  # the summary line; no traceback of cancelled tasks
     restricted = [d["address"] for d in doc["devices"] if d["policy"]["restricted"]]
     assert returncode == (5 if restricted else 130), restricted
     assert doc["interrupted"] is True
     assert doc["complete"] is False
     assert doc["scope"] == ["192.0.2.1-192.0.2.254"]
+
+
+def test_interrupt_while_probing_prints_one_line(scan_lab: ScanLab) -> None:
+    """Ctrl-C in the probe phase used to print dozens of '_GatheringFuture exception was never
+    retrieved ... CancelledError' tracebacks; now: the summary line alone, partial document."""
+    import json
+
+    # TCP sweep only and slow probes (the tarpit, 8 s timeouts): 4 s after the handlers are
+    # in, the scan is probing
+    returncode, out, err = _interrupt(
+        scan_lab, signal.SIGINT, "--timeout", "8", "--methods", "tcp", after=4.0
+    )
+    assert "Traceback" not in err
+    assert "never retrieved" not in err
+    assert len(err.splitlines()) == 1, err
+    assert "scan interrupted" in err
+    assert json.loads(out)["interrupted"] is True
+    assert returncode in (5, 130)
