@@ -42,7 +42,12 @@ def test_estate_round_trips_through_json_and_counts_present_devices() -> None:
     )
     again = Estate.model_validate_json(estate.model_dump_json())
     assert again == estate
-    assert (estate.total_devices, estate.total_restricted) == (2, 1)
+    # the restricted device is under an active acknowledgement: counted apart, as every
+    # summary counts it; without the acknowledgement it is restricted again
+    assert (estate.total_devices, estate.total_restricted) == (2, 0)
+    unacked = estate.model_copy(update={"devices": [hik.model_copy(update={"ack": None}), gone,
+                                                    axis]})  # fmt: skip
+    assert unacked.total_restricted == 1
     assert (hik.maker, hik.label, axis.label) == ("Hikvision", "LTS", "Axis")
 
 
