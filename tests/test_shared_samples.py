@@ -5,8 +5,8 @@ facts. Where this workspace also has ``../shared/protocol-samples`` (real captur
 projects, not ours to commit), each fixture and its capture go through the same shipped parser
 and must give the same facts: kind of message, types, model, firmware, field names, vendor MAC
 prefix. Identifiers that only need to be unique, and addresses, are our own in the fixtures and
-are not compared. Without ``../shared`` these checks are skipped and say so; the parser tests
-themselves never depend on it.
+are not compared. Without ``../shared`` tests/conftest.py leaves these checks out and the
+summary says so; the parser tests themselves never depend on it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from camscan.probe.onvif import (
     parse_xml,
 )
 from tests.helpers import SAMPLES, protocol_bytes
+
+pytestmark = pytest.mark.shared_samples
 
 
 def _shared(name: str) -> bytes:
