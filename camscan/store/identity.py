@@ -16,12 +16,14 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from camscan.facts import ports
 from camscan.models import Device, Observation, ScanDocument
 from camscan.oui import normalise_mac
 
 SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial")
+_SERIAL_RANK = {signal: i for i, signal in enumerate(SERIAL_SIGNALS)}
 # What diff and the estate compare between two states of a device, in the order changes are
 # listed ("address" is reported as "moved").
 COMPARED = ("address", "vendor", "brand", "model", "firmware", "device_type", "ports",
@@ -32,6 +34,7 @@ PLACEHOLDER_SERIALS = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=65536)  # every nightly run normalises each MAC twice
 def norm_mac(mac: str) -> str:
     """A MAC in the one form history keys use; anything else kept as given, lower-cased."""
     return normalise_mac(mac) or mac.strip().lower()
@@ -44,12 +47,14 @@ def is_placeholder_serial(serial: str) -> bool:
 
 
 def serial_of(device: Device) -> str | None:
-    """The serial number the device reported, if any protocol gave one."""
-    for signal in SERIAL_SIGNALS:
-        for o in device.observations:
-            if o.signal == signal and o.value.strip():
-                return o.value.strip()
-    return device.identification.serial
+    """The serial number the device reported, if any protocol gave one (the first value of
+    the first signal of ``SERIAL_SIGNALS`` present; one pass over the observations)."""
+    best, rank = None, len(SERIAL_SIGNALS)
+    for o in device.observations:
+        r = _SERIAL_RANK.get(o.signal, rank)
+        if r < rank and o.value.strip():
+            best, rank = o.value.strip(), r
+    return best or device.identification.serial
 
 
 def candidate_keys(device: Device) -> list[str]:
