@@ -1,7 +1,8 @@
 """Measure identification on the held-out corpus only (tests/corpus/held-out.yaml).
 
-Held-out devices come from sources no rule may cite (tests/test_source_split.py); a device
-whose source a grandfathered rule still cites is left out and counted as contaminated. For
+Held-out devices come from sources no rule may cite (tests/test_source_split.py enforces it
+with no exceptions); should a rule ever cite one again, the devices of that source are left out
+and counted as contaminated rather than scored against rules written from them. For
 every device the real pipeline runs (camscan.identify.identify, then camscan.policy.evaluate
 under the default policy, us-ndaa-889), and the script reports, overall, per signal class (the
 devices that carry that class of signal) and per maker (truth vendor), each with a 95 % Wilson
@@ -29,6 +30,7 @@ from typing import Any
 from corpus import (
     HELD_OUT,
     VIDEO,
+    cited_against_the_split,
     contaminated_by_rules,
     load,
     observations,
@@ -91,8 +93,9 @@ def evaluate_corpus(devices: list[dict[str, Any]]) -> dict[str, Any]:
     by_maker: defaultdict[str, Tally] = defaultdict(Tally)
     misses: list[dict[str, Any]] = []
     contaminated: list[str] = []
+    cited = cited_against_the_split()
     for device in devices:
-        if contaminated_by_rules(device):
+        if contaminated_by_rules(device, cited):
             contaminated.append(device["id"])
             continue
         obs = observations(device)
