@@ -83,10 +83,12 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | Non
 
 
 def type_matches(truth: str | None, found: str) -> bool:
-    """Whether a found device type agrees with the truth (camera-or-recorder counts as right
-    for either; a truth outside video types must be matched exactly)."""
+    """Whether a found device type agrees with the truth (the coarse camera-or-recorder and
+    router-or-switch count as right for either of their two; other types must be exact)."""
     if not truth:
         return False
     if found == "camera-or-recorder":
         return truth in ("camera", "recorder")
+    if found == "router-or-switch":
+        return truth in ("router", "switch")
     return found == truth

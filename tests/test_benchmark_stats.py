@@ -44,6 +44,13 @@ def test_camera_or_recorder_counts_for_either() -> None:
     assert not CORPUS.type_matches(None, "camera")
 
 
+def test_router_or_switch_counts_for_either_and_nothing_else() -> None:
+    assert CORPUS.type_matches("router", "router-or-switch")
+    assert CORPUS.type_matches("switch", "router-or-switch")
+    assert not CORPUS.type_matches("access-point", "router-or-switch")
+    assert not CORPUS.type_matches("switch", "router")
+
+
 def test_corpus_values_are_decoded_like_the_parsers() -> None:
     device = {
         "observations": [{"signal": "wsd.scope", "value": "onvif://www.onvif.org/name/A%20B"}]
