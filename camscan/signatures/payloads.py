@@ -146,9 +146,9 @@ _BYTE_EXACT = frozenset({"tcp.banner"})
 
 def as_parsed(signal: str, value: str) -> str:
     """A single value written as sent on the wire, as the parser hands it to the rules: decoded
-    where its parser decodes (``wsd.scope``; nonces of auth challenges blanked), then made one inert line like every observation
-    value (:func:`camscan.sanitize.device_text`: whitespace runs, CR/LF included, become one
-    space; control characters become ``\\xNN``)."""
+    where its parser decodes (``wsd.scope``; auth challenges get their nonces blanked), then
+    made one inert line like every observation value (:func:`camscan.sanitize.device_text`:
+    whitespace runs, CR/LF included, become one space; control characters become ``\\xNN``)."""
     if signal in _BYTE_EXACT:
         return neutralise(value)
     decode = _WIRE.get(signal)
