@@ -126,6 +126,37 @@ def test_device_level_evidence_confirms() -> None:
     assert evaluate(ident, NDAA, SIGSET).restricted
 
 
+@pytest.mark.parametrize(
+    "mac",
+    [
+        DAHUA_MAC,
+        "30:dd:aa:00:00:01",  # a Dahua MA-L newer than netaddr's copy (bundled snapshot)
+    ],
+)
+def test_the_restricted_makers_own_mac_prefix_alone_confirms(mac: str) -> None:
+    """The README promises a MAC prefix is device-level evidence: a block registered to Dahua
+    itself confirms on its own, also when the device carries an OEM label."""
+    for observations in ([], [_o("onvif.manufacturer", "Amcrest", 80)]):
+        ident = _ident(observations, mac)
+        assert ident.vendor == "Dahua"
+        assert device_confidence(ident) >= CONFIRM_CONFIDENCE
+        verdict = evaluate(ident, NDAA, SIGSET)
+        assert verdict.restricted
+        assert not verdict.suspected
+    assert _ident([_o("onvif.manufacturer", "Amcrest", 80)], DAHUA_MAC).brand == "Amcrest"
+
+
+def test_an_oem_labels_own_mac_prefix_alone_is_only_suspected() -> None:
+    """A block registered to the OEM label (Amcrest Technologies) says whose name is on the box,
+    not who made it: it is label evidence, so the Dahua match stays suspected."""
+    ident = _ident([], "9c:8e:cd:00:00:01")
+    assert (ident.vendor, ident.brand) == ("Dahua", "Amcrest")
+    assert device_confidence(ident) == 0.0
+    verdict = evaluate(ident, NDAA, SIGSET)
+    assert verdict.suspected
+    assert not verdict.restricted
+
+
 def test_a_label_never_unlocks_a_corroborate_only_hint() -> None:
     webs = _o("http.server", "Webs", 80)  # bare GoAhead Webs: a hint, corroborate-only
     ident = _ident([_o("onvif.manufacturer", "HIKVISION", 80), webs])
