@@ -210,7 +210,7 @@ def test_detach_status_exec_down_via_cli(tmp_path: Path) -> None:
         status = subprocess.run(
             [sys.executable, "-m", "camscan", "lab", "status"], capture_output=True, text=True
         )
-        assert f"{lab_id}  tiny  1 hosts  running, detached" in status.stdout
+        assert f"{lab_id}  tiny  1 host  running, detached" in status.stdout
         ran = subprocess.run(
             [
                 sys.executable,
