@@ -25,7 +25,8 @@ from camscan.document import DocumentError, load_document, parse_document
 from camscan.exitcodes import ExitCode
 from camscan.models import Observation, ScanDocument
 from camscan.probe.common import decode_lenient
-from camscan.probe.http import Fetched, extract_title, redirect_target
+from camscan.probe.httpclient import Fetched, redirect_target
+from camscan.probe.httpevidence import extract_title
 from camscan.probe.tls import describe_certificate
 from camscan.report import Format, render
 from camscan.sanitize import clean, csv_cell, device_text, is_inert

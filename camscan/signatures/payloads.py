@@ -20,7 +20,9 @@ from camscan.discover import dhip, sadp, ssdp, wsd
 from camscan.models import Observation
 from camscan.probe import onvif
 from camscan.probe.banner import banner_observations
-from camscan.probe.http import Fetched, body_snippet, extract_title, header_observations
+from camscan.probe.httpclient import Fetched
+from camscan.probe.httpevidence import body_snippet, extract_title, header_observations
+from camscan.probe.soap import parse_xml
 from camscan.sanitize import device_text, neutralise
 
 MAX_PAYLOAD = 64 * 1024
@@ -77,7 +79,7 @@ def _ssdp(data: bytes, port: int | None) -> list[Observation]:
 
 def _onvif(data: bytes, port: int | None) -> list[Observation]:
     try:
-        root = onvif.parse_xml(data)
+        root = parse_xml(data)
     except ValueError:
         return []
     info = onvif.parse_device_information(root) if root is not None else {}
