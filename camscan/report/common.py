@@ -181,11 +181,17 @@ class Summary:
         if self.interface:
             text += f"; interface {self.interface}"
         if self.not_run:
-            text += "; not run or partial: " + ", ".join(
-                f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
-                for m, outcome, reason in self.not_run
-            )
+            text += "; not run or partial: " + not_run_text(self.not_run)
         return text
+
+
+def not_run_text(not_run: list[tuple[str, str, str]], sep: str = ", ") -> str:
+    """:func:`methods_not_run` as one cleaned phrase: 'wsd skipped (no on-link interface
+    address), ssdp failed (…)'."""
+    return sep.join(
+        f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
+        for m, outcome, reason in not_run
+    )
 
 
 def summarize(doc: ScanDocument) -> Summary:
