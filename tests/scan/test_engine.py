@@ -16,22 +16,12 @@ from camscan.models import AttemptStatus, Observation, ScanDocument
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.report.common import summarize
 from camscan.scope import build_scope
+from tests.helpers import http_answer
 
 HTTP_REPLY = (
     b"HTTP/1.0 200 OK\r\nServer: Hikvision-Webs\r\nContent-Type: text/html\r\n"
     b"Content-Length: 27\r\nConnection: close\r\n\r\n<title>Hello camscan</title>"
 )
-
-
-async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
-        writer.write(HTTP_REPLY)
-        await writer.drain()
-    except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
 
 
 # Session loop for tests and fixtures alike, so the server runs on the loop the engine uses.
@@ -44,7 +34,7 @@ async def web(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
     from camscan.probe import registry
     from camscan.probe.http import HttpProbe
 
-    server = await asyncio.start_server(_serve, "127.0.0.5", 0)
+    server = await asyncio.start_server(http_answer(HTTP_REPLY), "127.0.0.5", 0)
     port = server.sockets[0].getsockname()[1]
     monkeypatch.setitem(registry.PROBES, "http", HttpProbe(ports=frozenset({port})))
     async with server:
@@ -139,8 +129,8 @@ async def test_stop_event_returns_partial_document(
     assert [d.address for d in doc.devices] == ["127.0.0.5"]  # discovery results kept
 
 
-class _Interrupting:
-    """Reads one fact, then the operator interrupts the scan (the stop event) while it waits."""
+class _Interrupting(_Hanging):
+    """Reads one fact, then the operator interrupts the scan (the stop event) while it hangs."""
 
     name = "interrupting"
 
@@ -151,8 +141,7 @@ class _Interrupting:
         observations, _attempts = settings.lists()
         observations.append(Observation(signal="http.title", value="login", source=self.name))
         self.stop.set()
-        await asyncio.sleep(3600)
-        return ProbeResult()
+        return await super().run(target, settings)
 
 
 @session_loop
