@@ -48,6 +48,7 @@ class AttemptStatus(StrEnum):
     ERROR = "error"
     SKIPPED = "skipped"
     NO_ANSWER = "no_answer"
+    CANCELLED = "cancelled"  # the scan was interrupted before this attempt finished
 
 
 class ProbeAttempt(_Frozen):

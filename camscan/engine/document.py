@@ -13,6 +13,7 @@ from camscan.models import (
     ScanDocument,
 )
 from camscan.netroute import LinkPlan
+from camscan.words import plural
 
 
 def build_document(
@@ -43,7 +44,7 @@ def build_document(
     ]
     attempts = list(attempts)
     if table.outside_scope:
-        reason = f"{table.outside_scope} answers from outside the scope ignored"
+        reason = f"{plural(table.outside_scope, 'answer')} from outside the scope ignored"
         attempts.append(ProbeAttempt(probe="engine", status=AttemptStatus.SKIPPED, reason=reason))
     if table.this_host:
         reason = f"this host ({', '.join(table.this_host)}) left out of the devices"
