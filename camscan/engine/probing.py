@@ -141,6 +141,7 @@ class Prober:
                     reason = f"cut off by the {cut}; kept {kept} observations made before"
                     result = ProbeResult(
                         observations=tuple(sink.observations),
+                        cameras=tuple(sink.cameras),
                         attempts=(
                             *sink.attempts,
                             ProbeAttempt(
@@ -154,6 +155,7 @@ class Prober:
                 except asyncio.CancelledError:  # interrupted: keep what it had read
                     record.add_observations(sink.observations)
                     record.add_attempts(sink.attempts)
+                    record.add_cameras(sink.cameras)
                     raise
                 except Exception as exc:  # a broken probe or device never stops the scan
                     self.crashed = True
@@ -178,6 +180,7 @@ class Prober:
             )  # fmt: skip
             record.add_observations(result.observations)
             record.add_attempts(result.attempts)
+            record.add_cameras(result.cameras)
 
         async def host(record: HostRecord) -> None:
             nonlocal done

@@ -6,6 +6,7 @@ import csv
 import io
 
 from camscan.models import ScanDocument
+from camscan.recorders import behind_text, describe
 from camscan.report.common import entities, evidence_summary, ordered, policy_ids
 from camscan.sanitize import csv_cell
 
@@ -27,6 +28,8 @@ COLUMNS = (
     "switch",
     "port",
     "vlan",
+    "behind",
+    "channels",
 )
 
 
@@ -62,6 +65,8 @@ def render_csv(doc: ScanDocument) -> str:
                 _cell(d.location.switch if d.location else None),
                 _cell(d.location.port if d.location else None),
                 "" if d.location is None or d.location.vlan is None else str(d.location.vlan),
+                _cell(behind_text(d)),
+                _cell(describe(d.channels) if d.channels else None),
             ]
         )
     return out.getvalue()

@@ -12,10 +12,12 @@ from collections import Counter
 
 from camscan.facts import ports
 from camscan.models import Device, DeviceStatus, ScanDocument
+from camscan.recorders import behind_text, describe
 from camscan.report.common import (
     FAILED,
     LEGEND,
     WORDS,
+    address,
     attention,
     clause_list,
     counts,
@@ -96,7 +98,7 @@ def _compact(devices: list[Device]) -> str:
         return "<p>None: nothing restricted, suspected or unidentified.</p>"
     located = any(d.location for d in devices)
     rows = "".join(
-        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
+        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(address(d))}</td>"
         f"<td class='dt'>{words(maker(d))}</td><td class='dt'>{words(d.identification.model)}</td>"
         + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
         + f"<td>{_why(d)}</td></tr>"
@@ -113,7 +115,7 @@ def _compact(devices: list[Device]) -> str:
 def _inventory(devices: list[Device]) -> str:
     located = any(d.location for d in devices)
     rows = "".join(
-        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
+        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(address(d))}</td>"
         f"<td class='nw'>{e(d.mac) or '—'}</td>"
         + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
         + f"<td class='dt'>{words(maker(d))}</td>"
@@ -142,6 +144,10 @@ def _evidence(d: Device) -> str:
     ]
     if d.location is not None:
         facts.append(f"location {e(location(d))} ({e(d.location.source)})")
+    if d.channels is not None:
+        facts.append(e(describe(d.channels)))
+    if d.behind is not None:
+        facts.append(e(f"{behind_text(d)} ({d.behind.api})"))
     if open_ports := ports(d):
         facts.append("ports " + " ".join(str(p) for p in open_ports))
     ack = (
@@ -151,7 +157,7 @@ def _evidence(d: Device) -> str:
     )
     return (
         f"<details class='device' id='device-{e(d.address)}'><summary>{_tag(d)} "
-        f"<span class='nw'>{e(d.address)}</span> — {e(maker(d))} {e(ident.model)}</summary>"
+        f"<span class='nw'>{e(address(d))}</span> — {e(maker(d))} {e(ident.model)}</summary>"
         f"<p class='meta'>{' · '.join(facts)}</p>{ack}{_policy_table(d)}"
         f"<h4>Evidence</h4>{_evidence_table(d)}{_attempts(d)}</details>"
     )
