@@ -21,7 +21,7 @@ import httpx
 from camscan.credentials import Login
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
-from camscan.probe.base import BehindCamera, ProbeResult, ProbeSettings, ProbeTarget
+from camscan.probe.base import BehindCamera, ProbeResult, ProbeSettings, ProbeSink, ProbeTarget
 from camscan.probe.common import Budget, Timer, attempt, url_host
 from camscan.probe.httpauth import DeviceAuth
 from camscan.probe.httpclient import (
@@ -152,9 +152,12 @@ class RecorderProbe:
 
     name = NAME
 
+    def __init__(self, ports: frozenset[int] = HTTP_PORTS - MAYBE_HTTP_PORTS) -> None:
+        self.ports = ports
+
     def ports_for(self, target: ProbeTarget) -> list[int]:
         """Web ports to ask, preferred first; port 80 when discovery knew no open port."""
-        ports = (target.open_ports & HTTP_PORTS) - MAYBE_HTTP_PORTS if target.open_ports else {80}
+        ports = target.open_ports & self.ports if target.open_ports else {80}
         ordered = [p for p in PREFERRED_PORTS if p in ports] + sorted(
             p for p in ports if p not in PREFERRED_PORTS
         )
@@ -173,7 +176,7 @@ class RecorderProbe:
             )
         else:
             try:
-                await self._ports(target, ports, login, settings)
+                await self._ports(target, ports, login, settings, sink)
             except Exception as exc:  # a probe never raises; record the bug as data
                 status = AttemptStatus.ERROR
                 sink.attempts.append(attempt(NAME, None, status, f"internal error: {exc!r}", timer))
@@ -184,9 +187,13 @@ class RecorderProbe:
         )
 
     async def _ports(
-        self, target: ProbeTarget, ports: list[int], login: Login, settings: ProbeSettings
+        self,
+        target: ProbeTarget,
+        ports: list[int],
+        login: Login,
+        settings: ProbeSettings,
+        sink: ProbeSink,
     ) -> None:
-        sink = settings.kept()
         budget = Budget(settings.timeout, settings.connect_timeout)
         for port in ports:
             scheme = "https" if port in HTTPS_PORTS else "http"
