@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from corpus import HELD_OUT, ROOT, TRAINING, contaminated_by_rules, load, observations
+from corpus import (
+    HELD_OUT,
+    ROOT,
+    TRAINING,
+    cited_against_the_split,
+    contaminated_by_rules,
+    load,
+    observations,
+)
 
 from camscan.evidence import CALIBRATION_FILE, Calibration, logit, rule_class, sigmoid
 from camscan.identify import OUI_WEIGHT, identify
@@ -132,7 +140,8 @@ def main() -> int:
     args = parser.parse_args()
     sigset = load_signatures()
     training = load(TRAINING)
-    held_out = [d for d in load(HELD_OUT) if not contaminated_by_rules(d)]
+    cited = cited_against_the_split()
+    held_out = [d for d in load(HELD_OUT) if not contaminated_by_rules(d, cited)]
     data = samples(training, sigset)
     fitted = fit(data)
     if args.write:

@@ -230,7 +230,7 @@ def down_cmd(lab_id: str | None, all_labs: bool, force: bool) -> None:
         lab_id = detached[0]
     assert lab_id is not None
     namespaces = lab_namespaces(lab_id)
-    from camscan.lab.runner import read_state
+    from camscan.lab.state import read_state
 
     if not namespaces and read_state(lab_id) is None:
         _fail(f"no lab named {lab_id}")
