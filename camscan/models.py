@@ -49,6 +49,7 @@ class AttemptStatus(StrEnum):
     SKIPPED = "skipped"
     NO_ANSWER = "no_answer"
     DENIED = "denied"  # the device refused the credentials given (HTTP 401/403 after auth)
+    CANCELLED = "cancelled"  # the scan was interrupted before this attempt finished
 
 
 class ProbeAttempt(_Frozen):

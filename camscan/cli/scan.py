@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import os
-import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from camscan.cli.common import log_to_stderr, policy_option, safe, signatures_option
+from camscan.cli.common import log_to_stderr, policy_option, signatures_option
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -24,10 +21,10 @@ from camscan.cli.output import (
     history_guard,
     output_options,
 )
+from camscan.cli.running import ProgressView, run_with_signals
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
-from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
-from camscan.models import ScanDocument
+from camscan.engine import DEFAULT_METHODS, ScanSettings, default_concurrency
 from camscan.probe.base import Credentials
 from camscan.scope import (
     DEFAULT_MAX_HOSTS,
@@ -111,60 +108,6 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
         return infra_targets(_split(hosts), list(opts.config.infra))
     except (InfraSecretError, ValueError) as exc:
         raise CamscanUsageError(str(exc)) from None
-
-
-class _ProgressView:
-    """Renders engine progress with rich on stderr (only used on a terminal)."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        from camscan.cli.common import console
-
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}"),
-            console=console(stderr=True),
-            transient=True,
-        )
-        self.tasks: dict[str, Any] = {}
-
-    def __call__(self, event: Progress) -> None:
-        if event.phase == "done":
-            return
-        task = self.tasks.get(event.phase)
-        if task is None:
-            task = self.progress.add_task(event.phase, total=event.total or None, note="")
-            self.tasks[event.phase] = task
-        self.progress.update(
-            task, completed=event.done, total=event.total or None, note=safe(event.message, 60)
-        )
-
-
-async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
-    """Run the engine with SIGINT/SIGTERM turned into a clean stop (exit 130 either way)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def on_signal() -> None:
-        stop.set()
-        # A second Ctrl-C should not wait for the clean stop: default handling from now on.
-        for other in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(other)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal)
-    try:
-        doc = await run_scan(settings, observer, stop)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
-    return doc
 
 
 @click.command("scan", cls=_ScanCommand)
@@ -414,14 +357,14 @@ def scan_cmd(
         infra=tuple(infra),
         imports=import_files,
     )
-    view = _ProgressView() if opts.progress else None
+    view = ProgressView() if opts.progress else None
     # Fail on a corrupt or busy history before any packet is sent, and hold the lock so that
     # overlapping runs (cron and a person) cannot interleave.
     with history_guard(opts):
         if view is not None:
             with view.progress:
-                doc = asyncio.run(_run(settings, view))
+                doc = asyncio.run(run_with_signals(settings, view))
         else:
-            doc = asyncio.run(_run(settings, None))
+            doc = asyncio.run(run_with_signals(settings, None))
         code = finish(doc, opts, record=True)
     sys.exit(code)

@@ -14,6 +14,7 @@ from camscan.models import (
     ScanDocument,
 )
 from camscan.netroute import LinkPlan
+from camscan.words import plural
 
 
 def behind_devices(record: HostRecord) -> list[Device]:
@@ -72,7 +73,7 @@ def build_document(
         devices.extend(behind_devices(r))
     attempts = list(attempts)
     if table.outside_scope:
-        reason = f"{table.outside_scope} answers from outside the scope ignored"
+        reason = f"{plural(table.outside_scope, 'answer')} from outside the scope ignored"
         attempts.append(ProbeAttempt(probe="engine", status=AttemptStatus.SKIPPED, reason=reason))
     if table.this_host:
         reason = f"this host ({', '.join(table.this_host)}) left out of the devices"

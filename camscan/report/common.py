@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from camscan.models import AttemptStatus, Device, DeviceStatus, MethodState, ScanDocument
 from camscan.recorders import behind_text, recorder_lines
 from camscan.sanitize import clean
+from camscan.words import plural
 
 # Device types that make up "the CCTV estate" in the summary count.
 VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder", "camera-or-recorder"})
-FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
+FAILED = frozenset(
+    {AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED, AttemptStatus.CANCELLED}
+)
 # Scan-wide attempt outcomes that mean a discovery method did not (fully) run.
 _NOT_RUN = frozenset({AttemptStatus.SKIPPED, *FAILED})
 
@@ -147,10 +150,6 @@ def failed_attempts(device: Device) -> int:
     return sum(1 for a in device.attempts if a.status in FAILED)
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _addresses(addresses: list[str], limit: int = 4) -> str:
     shown = ", ".join(clean(a, 60) for a in addresses[:limit])
     return shown + (f" +{len(addresses) - limit} more" if len(addresses) > limit else "")
@@ -180,7 +179,7 @@ class Summary:
             state = "interrupted"
         unknown = len(self.unidentified)
         text = (
-            f"{_n(self.devices, 'device')}, {_n(self.cameras, 'camera')}, "
+            f"{plural(self.devices, 'device')}, {plural(self.cameras, 'camera')}, "
             f"{self.restricted} restricted, {self.suspected} suspected, "
             f"{unknown} not identified"
             + (f" ({_addresses(self.unidentified)})" if unknown else "")
@@ -192,11 +191,17 @@ class Summary:
         if self.recorders:
             text += "; recorders: " + "; ".join(clean(r, 160) for r in self.recorders)
         if self.not_run:
-            text += "; not run or partial: " + ", ".join(
-                f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
-                for m, outcome, reason in self.not_run
-            )
+            text += "; not run or partial: " + not_run_text(self.not_run)
         return text
+
+
+def not_run_text(not_run: list[tuple[str, str, str]], sep: str = ", ") -> str:
+    """:func:`methods_not_run` as one cleaned phrase: 'wsd skipped (no on-link interface
+    address), ssdp failed (…)'."""
+    return sep.join(
+        f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
+        for m, outcome, reason in not_run
+    )
 
 
 def summarize(doc: ScanDocument) -> Summary:

@@ -23,6 +23,7 @@ from camscan.report.common import (
     word,
 )
 from camscan.sanitize import clean
+from camscan.words import plural
 
 EMPTY = "—"
 _COLUMNS = ("status", "address", "mac", "location", "maker", "model", "firmware", "type",
@@ -96,7 +97,7 @@ def render_text(doc: ScanDocument) -> str:
         lines.extend(
             f"    {m} {state}"
             + (f" on {iface}" if iface else "")
-            + f", {hosts} hosts"
+            + f", {plural(int(hosts), 'host')}"
             + (f": {reason}" if reason else "")
             for m, state, iface, hosts, reason in rows
         )

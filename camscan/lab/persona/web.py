@@ -128,10 +128,20 @@ class RtspConfig(Model):
 
 
 class Banner(Model):
-    """Bytes sent as soon as a client connects to a raw TCP port."""
+    """Bytes a raw TCP port sends: on connect, or only in reply to one request (``prompt_hex``).
+
+    A vendor SDK port that never speaks first (Hikvision 8000) is modelled with
+    ``prompt_hex``: the reply goes out once the client's bytes start with that prefix, and
+    any other input gets silence, as from the real service.
+    """
 
     text: str | None = Field(default=None, description="Banner as text (escapes like \\r\\n ok).")
     hex: str | None = Field(default=None, description="Banner as hex digits (spaces allowed).")
+    prompt_hex: str | None = Field(
+        default=None,
+        description="Send the banner only after the client sent bytes starting with this "
+        "prefix (hex digits, spaces allowed); None = send on connect.",
+    )
     idle_close: float = Field(default=2.0, gt=0, description="Close after this idle time (s).")
 
     @model_validator(mode="after")
@@ -140,7 +150,13 @@ class Banner(Model):
             raise ValueError("give exactly one of text, hex")
         if self.hex is not None:
             bytes.fromhex(self.hex)
+        if self.prompt_hex is not None and not bytes.fromhex(self.prompt_hex):
+            raise ValueError("prompt_hex must hold at least one byte")
         return self
+
+    def prompt(self) -> bytes | None:
+        """The request prefix that triggers the banner (None = sent on connect)."""
+        return None if self.prompt_hex is None else bytes.fromhex(self.prompt_hex)
 
     def raw(self) -> bytes:
         """The banner bytes."""
