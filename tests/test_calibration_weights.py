@@ -66,3 +66,21 @@ def test_folds_are_stable_and_cover_every_device() -> None:
     folds = [CAL.fold_of(d) for d in devices]
     assert folds == [CAL.fold_of(d) for d in devices]
     assert set(folds) == set(range(CAL.FOLDS))
+
+
+def test_the_report_names_rules_calibration_lifts_over_the_confirm_threshold() -> None:
+    sigset = load_signatures()
+    lifted = CAL.Calibration(1.0, {"web server/firmware": 3.0})
+    found = {c["rule"] for c in CAL.crossings(sigset, lifted)}
+    weak_web = {
+        r.id
+        for f in ("hikvision", "dahua")
+        for r in sigset.families[f].rules
+        if r.signal.startswith("http.")
+        and r.kind.value == "firmware"
+        and not r.corroborate
+        and 0.1 < r.weight < 0.6
+    }
+    assert weak_web
+    assert weak_web <= found
+    assert not CAL.crossings(sigset, CAL.Calibration())  # hand-set weights cross nothing
