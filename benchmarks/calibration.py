@@ -60,7 +60,7 @@ from camscan.evidence import (
 )
 from camscan.identify import OUI_WEIGHT, identify, label_bearing
 from camscan.models import EvidenceKind
-from camscan.policy import CONFIRM_CONFIDENCE, resolve
+from camscan.policy import CONFIRM_CONFIDENCE, evaluate, resolve
 from camscan.signatures import SignatureSet, load_signatures
 from camscan.signatures.schema import RuleKind
 
@@ -173,6 +173,23 @@ def cross_validate(
     }
 
 
+def confirmations(
+    devices: list[dict[str, Any]], sigset: SignatureSet, calibration: Calibration
+) -> dict[str, int]:
+    """Confirmed restricted devices under the default policy: right (restricted in truth)
+    and wrong, to show how much of the restricted recall calibration brings."""
+    policies = resolve([])
+    right = wrong = 0
+    for device in devices:
+        ident = identify(observations(device), device.get("mac"), sigset, calibration)
+        if evaluate(ident, policies, sigset).restricted:
+            if device["truth"].get("restricted_under_ndaa"):
+                right += 1
+            else:
+                wrong += 1
+    return {"right": right, "wrong": wrong}
+
+
 def crossings(sigset: SignatureSet, calibration: Calibration) -> list[dict[str, Any]]:
     """Firmware rules of a family the default policy covers, not corroborate-only, whose
     hand-set weight is below the confirm threshold but whose calibrated weight is not: one such
@@ -255,6 +272,8 @@ def report(write_to: Path | None = None) -> dict[str, Any]:
             "devices": len(held_out),
             "hand-set": reliability(held_out, sigset, Calibration()),
             "calibrated": reliability(held_out, sigset, fitted),
+            "confirmed_hand_set": confirmations(held_out, sigset, Calibration()),
+            "confirmed_calibrated": confirmations(held_out, sigset, fitted),
         },
     }
 
@@ -294,6 +313,13 @@ def markdown(result: dict[str, Any]) -> str:
         f"({result['held-out']['calibrated']['named']} named devices).\n\n"
         + _table(result["held-out"]["calibrated"]),
     ]
+    held = result["held-out"]
+    parts.append(
+        f"Confirmed restricted held-out devices (default policy): "
+        f"{held['confirmed_hand_set']['right']} right and {held['confirmed_hand_set']['wrong']} "
+        f"wrong with hand-set weights, {held['confirmed_calibrated']['right']} right and "
+        f"{held['confirmed_calibrated']['wrong']} wrong with calibrated weights.\n"
+    )
     cross = result["confirm_crossings"]
     if cross:
         listed = ", ".join(f"`{c['rule']}` ({c['hand-set']} → {c['calibrated']})" for c in cross)
