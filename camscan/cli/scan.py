@@ -175,8 +175,17 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
     "--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list] (nmap: -p)."
 )
 @click.option("--probes", "probe_names", help="Probes to run, comma-separated, or 'none' [all].")
-@click.option("--username", help="ONVIF username (camscan never guesses credentials).")
+@click.option(
+    "--username",
+    help="Login for ONVIF and recorder channel APIs on every host ([[credentials]] tables win "
+    "for the hosts they name); camscan never guesses credentials.",
+)
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File whose first line is the password (never give a password on the command line).",
+)
 @click.option(
     "--snmp-community",
     help="SNMP v2c community for the snmp probe (visible in ps: prefer --snmp-community-env).",
@@ -235,6 +244,7 @@ def scan_cmd(
     probe_names: str | None,
     username: str | None,
     password_env: str | None,
+    password_file: Path | None,
     snmp_community: str | None,
     snmp_community_env: str | None,
     snmp_community_file: Path | None,
@@ -296,11 +306,13 @@ def scan_cmd(
             raise CamscanUsageError(
                 f"unknown probe(s) {', '.join(bad)}; choose from {', '.join(PROBES)}"
             )
-    password = None
-    if password_env:
-        password = os.environ.get(password_env)
-        if password is None:
-            raise CamscanUsageError(f"--password-env: ${password_env} is not set")
+    from camscan.credentials import CredentialError, cli_login, host_logins
+
+    try:  # secrets are read now: exit 2 before any packet
+        login = cli_login(username, password_env, password_file)
+        logins = host_logins(list(opts.config.credentials))
+    except CredentialError as exc:
+        raise CamscanUsageError(str(exc)) from None
     chosen_policies = tuple(_split(list(policies) or cfg.policies))
     from camscan.policy import PolicyNotFound, resolve
 
@@ -329,8 +341,9 @@ def scan_cmd(
         discovery_timeout=discovery_timeout,
         host_timeout=host_timeout,
         credentials=Credentials(
-            username=username,
-            password=password,
+            username=login.username if login else None,
+            password=login.password if login else None,
+            hosts=logins,
             snmp_community=_community(snmp_community, snmp_community_env, snmp_community_file),
         ),
         policies=chosen_policies,

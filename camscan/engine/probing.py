@@ -164,6 +164,7 @@ class Prober:
                     reason = f"cut off by the {cut}; kept {kept} made before"
                     result = ProbeResult(
                         observations=tuple(sink.observations),
+                        cameras=tuple(sink.cameras),
                         attempts=(
                             *sink.attempts,
                             ProbeAttempt(
@@ -177,6 +178,7 @@ class Prober:
                 except asyncio.CancelledError:  # interrupted: keep what it had read
                     record.add_observations(sink.observations)
                     record.add_attempts(sink.attempts)
+                    record.add_cameras(sink.cameras)
                     self.kept[(record.address, probe.name)] = len(sink.observations)
                     raise
                 except Exception as exc:  # a broken probe or device never stops the scan
@@ -202,6 +204,7 @@ class Prober:
             )  # fmt: skip
             record.add_observations(result.observations)
             record.add_attempts(result.attempts)
+            record.add_cameras(result.cameras)
             self.finished.add((record.address, probe.name))
 
         async def host(record: HostRecord) -> None:

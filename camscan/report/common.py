@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from camscan.models import AttemptStatus, Device, DeviceStatus, MethodState, ScanDocument
+from camscan.recorders import behind_text, recorder_lines
 from camscan.sanitize import clean
 from camscan.words import plural
 
@@ -40,6 +41,12 @@ def _address_key(address: str) -> tuple[int, int, str]:
     except ValueError:
         return (2, 0, address)
     return (ip.version, int(ip), "")
+
+
+def address(device: Device) -> str:
+    """The address, and for a camera reached through a recorder 'behind 192.0.2.26 channel 3'."""
+    shown = clean(device.address, 60)
+    return f"{shown} {clean(behind_text(device), 80)}" if device.behind is not None else shown
 
 
 def word(device: Device) -> str:
@@ -163,6 +170,7 @@ class Summary:
     unidentified: list[str] = field(default_factory=list)  # their addresses, in report order
     not_run: list[tuple[str, str, str]] = field(default_factory=list)  # see methods_not_run
     interface: str = ""  # see interface()
+    recorders: list[str] = field(default_factory=list)  # see camscan.recorders.recorder_lines
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
@@ -180,6 +188,8 @@ class Summary:
         )
         if self.interface:
             text += f"; interface {self.interface}"
+        if self.recorders:
+            text += "; recorders: " + "; ".join(clean(r, 160) for r in self.recorders)
         if self.not_run:
             text += "; not run or partial: " + not_run_text(self.not_run)
         return text
@@ -211,6 +221,7 @@ def summarize(doc: ScanDocument) -> Summary:
         ],
         not_run=methods_not_run(doc),
         interface=interface(doc),
+        recorders=recorder_lines(ordered(doc.devices)),
     )
 
 

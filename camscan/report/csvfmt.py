@@ -12,6 +12,7 @@ import csv
 import io
 
 from camscan.models import ScanDocument
+from camscan.recorders import behind_text, describe
 from camscan.report.common import (
     entities,
     evidence_summary,
@@ -41,6 +42,8 @@ COLUMNS = (
     "port",
     "vlan",
     "methods_not_run",
+    "behind",
+    "channels",
 )
 
 
@@ -78,6 +81,8 @@ def render_csv(doc: ScanDocument) -> str:
                 _cell(d.location.port if d.location else None),
                 "" if d.location is None or d.location.vlan is None else str(d.location.vlan),
                 not_run,
+                _cell(behind_text(d)),
+                _cell(describe(d.channels) if d.channels else None),
             ]
         )
     return out.getvalue()

@@ -12,10 +12,12 @@ from collections import Counter
 
 from camscan.facts import ports
 from camscan.models import Device, DeviceStatus, ScanDocument
+from camscan.recorders import behind_text, describe
 from camscan.report.common import (
     FAILED,
     LEGEND,
     WORDS,
+    address,
     attention,
     clause_list,
     counts,
@@ -98,7 +100,7 @@ def _compact(devices: list[Device]) -> str:
     head = ["status", "address", "maker / label", "model", "location" if located else None,
             "policy clause"]  # fmt: skip
     rows = (
-        row([_tag(d), ("nw", e(d.address)), ("dt", words(maker(d))),
+        row([_tag(d), ("nw", e(address(d))), ("dt", words(maker(d))),
              ("dt", words(d.identification.model)),
              ("dt", words(location(d))) if located else None, _why(d)], d.status.value)
         for d in devices
@@ -111,7 +113,7 @@ def _inventory(devices: list[Device]) -> str:
     head = ["status", "address", "MAC", "location" if located else None, "maker", "model",
             "firmware", "type", ("noprint", "ports")]  # fmt: skip
     rows = (
-        row([_tag(d), ("nw", e(d.address)), ("nw", e(d.mac) or "—"),
+        row([_tag(d), ("nw", e(address(d))), ("nw", e(d.mac) or "—"),
              ("dt", words(location(d))) if located else None, ("dt", words(maker(d))),
              ("dt", words(d.identification.model)), ("dt", words(d.identification.firmware)),
              e(d.identification.device_type),
@@ -132,6 +134,10 @@ def _evidence(d: Device) -> str:
     ]
     if d.location is not None:
         facts.append(f"location {e(location(d))} ({e(d.location.source)})")
+    if d.channels is not None:
+        facts.append(e(describe(d.channels)))
+    if d.behind is not None:
+        facts.append(e(f"{behind_text(d)} ({d.behind.api})"))
     if open_ports := ports(d):
         facts.append("ports " + " ".join(str(p) for p in open_ports))
     ack = (
@@ -141,7 +147,7 @@ def _evidence(d: Device) -> str:
     )
     return (
         f"<details class='device' id='device-{e(d.address)}'><summary>{_tag(d)} "
-        f"<span class='nw'>{e(d.address)}</span> — {e(maker(d))} {e(ident.model)}</summary>"
+        f"<span class='nw'>{e(address(d))}</span> — {e(maker(d))} {e(ident.model)}</summary>"
         f"<p class='meta'>{' · '.join(facts)}</p>{ack}{_policy_table(d)}"
         f"<h4>Evidence</h4>{_evidence_table(d)}{_attempts(d)}</details>"
     )
