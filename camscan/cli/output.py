@@ -380,18 +380,14 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
     if opts.output is None and not (opts.quiet and clean_run):
         click.echo(report, nl=False)
     if not (opts.quiet and clean_run):
-        where = f"; {_what(opts.format)} written to {written}" if written else ""
+        what = "scan document" if opts.format == Format.JSON else "report"  # -f json: the doc
+        where = f"; {what} written to {written}" if written else ""
         _say(summarize(doc).line() + where)
     if mailed and not opts.quiet:
         _say(f"camscan: {mailed}")
     for problem in errors:
         _say(f"camscan: {problem}")
     return int(code)
-
-
-def _what(fmt: Format) -> str:
-    """What ``-o`` holds: ``-f json`` writes the scan document itself, not a report of it."""
-    return "scan document" if fmt == Format.JSON else "report"
 
 
 def _width() -> int:

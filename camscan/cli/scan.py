@@ -12,7 +12,12 @@ from pathlib import Path
 
 import click
 
-from camscan.cli.common import log_to_stderr, policy_option, signatures_option
+from camscan.cli.common import (
+    log_to_stderr,
+    policy_option,
+    seconds_option,
+    signatures_option,
+)
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -162,19 +167,9 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
     help="Probes run at once against one host.",
 )
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Per-request timeout, s [3].")
-@click.option(
-    "--discovery-timeout",
-    type=click.FloatRange(min=0.2),
-    default=2.0,
-    show_default=True,
-    help="How long multicast discovery listens, s.",
-)
-@click.option(
-    "--host-timeout",
-    type=click.FloatRange(min=0),
-    default=15.0,
-    show_default=True,
-    help="Wall-clock budget for all probes of one host, s (0 = none).",
+@seconds_option("--discovery-timeout", 0.2, 2.0, "How long multicast discovery listens, s.")
+@seconds_option(
+    "--host-timeout", 0, 15.0, "Wall-clock budget for all probes of one host, s (0 = none)."
 )
 @click.option(
     "--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list] (nmap: -p)."
