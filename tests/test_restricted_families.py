@@ -47,6 +47,7 @@ ALL_POLICIES = resolve(
     ]
 )
 
+
 def _identify(observations: list[Observation], mac: str | None = None) -> Identification:
     return identify(observations, mac, SIGS)
 

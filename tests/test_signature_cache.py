@@ -74,7 +74,7 @@ def test_a_failing_build_is_not_cached(cache: Path, tmp_path: Path) -> None:
     def broken() -> str:
         raise ValueError("invalid")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid"):
         cached("demo", files, broken)
     assert not list(cache.glob("demo-*.pickle"))
     assert cached("demo", files, lambda: "valid") == "valid"
@@ -110,19 +110,21 @@ def test_signatures_from_the_cache_match_and_see_edits(cache: Path, tmp_path: Pa
     signatures_cached.cache_clear()
     again = load_signatures([extra])  # now from the disk cache
     assert len(list(cache.glob("families-*.pickle"))) == 1
-    assert again is not fresh and again.families.keys() == fresh.families.keys()
+    assert again is not fresh
+    assert again.families.keys() == fresh.families.keys()
     assert [r.rule.id for r in again.rules] == [r.rule.id for r in fresh.rules]
     assert again.http_paths == fresh.http_paths
     rule = next(r for r in again.rules if r.rule.id == "cachetest-server")
     assert rule.match("CacheCam/1.0") is not None
     hik = next(r for r in again.rules if r.regex is not None and r.family.family == "hikvision")
-    assert hik.regex is not None and hik.regex.pattern  # compiled on first use
+    assert hik.regex is not None  # compiled on first use
     # An edit makes a new key: the new pattern is used, not the cached one.
     (extra / "cachetest.yaml").write_text(EXTRA_FAMILY.format(pattern="CacheCam/2.0"))
     signatures_cached.cache_clear()
     edited = load_signatures([extra])
     rule = next(r for r in edited.rules if r.rule.id == "cachetest-server")
-    assert rule.match("CacheCam/2.0") is not None and rule.match("CacheCam/1.0") is None
+    assert rule.match("CacheCam/2.0") is not None
+    assert rule.match("CacheCam/1.0") is None
 
 
 def test_invalid_signatures_still_fail_with_their_line(cache: Path, tmp_path: Path) -> None:
@@ -134,4 +136,5 @@ def test_invalid_signatures_still_fail_with_their_line(cache: Path, tmp_path: Pa
         signatures_cached.cache_clear()
         with pytest.raises(SignatureError) as info:
             load_signatures([extra])
-        assert [(p.line, p.message.split(":")[0]) for p in info.value.problems] == [(10, "rules.0.weight")]
+        found = [(p.line, p.message.split(":")[0]) for p in info.value.problems]
+        assert found == [(10, "rules.0.weight")]

@@ -27,6 +27,7 @@ from camscan.cli.output import (
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
 from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
+from camscan.engine.settings import MAX_CONCURRENCY, raise_open_files_limit
 from camscan.models import ScanDocument
 from camscan.probe.base import Credentials
 from camscan.scope import (
@@ -208,7 +209,7 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 4096),
+    type=click.IntRange(1, MAX_CONCURRENCY),
     help="Global cap on simultaneous connections [default: from the open-files limit].",
 )
 @click.option(
@@ -379,6 +380,7 @@ def scan_cmd(
         chosen.append("infra")
     if import_files and "import" not in chosen:
         chosen.append("import")
+    raise_open_files_limit()  # before default_concurrency() reads it
     settings = ScanSettings(
         scope=scope,
         iface=iface,

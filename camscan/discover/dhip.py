@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from camscan.discover._common import (
+    PROMPT_REPLY,
+    answer_deadline,
     attempt,
     exchange,
     is_ipv4,
@@ -24,7 +26,7 @@ from camscan.discover._common import (
     local_addresses,
     obs,
     query_socket,
-    spacing,
+    quick_delays,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
@@ -201,9 +203,11 @@ class DhipDiscovery:
 
         targets = settings.unicast_hosts if unicast else [GROUP, *_broadcast_targets(settings)]
         messages = [(build_search(), (target, PORT)) for target in targets]
-        deadline = started + settings.timeout + spacing(settings, 1)
+        # DHIP has no published reply delay; devices answer at once (PROMPT_REPLY, _common).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
         limiter = settings.limiter if unicast else None
-        count, sent, errors = await exchange(sock, messages, deadline, feed, limiter)
+        count, sent, errors = await exchange(sock, messages, deadline, feed, limiter, delays)
         if not sent:
             reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))

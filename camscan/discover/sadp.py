@@ -19,12 +19,15 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    PROMPT_REPLY,
+    answer_deadline,
     attempt,
     exchange,
     is_ipv4,
     listen_budget,
     local_addresses,
     obs,
+    quick_delays,
     skipped,
     udp_socket,
 )
@@ -137,7 +140,10 @@ class SadpDiscovery:
             )
 
         messages = [(build_probe(), (GROUP, PORT))]
-        count, sent, errors = await exchange(sock, messages, started + settings.timeout, feed)
+        # SADP has no published reply delay; devices answer at once (PROMPT_REPLY, _common).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
+        count, sent, errors = await exchange(sock, messages, deadline, feed, delays=delays)
         if not sent:
             reason = "send failed: " + "; ".join(errors)
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))

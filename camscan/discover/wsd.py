@@ -24,14 +24,15 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    answer_deadline,
     attempt,
     listen_budget,
     local_addresses,
     obs,
     query_socket,
     receive_until,
+    retransmit_delays,
     send_repeated,
-    spacing,
     udp_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
@@ -43,6 +44,7 @@ GROUP = "239.255.255.250"
 PORT = 3702
 MAX_XML = 64 * 1024
 PROBE_TYPES = ("dn:NetworkVideoTransmitter", "tds:Device")
+APP_MAX_DELAY = 0.5  # s, WS-Discovery 1.1 protocol constant (see WsdDiscovery.discover)
 
 _PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" \
@@ -244,14 +246,17 @@ class WsdDiscovery:
         targets = settings.unicast_hosts if unicast else (GROUP,)
         # One MessageID per Probe, reused by its retransmissions (they are copies).
         messages = [(build_probe(t), (host, PORT)) for t in PROBE_TYPES for host in targets]
-        deadline = started + settings.timeout + spacing(settings, len(PROBE_TYPES))
+        # WS-Discovery 1.1 (OASIS, 2009): a Target Service answering a multicast Probe waits
+        # a random time up to APP_MAX_DELAY (500 ms) first; a directed Probe is answered at once.
+        delays = retransmit_delays()
+        deadline = answer_deadline(started, settings, delays, APP_MAX_DELAY, len(PROBE_TYPES))
         errors: list[str] = []
         try:
             tasks = [receive_until(probe_sock, deadline, collector.feed)]
             if hello_sock is not None:
                 tasks.append(receive_until(hello_sock, deadline, collector.feed))
             sending = asyncio.ensure_future(
-                send_repeated(probe_sock, messages, settings.limiter if unicast else None)
+                send_repeated(probe_sock, messages, settings.limiter if unicast else None, delays)
             )
             counts = await asyncio.gather(*tasks)
             sent, errors = await sending
