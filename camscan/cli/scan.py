@@ -225,7 +225,8 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
     type=click.FloatRange(min=0.2),
     default=2.0,
     show_default=True,
-    help="How long multicast discovery listens, s.",
+    help="At most how long multicast discovery listens, s (each protocol stops sooner once "
+    "its own reply-delay rule says every answer is in).",
 )
 @click.option(
     "--host-timeout",
