@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from camscan.models import Observation
 from camscan.signatures import SignatureSet
@@ -44,3 +51,46 @@ def sample(name: str) -> str:
     """A shared protocol sample with its provenance line stripped."""
     text = (SAMPLES / name).read_text(encoding="utf-8")
     return text.split("\n", 1)[1]
+
+
+def http_answer(
+    reply: bytes,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """An ``asyncio.start_server`` handler that reads one request head and sends ``reply``."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+            writer.write(reply)
+            await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+# A fixed Ed25519 key: certificates built with it are the same bytes on every run.
+FIXED_KEY = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+
+def self_signed(
+    subject: x509.Name,
+    *,
+    key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey = FIXED_KEY,
+    start: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    days: int = 3650,
+) -> x509.Certificate:
+    """A self-signed certificate for ``subject`` (serial 0x1234) valid ``days`` from ``start``."""
+    digest = hashes.SHA256() if isinstance(key, ec.EllipticCurvePrivateKey) else None
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(0x1234)
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .sign(key, digest)
+    )

@@ -43,6 +43,7 @@ from camscan.store.engine import (
     parse_target,
 )
 from camscan.store.identity import states_of
+from camscan.words import plural
 
 # Only SQLAlchemy-free parts above: the history store itself is imported when a run uses it.
 if TYPE_CHECKING:
@@ -356,8 +357,7 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                 delivered = True
                 recipients = len(opts.config.email.to)
                 mailed = (
-                    f"mailed the report to {recipients} "
-                    f"recipient{'' if recipients == 1 else 's'} "
+                    f"mailed the report to {plural(recipients, 'recipient')} "
                     f"({len(message.as_bytes()):,} bytes) via {opts.config.email.smtp_host}"
                 )
             except NotifyError as exc:
@@ -387,7 +387,9 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
     if opts.output is None and not (opts.quiet and clean_run):
         click.echo(report, nl=False)
     if not (opts.quiet and clean_run):
-        _say(summarize(doc).line() + (f"; report written to {written}" if written else ""))
+        what = "scan document" if opts.format == Format.JSON else "report"  # -f json: the doc
+        where = f"; {what} written to {written}" if written else ""
+        _say(summarize(doc).line() + where)
     if mailed and not opts.quiet:
         _say(f"camscan: {mailed}")
     for problem in errors:

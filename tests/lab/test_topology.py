@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from camscan.lab.persona import PersonaError, load_persona
-from camscan.lab.runner import plan_network
+from camscan.lab.plan import plan_network
 from camscan.lab.topology import (
     TopologyError,
     host_mac,
