@@ -45,8 +45,7 @@ from camscan.store.engine import (
 from camscan.store.identity import states_of
 from camscan.words import plural
 
-# Only SQLAlchemy-free parts above: the history store itself is imported when a run uses it.
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy-free imports above: the store is imported when a run uses it
     from camscan.store.queries import RunInfo
 
 FAIL_ON = ("restricted", "suspected", "unidentified", "new", "changed", "any", "never")
