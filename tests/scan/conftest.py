@@ -7,6 +7,7 @@ CAMSCAN_REQUIRE_ROOT_TESTS=1, as CI runs them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -75,8 +76,10 @@ class ScanLab:
         return ScanRun(proc.returncode, doc, proc.stderr)
 
 
-@pytest.fixture(scope="session")
-def scan_lab() -> Iterator[ScanLab]:
+@contextlib.contextmanager
+def built_lab(topology: Path) -> Iterator[Any]:
+    """The lab of ``topology``, up for the ``with`` block and torn down after it (skips, or
+    fails in CI, where this machine cannot build labs)."""
     try:
         from camscan.lab import Lab, lab_support_problem
     except ImportError as exc:  # the lab package is another engineer's; say so clearly
@@ -85,7 +88,13 @@ def scan_lab() -> Iterator[ScanLab]:
     problem = lab_support_problem()
     if problem:
         _skip_or_fail(problem)
-    with Lab(SMALL) as lab:
+    with Lab(topology) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def scan_lab() -> Iterator[ScanLab]:
+    with built_lab(SMALL) as lab:
         yield ScanLab(lab)
 
 
