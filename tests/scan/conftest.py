@@ -7,9 +7,7 @@ CAMSCAN_REQUIRE_ROOT_TESTS=1, as CI runs them).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,14 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import built_lab
+
 REPO = Path(__file__).resolve().parents[2]
 SMALL = REPO / "examples" / "lab" / "small.yaml"
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CAMSCAN_REQUIRE_ROOT_TESTS") == "1":
-        pytest.fail(f"root-only test could not run: {reason}")
-    pytest.skip(reason)
 
 
 @dataclass
@@ -74,22 +68,6 @@ class ScanLab:
         except ValueError:
             raise AssertionError(f"no JSON (rc {proc.returncode}): {proc.stderr[-2000:]}") from None
         return ScanRun(proc.returncode, doc, proc.stderr)
-
-
-@contextlib.contextmanager
-def built_lab(topology: Path) -> Iterator[Any]:
-    """The lab of ``topology``, up for the ``with`` block and torn down after it (skips, or
-    fails in CI, where this machine cannot build labs)."""
-    try:
-        from camscan.lab import Lab, lab_support_problem
-    except ImportError as exc:  # the lab package is another engineer's; say so clearly
-        _skip_or_fail(f"camscan.lab unavailable: {exc}")
-        raise
-    problem = lab_support_problem()
-    if problem:
-        _skip_or_fail(problem)
-    with Lab(topology) as lab:
-        yield lab
 
 
 @pytest.fixture(scope="session")

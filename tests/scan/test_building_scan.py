@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.scan.conftest import REPO, built_lab
+from tests.conftest import built_lab
+from tests.scan.conftest import REPO
 
 pytestmark = pytest.mark.root
 
