@@ -49,15 +49,21 @@ _OEM_FACTOR = {Strength.STRONG: 0.35, Strength.MODERATE: 0.25, Strength.WEAK: 0.
 
 # Protocol fields whose meaning the protocol itself defines; used when no rule extracted one.
 _STRUCTURED = {
-    "model": ("onvif.model", "sadp.DeviceDescription", "dhip.DeviceType", "upnp.model"),
-    "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version"),
-    "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial"),
+    "model": (
+        "onvif.model",
+        "sadp.DeviceDescription",
+        "dhip.DeviceType",
+        "upnp.model",
+        "channel.model",
+    ),
+    "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version", "channel.firmware"),
+    "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial", "channel.serial"),
 }
 # Fields whose value is set by the label's settings, not fixed by the firmware family.
-_LABEL_BEARING = frozenset({"onvif.manufacturer", "upnp.manufacturer"})
+_LABEL_BEARING = frozenset({"onvif.manufacturer", "upnp.manufacturer", "channel.manufacturer"})
 _LABEL_SCOPE = re.compile(r"^onvif://www\.onvif\.org/(?:name|hardware)/", re.IGNORECASE)
 # Fields where a device states the name on its label; an unknown name there is an unknown OEM.
-_LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor")
+_LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor", "channel.manufacturer")
 _NOT_A_NAME = {
     "",
     "n/a",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from camscan.models import Observation
@@ -44,3 +46,21 @@ def sample(name: str) -> str:
     """A shared protocol sample with its provenance line stripped."""
     text = (SAMPLES / name).read_text(encoding="utf-8")
     return text.split("\n", 1)[1]
+
+
+def http_answer(
+    reply: bytes,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """An ``asyncio.start_server`` handler that reads one request head and sends ``reply``."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+            writer.write(reply)
+            await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return handle

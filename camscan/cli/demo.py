@@ -20,6 +20,7 @@ import click
 from camscan.cli.lab import topology_path
 from camscan.exitcodes import ExitCode
 from camscan.models import ScanDocument
+from camscan.words import plural
 
 if TYPE_CHECKING:
     from camscan.lab.runner import Lab
@@ -47,8 +48,9 @@ def _scan_and_report(argv: Sequence[str], out_dir: Path, fmt: str, label: str, h
     click.echo(render(doc, fmt, color=sys.stdout.isatty()), nl=False)
     s = summarize(doc)
     click.echo(
-        f"demo ({label}, {hosts} simulated hosts): {s.devices} devices, {s.cameras} cameras, "
-        f"{s.restricted} restricted" + ("" if s.complete else "; scan INCOMPLETE"),
+        f"demo ({label}, {plural(hosts, 'simulated host')}): {plural(s.devices, 'device')}, "
+        f"{plural(s.cameras, 'camera')}, {s.restricted} restricted"
+        + ("" if s.complete else "; scan INCOMPLETE"),
         err=True,
     )
     click.echo(_next_steps(doc_path, report), err=True)

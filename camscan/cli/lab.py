@@ -12,6 +12,7 @@ import click
 
 from camscan.cli.common import safe
 from camscan.exitcodes import ExitCode
+from camscan.words import plural
 
 
 def lab_dir() -> Path:
@@ -156,7 +157,7 @@ def status_cmd(as_json: bool) -> None:
     for s in states:
         live = "running" if lab_is_live(s) else "left over (owner gone)"
         mode = "detached" if s.detached else f"owner pid {s.owner_pid}"
-        click.echo(f"{s.id}  {s.name}  {len(s.hosts)} hosts  {live}, {mode}")
+        click.echo(f"{s.id}  {s.name}  {plural(len(s.hosts), 'host')}  {live}, {mode}")
         click.echo(
             "  "
             + _describe(s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets).replace(

@@ -46,6 +46,7 @@ from camscan.store import (
 )
 from camscan.store.engine import check_site
 from camscan.store.queries import RunInfo
+from camscan.words import plural
 
 FAIL_ON = ("restricted", "suspected", "unidentified", "new", "changed", "any", "never")
 EMAIL_ON = ("findings", "changes", "always")
@@ -351,8 +352,7 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                 delivered = True
                 recipients = len(opts.config.email.to)
                 mailed = (
-                    f"mailed the report to {recipients} "
-                    f"recipient{'' if recipients == 1 else 's'} "
+                    f"mailed the report to {plural(recipients, 'recipient')} "
                     f"({len(message.as_bytes()):,} bytes) via {opts.config.email.smtp_host}"
                 )
             except NotifyError as exc:
@@ -380,12 +380,18 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
     if opts.output is None and not (opts.quiet and clean_run):
         click.echo(report, nl=False)
     if not (opts.quiet and clean_run):
-        _say(summarize(doc).line() + (f"; report written to {written}" if written else ""))
+        where = f"; {_what(opts.format)} written to {written}" if written else ""
+        _say(summarize(doc).line() + where)
     if mailed and not opts.quiet:
         _say(f"camscan: {mailed}")
     for problem in errors:
         _say(f"camscan: {problem}")
     return int(code)
+
+
+def _what(fmt: Format) -> str:
+    """What ``-o`` holds: ``-f json`` writes the scan document itself, not a report of it."""
+    return "scan document" if fmt == Format.JSON else "report"
 
 
 def _width() -> int:

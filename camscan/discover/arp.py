@@ -20,6 +20,7 @@ from camscan.discover._common import attempt, obs, skipped
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus
 from camscan.oui import normalise_mac
+from camscan.words import plural
 
 NAME = "arp"
 MAX_ARP_TARGETS = 65536
@@ -192,7 +193,8 @@ class ArpDiscovery:
             reason = f"{why}, and cannot read {PROC_ARP}: {exc.strerror}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
         hosts = _hosts(found, nets)
-        reason = f"{why}: read the neighbour table instead of sweeping ({len(hosts)} entries)"
+        entries = plural(len(hosts), "entry", "entries")
+        reason = f"{why}: read the neighbour table instead of sweeping ({entries})"
         return DiscoveryResult(
             NAME,
             hosts,

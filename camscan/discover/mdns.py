@@ -13,19 +13,21 @@ import contextlib
 import time
 
 from camscan.discover._common import (
+    QueryMethod,
     attempt,
     exchange,
     is_ipv4,
-    listen_budget,
     obs,
+    query_outcome,
+    query_socket,
     skipped,
     spacing,
-    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
 from camscan.sanitize import device_text
+from camscan.words import plural
 
 NAME = "mdns"
 PORT = 5353
@@ -140,15 +142,11 @@ def _txt_pairs(raw: bytes) -> dict[bytes, bytes | None]:
     return pairs
 
 
-class MdnsDiscovery:
+class MdnsDiscovery(QueryMethod):
     """Browse the service types above on the on-link interface, resolve each instance, group
     by address; or send one retransmitted DNS-SD query to UDP 5353 of each live routed host."""
 
     name = NAME
-    link = True
-    unicast = True
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -213,19 +211,15 @@ class MdnsDiscovery:
             for a, (items, mac) in hosts.items()
         )
         status = AttemptStatus.OK if result_hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(seen)} services on {len(result_hosts)} hosts"
+        reason = f"{plural(len(seen), 'service')} on {plural(len(result_hosts), 'host')}"
         if unresolved:
             reason += f", {unresolved} unresolved"
         return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))
 
     async def _unicast(self, settings: DiscoverySettings, started: float) -> DiscoveryResult:
-        if not settings.unicast_hosts:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
-        try:
-            sock = unicast_socket()
-        except OSError as exc:
-            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        sock = query_socket(NAME, settings)
+        if isinstance(sock, tuple):
+            return DiscoveryResult(NAME, attempts=sock)
         wanted = set(settings.unicast_hosts)
         hosts: dict[str, tuple[list[Observation], str | None]] = {}
 
@@ -242,16 +236,12 @@ class MdnsDiscovery:
         messages = [(query, (host, PORT)) for host in settings.unicast_hosts]
         deadline = started + settings.timeout + spacing(settings, 1)
         count, sent, errors = await exchange(sock, messages, deadline, feed, settings.limiter)
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
         result_hosts = tuple(
             DiscoveredHost(address=a, mac=mac, observations=tuple(items))
             for a, (items, mac) in hosts.items()
         )
-        status = AttemptStatus.OK if result_hosts else AttemptStatus.NO_ANSWER
-        reason = f"asked {len(messages)} hosts directly; {len(result_hosts)} answered"
-        reason += f" in {count} datagrams"
-        if errors:
-            reason += "; not sent to " + ", ".join(errors)
-        return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(result_hosts), received=count, sent=sent,
+            errors=errors, asked=len(messages),
+        )  # fmt: skip
+        return DiscoveryResult(NAME, result_hosts, (outcome,))

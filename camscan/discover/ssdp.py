@@ -8,7 +8,6 @@ us to), with a byte cap and defusedxml, for ``manufacturer``/``modelName``/``ser
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -18,15 +17,15 @@ import httpx
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    QueryMethod,
     attempt,
-    listen_budget,
+    exchange,
+    group_listener,
     local_addresses,
     obs,
+    query_outcome,
     query_socket,
-    receive_until,
-    send_repeated,
     spacing,
-    udp_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -153,15 +152,11 @@ async def fetch_description(
     return found, attempt("upnp", status, "description" if found else "no device", started, port)
 
 
-class SsdpDiscovery:
+class SsdpDiscovery(QueryMethod):
     """SSDP search on the on-link interface (or a unicast M-SEARCH to each live routed host),
     retransmitted, then the UPnP description of each responder."""
 
     name = NAME
-    link = True
-    unicast = True
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -194,42 +189,18 @@ class SsdpDiscovery:
                 locations.append(location[:512])
 
         # Devices also announce themselves (NOTIFY ssdp:alive) to the group on :1900.
-        notify_sock: socket.socket | None = None
-        listen_note = ""
-        if not unicast:
-            try:
-                notify_sock = udp_socket(
-                    settings.iface_address or "", bind_port=PORT, bind_any=True, join_group=GROUP
-                )
-            except OSError as exc:
-                listen_note = f"; not listening for NOTIFY: {exc.strerror or exc}"
+        notify_sock, cannot = group_listener(settings, PORT, GROUP)
+        note = f"not listening for NOTIFY: {cannot}" if cannot else ""
         # Most of the budget for answers (MX), the rest for descriptions.
         search_time = max(settings.timeout * 0.6, 0.2) + spacing(settings, 1)
-        deadline = started + search_time
         if unicast:
             messages = [(build_msearch(host=h), (h, PORT)) for h in settings.unicast_hosts]
         else:
             messages = [(build_msearch(), (GROUP, PORT))]
-        try:
-            sending = asyncio.ensure_future(
-                send_repeated(sock, messages, settings.limiter if unicast else None)
-            )
-            receivers = [receive_until(sock, deadline, feed)]
-            if notify_sock is not None:
-                receivers.append(receive_until(notify_sock, deadline, feed))
-            count = sum(await asyncio.gather(*receivers))
-            sent, errors = await sending
-        finally:
-            sock.close()
-            if notify_sock is not None:
-                notify_sock.close()
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        if errors:
-            listen_note += "; not sent to " + ", ".join(errors)
-        if unicast:
-            listen_note += f"; asked {len(messages)} hosts directly"
+        count, sent, errors = await exchange(
+            sock, messages, started + search_time, feed,
+            settings.limiter if unicast else None, [notify_sock] if notify_sock else [],
+        )  # fmt: skip
         attempts: list[ProbeAttempt] = []
         hosts: list[DiscoveredHost] = []
         budget = max(settings.timeout - search_time, 0.5)
@@ -260,7 +231,8 @@ class SsdpDiscovery:
                     upnp_locations=tuple(locations),
                 )
             )
-        status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(hosts)} hosts from {count} datagrams{listen_note}"
-        attempts.insert(0, attempt(NAME, status, reason, started, PORT))
-        return DiscoveryResult(NAME, tuple(hosts), tuple(attempts))
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(hosts), received=count, sent=sent, errors=errors,
+            asked=len(messages) if unicast else 0, note=note,
+        )  # fmt: skip
+        return DiscoveryResult(NAME, tuple(hosts), (outcome, *attempts))

@@ -23,6 +23,7 @@ import yaml
 from camscan.discover._common import attempt, obs
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus
+from camscan.words import plural
 
 NAME = "tcp"
 PING_PORTS = (80, 554, 443, 8000)
@@ -243,8 +244,9 @@ class TcpSweep:
             settings.on_progress(size, size)  # absent addresses were skipped, not swept
         hosts = tuple(sorted(found, key=lambda h: _sort_key(h.address)))
         reason = (
-            f"{len(hosts)} hosts alive; {counts['open']} open, {counts['refused']} refused, "
-            f"{counts['silent']} silent connects"
+            f"{plural(len(hosts), 'host')} alive; {counts['open']} open, "
+            f"{counts['refused']} refused, "
+            f"{plural(counts['silent'], 'silent connect')}"
         )
         if window.losses:
             reason += f"; {window.losses} lost connects answered when repeated (window halved)"

@@ -129,12 +129,14 @@ def httpx_status(exc: BaseException) -> tuple[AttemptStatus, str]:
     return classify(exc)
 
 
-def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
-    """One client per host: no proxies/netrc from the environment, no auth, no redirects."""
+def make_client(settings: ProbeSettings, auth: httpx.Auth | None = None) -> httpx.AsyncClient:
+    """One client per host: no proxies/netrc from the environment, no redirects, and no
+    authentication unless the caller passes the user's (:mod:`camscan.probe.httpauth`)."""
     agent = settings.user_agent if "/" in settings.user_agent else USER_AGENT
     return httpx.AsyncClient(
         verify=permissive_tls_context(),
         trust_env=False,
+        auth=auth,
         follow_redirects=False,
         timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
         limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
@@ -180,3 +182,11 @@ def port_of(url: str) -> int:
     except Exception:
         return 80
     return parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
+def host_of(url: str) -> str:
+    """The host a URL names ('' when it names none or is not a valid URL)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""

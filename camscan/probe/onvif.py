@@ -19,18 +19,22 @@ from typing import Any
 
 import httpx
 
+from camscan.credentials import Login
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import Budget, Timer, attempt, dedup, url_host
 from camscan.probe.httpclient import (
     HTTP_PORTS,
     MAYBE_HTTP_PORTS,
+    host_of,
     httpx_status,
     make_client,
     port_of,
     same_host,
 )
+from camscan.probe.onvifmedia import MEDIA_NS, count_items, media_xaddr
 from camscan.probe.soap import (
+    TDS,
     SoapReply,
     created_timestamp,
     find,
@@ -238,7 +242,8 @@ class OnvifProbe:
                 )
                 if device_time:
                     obs.append(self._obs("onvif.clock_offset", str(round(offset)), port))
-                await self._device(client, url, port, settings, offset, obs, attempts)
+                login = settings.credentials.login_for(target.address)
+                await self._device(client, url, port, settings, offset, login, obs, attempts)
                 break
         return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
 
@@ -252,6 +257,7 @@ class OnvifProbe:
         port: int,
         settings: ProbeSettings,
         offset: float,
+        login: Login | None,
         obs: list[Observation],
         attempts: list[ProbeAttempt],
     ) -> None:
@@ -259,19 +265,21 @@ class OnvifProbe:
             ("GetCapabilities", "<Category>All</Category>", parse_capabilities),
             ("GetServices", "<IncludeCapability>false</IncludeCapability>", parse_services),
         )
+        capabilities = None
         for operation, inner, parser in calls:
             t = Timer()
             reply = await self._safe_call(client, url, operation, settings, inner)
             if isinstance(reply, ProbeAttempt):
                 attempts.append(reply)
                 continue
+            if operation == "GetCapabilities":
+                capabilities = reply.root
             services = parser(reply.root) if reply.root is not None else []
             obs.extend(self._obs("onvif.service", ns, port) for ns in services)
             attempts.append(self._answered(operation, reply, port, t, f"{len(services)} services"))
 
         t = Timer()
         reply = await self._safe_call(client, url, "GetDeviceInformation", settings)
-        creds = settings.credentials
         if isinstance(reply, ProbeAttempt):
             attempts.append(reply)
             return
@@ -281,12 +289,9 @@ class OnvifProbe:
                 "GetDeviceInformation", reply, port, t, f"{len(info)} fields, no credentials"
             )
         )
-        if not info and creds.username is not None and creds.password is not None:
+        if not info and login is not None:
             t = Timer()
-            when = datetime.now(UTC) + timedelta(seconds=offset)
-            header = security_header(
-                creds.username, creds.password, created_timestamp(when), os.urandom(16)
-            )
+            header = self._token(login, offset)
             reply = await self._safe_call(
                 client, url, "GetDeviceInformation", settings, header=header
             )
@@ -307,6 +312,61 @@ class OnvifProbe:
             if fault:
                 obs.append(self._obs("onvif.fault", fault, port))
 
+        media = media_xaddr(capabilities)
+        media_url = media if media and same_host(media, host_of(url)) else url
+        await self._media(client, media_url, port, settings, offset, login, obs, attempts)
+
+    async def _media(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        port: int,
+        settings: ProbeSettings,
+        offset: float,
+        login: Login | None,
+        obs: list[Observation],
+        attempts: list[ProbeAttempt],
+    ) -> None:
+        """GetVideoSources and GetProfiles: a recorder's channel count, anonymously if the
+        device allows it, else with the user's login (ONVIF Media ver10)."""
+        calls = (
+            ("GetVideoSources", "VideoSources", "onvif.video_sources"),
+            ("GetProfiles", "Profiles", "onvif.profiles"),
+        )
+        for operation, item, signal in calls:
+            t = Timer()
+            count = None
+            reply: SoapReply | ProbeAttempt | None = None
+            for header in ("", "login"):
+                if header and login is None:
+                    break
+                wsse = self._token(login, offset) if header and login is not None else ""
+                reply = await self._safe_call(
+                    client, url, operation, settings, header=wsse, ns=MEDIA_NS
+                )
+                if isinstance(reply, ProbeAttempt) or reply.root is None:
+                    break
+                count = count_items(reply.root, operation + "Response", item)
+                if count is not None:
+                    break
+            if isinstance(reply, ProbeAttempt):
+                attempts.append(reply)
+                continue
+            if reply is None:
+                continue
+            if count is not None:
+                obs.append(self._obs(signal, str(count), port))
+            how = "with credentials" if login is not None and count is not None else ""
+            note = f"{count} {item}" + (f", {how}" if how else "") if count is not None else ""
+            attempts.append(self._answered(operation, reply, port, t, note or "no count"))
+
+    @staticmethod
+    def _token(login: Login, offset: float) -> str:
+        when = datetime.now(UTC) + timedelta(seconds=offset)
+        return security_header(
+            login.username, login.password, created_timestamp(when), os.urandom(16)
+        )
+
     async def _safe_call(
         self,
         client: httpx.AsyncClient,
@@ -315,10 +375,11 @@ class OnvifProbe:
         settings: ProbeSettings,
         inner: str = "",
         header: str = "",
+        ns: str = TDS,
     ) -> SoapReply | ProbeAttempt:
         t = Timer()
         try:
-            return await soap_call(client, url, operation, settings, inner, header)
+            return await soap_call(client, url, operation, settings, inner, header, ns)
         except Exception as exc:
             status, reason = httpx_status(exc)
             return attempt(self.name, port_of(url), status, f"{operation}: {reason}", t)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from camscan.models import Observation
+from camscan.signals import ALIASES
 from camscan.signatures.schema import Brand, Family, MatchType, Rule
 
 # Device values are hostile: never feed more than this many characters to a regex.
@@ -104,6 +105,8 @@ class SignatureSet:
     def rules_for(self, signal: str) -> tuple[CompiledRule, ...]:
         """Rules that apply to observations of ``signal``."""
         direct = self._by_signal.get(signal, ())
+        if signal in ALIASES:
+            direct += self._by_signal.get(ALIASES[signal], ())
         family, dot, _ = signal.partition(".")
         return direct + self._by_prefix.get(family + dot, ()) if dot else direct
 

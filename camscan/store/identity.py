@@ -53,7 +53,8 @@ def serial_of(device: Device) -> str | None:
 
 
 def candidate_keys(device: Device) -> list[str]:
-    """The device's identity keys, strongest first; the last is always ``ip:<address>``."""
+    """The device's identity keys, strongest first; the last is ``ip:<address>``, or for a
+    camera behind a recorder ``behind:<recorder address>#<channel>``."""
     keys = []
     if device.mac:
         keys.append("mac:" + norm_mac(device.mac))
@@ -64,7 +65,10 @@ def candidate_keys(device: Device) -> list[str]:
         if o.signal == "wsd.endpoint" and o.value.strip():
             keys.append("wsd:" + o.value.strip())
             break
-    keys.append("ip:" + device.address)
+    if device.behind is not None:  # a PoE-side address repeats across recorders
+        keys.append(f"behind:{device.behind.recorder}#{device.behind.channel}")
+    else:
+        keys.append("ip:" + device.address)
     return keys
 
 

@@ -68,7 +68,7 @@ async def test_unicast_dhip_survives_a_lost_datagram() -> None:
     assert any(o.signal == "dhip.DeviceType" for o in host.observations)
     assert device.received == 3  # the first copy was lost; the retransmissions got through
     assert result.attempts[0].status is AttemptStatus.OK
-    assert "asked 1 hosts directly" in result.attempts[0].reason
+    assert "asked 1 host directly" in result.attempts[0].reason
 
 
 async def test_unicast_ssdp_survives_a_lost_datagram() -> None:
