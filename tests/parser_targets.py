@@ -8,7 +8,6 @@ each is "returns, or raises the documented error; every string is inert UTF-8".
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -129,11 +128,11 @@ BANNERS = [
 @cache
 def _certificates() -> list[bytes]:
     from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.hazmat.primitives.serialization import Encoding
     from cryptography.x509.oid import NameOID
 
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # deterministic
+    from tests.helpers import self_signed
+
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -141,18 +140,7 @@ def _certificates() -> list[bytes]:
             x509.NameAttribute(NameOID.COMMON_NAME, "cam.example"),
         ]
     )
-    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(0x1234)
-        .not_valid_before(when)
-        .not_valid_after(when + dt.timedelta(days=3650))
-        .sign(key, None)
-    )
-    return [cert.public_bytes(Encoding.DER)]
+    return [self_signed(name).public_bytes(Encoding.DER)]  # the same bytes every run
 
 
 @cache

@@ -157,6 +157,32 @@ def test_an_oem_labels_own_mac_prefix_alone_is_only_suspected() -> None:
     assert not verdict.restricted
 
 
+@pytest.mark.parametrize(
+    ("mac", "brand"),
+    [
+        ("0c:a6:4c:00:00:01", "EZVIZ"),  # MA-L "Hangzhou Ezviz Software" (a newer block)
+        ("b0:b3:53:61:22:33", "Hikrobot"),  # MA-M "Hangzhou Hikrobot Technology"
+    ],
+)
+def test_a_strong_subsidiarys_own_block_is_the_familys_own(mac: str, brand: str) -> None:
+    """A block registered to a subsidiary the policy covers by name ("any subsidiary") is the
+    family's own prefix: device-level, so it confirms; the brand is still shown."""
+    ident = _ident([], mac)
+    assert (ident.vendor, ident.brand, ident.relation) == ("Hikvision", brand, "subsidiary")
+    assert device_confidence(ident) >= CONFIRM_CONFIDENCE
+    assert evaluate(ident, NDAA, SIGSET).restricted
+
+
+def test_a_weakly_tied_subsidiarys_block_stays_a_label() -> None:
+    """Imou's link to Dahua is only moderately sourced: its block names Dahua as suspected."""
+    ident = _ident([], "90:6a:94:00:00:01")  # MA-L "hangzhou huacheng network technology"
+    assert (ident.vendor, ident.brand) == ("Dahua", "Imou")
+    assert device_confidence(ident) == 0.0
+    verdict = evaluate(ident, NDAA, SIGSET)
+    assert verdict.suspected
+    assert not verdict.restricted
+
+
 def test_a_label_never_unlocks_a_corroborate_only_hint() -> None:
     webs = _o("http.server", "Webs", 80)  # bare GoAhead Webs: a hint, corroborate-only
     ident = _ident([_o("onvif.manufacturer", "HIKVISION", 80), webs])

@@ -1,7 +1,7 @@
 """The held-out split is by source, not by string (issue 8 §4).
 
-Every rule reference and every corpus device's ``source`` is normalised to its *source
-identity*: ``owner/repo`` for any github.com URL (or raw.githubusercontent.com) and for
+Every rule, brand and OUI reference and every corpus device's ``source`` is normalised to its
+*source identity*: ``owner/repo`` for any github.com URL (or raw.githubusercontent.com) and for
 ``owner/repo:path`` / ``owner/repo#123`` / ``owner/repo@sha`` references; the host name for
 other URLs; camscan's own notes for ``research/*.md``, ``protocol-samples/*`` and free text.
 A rule may cite only training sources (tests/corpus/sources.yaml ``training``, camscan's own
@@ -152,7 +152,9 @@ def is_training(identity: str, about: str = "") -> bool:
 
 
 def _rule_references(directory: Path = SIGNATURES) -> list[tuple[str, str, str]]:
-    """(file:rule, reference, the rule's own text) for every reference of every rule."""
+    """(file:what, reference, its own text) for every reference of every rule, brand and OUI
+    prefix: what identification uses. Entities (legal and regulatory facts for policies) are
+    not identification evidence and are left to the policy files' review."""
     out = []
     for path in sorted(directory.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -160,11 +162,22 @@ def _rule_references(directory: Path = SIGNATURES) -> list[tuple[str, str, str]]
             about = " ".join(str(rule.get(k) or "") for k in ("pattern", "brand", "description"))
             where = f"{path.name}:{rule['id']}"
             out += [(where, str(r), about) for r in rule.get("references") or []]
+        prefixes = [("", o) for o in doc.get("ouis") or []]
+        for brand in doc.get("brands") or []:
+            about = f"{brand.get('name', '')} {brand.get('note', '')}"
+            where = f"{path.name}:brand {brand.get('name')}"
+            out += [(where, str(r), about) for r in brand.get("references") or []]
+            prefixes += [(str(brand.get("name", "")), o) for o in brand.get("ouis") or []]
+        for label, entry in prefixes:
+            about = f"{label} {entry.get('note', '')}"
+            where = f"{path.name}:oui {entry.get('prefix')}"
+            out += [(where, str(r), about) for r in entry.get("references") or []]
     return out
 
 
 def leaks(directory: Path = SIGNATURES) -> set[tuple[str, str]]:
-    """(file:rule, source identity) for every rule reference to a non-training source."""
+    """(file:what, source identity) for every rule, brand or OUI reference to a non-training
+    source."""
     return {
         (where, identity)
         for where, reference, about in _rule_references(directory)
@@ -181,12 +194,16 @@ def test_rules_cite_only_training_sources() -> None:
     )
 
 
-def test_a_rule_citing_a_held_out_source_is_caught(tmp_path: Path) -> None:
-    """The check itself can fail: a rule citing a corpus source, by URL or by owner/repo."""
+def test_a_rule_or_brand_citing_a_held_out_source_is_caught(tmp_path: Path) -> None:
+    """The check itself can fail: a rule or brand citing a corpus source, by URL or by
+    owner/repo."""
     (tmp_path / "x.yaml").write_text(
         yaml.safe_dump(
             {
                 "family": "x",
+                "brands": [
+                    {"name": "Y", "references": ["https://github.com/AlexxIT/go2rtc/issues/1"]}
+                ],
                 "rules": [
                     {"id": "x-a", "references": ["https://github.com/Ullaakut/cameradar/issues/9"]},
                     {
@@ -201,6 +218,7 @@ def test_a_rule_citing_a_held_out_source_is_caught(tmp_path: Path) -> None:
     assert leaks(tmp_path) == {
         ("x.yaml:x-a", "ullaakut/cameradar"),
         ("x.yaml:x-b", "koush/scrypted"),
+        ("x.yaml:brand Y", "alexxit/go2rtc"),
     }
     assert {identity for _, identity in leaks(tmp_path)} <= held_out_sources()
 

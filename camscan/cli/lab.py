@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from camscan.cli.common import safe
+from camscan.cli.common import safe, seconds_option
 from camscan.exitcodes import ExitCode
 from camscan.words import plural
 
@@ -81,13 +81,7 @@ def lab_group() -> None:
 @lab_group.command("up")
 @click.argument("topology", required=False, metavar="[NAME|FILE]")
 @click.option("--detach", "-d", is_flag=True, help="Leave it running and return (see `down`).")
-@click.option(
-    "--ready-timeout",
-    type=click.FloatRange(min=1),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for every device to listen.",
-)
+@seconds_option("--ready-timeout", 1, 60.0, "Seconds to wait for every device to listen.")
 def up_cmd(topology: str | None, detach: bool, ready_timeout: float) -> None:
     """Build a topology (a shipped name or a file; default: building) and run it until Ctrl-C."""
     _need_lab_support()

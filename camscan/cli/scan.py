@@ -12,7 +12,12 @@ from pathlib import Path
 
 import click
 
-from camscan.cli.common import log_to_stderr, policy_option, signatures_option
+from camscan.cli.common import (
+    log_to_stderr,
+    policy_option,
+    seconds_option,
+    signatures_option,
+)
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -25,6 +30,7 @@ from camscan.cli.running import ProgressView, run_with_signals
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
 from camscan.engine import DEFAULT_METHODS, ScanSettings, default_concurrency
+from camscan.engine.settings import MAX_CONCURRENCY, raise_open_files_limit
 from camscan.probe.base import Credentials
 from camscan.scope import (
     DEFAULT_MAX_HOSTS,
@@ -151,7 +157,7 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 4096),
+    type=click.IntRange(1, MAX_CONCURRENCY),
     help="Global cap on simultaneous connections [default: from the open-files limit].",
 )
 @click.option(
@@ -162,19 +168,15 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
     help="Probes run at once against one host.",
 )
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Per-request timeout, s [3].")
-@click.option(
+@seconds_option(
     "--discovery-timeout",
-    type=click.FloatRange(min=0.2),
-    default=2.0,
-    show_default=True,
-    help="How long multicast discovery listens, s.",
+    0.2,
+    2.0,
+    "At most how long multicast discovery listens, s (each protocol stops sooner once its "
+    "own reply-delay rule says every answer is in).",
 )
-@click.option(
-    "--host-timeout",
-    type=click.FloatRange(min=0),
-    default=15.0,
-    show_default=True,
-    help="Wall-clock budget for all probes of one host, s (0 = none).",
+@seconds_option(
+    "--host-timeout", 0, 15.0, "Wall-clock budget for all probes of one host, s (0 = none)."
 )
 @click.option(
     "--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list] (nmap: -p)."
@@ -334,6 +336,7 @@ def scan_cmd(
         chosen.append("infra")
     if import_files and "import" not in chosen:
         chosen.append("import")
+    raise_open_files_limit()  # before default_concurrency() reads it
     settings = ScanSettings(
         scope=scope,
         iface=iface,

@@ -21,7 +21,7 @@ from camscan.facts import ports
 from camscan.models import Device, Observation, ScanDocument
 from camscan.oui import normalise_mac
 
-SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial")
+SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial", "channel.serial")
 # What diff and the estate compare between two states of a device, in the order changes are
 # listed ("address" is reported as "moved").
 COMPARED = ("address", "vendor", "brand", "model", "firmware", "device_type", "ports",
