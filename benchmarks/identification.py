@@ -1,7 +1,8 @@
 """Measure identification on the held-out corpus only (tests/corpus/held-out.yaml).
 
-Held-out devices come from sources no rule may cite (tests/test_source_split.py); a device
-whose source a grandfathered rule still cites is left out and counted as contaminated. For
+Held-out devices come from sources no rule may cite (tests/test_source_split.py enforces it
+with no exceptions); should a rule ever cite one again, the devices of that source are left out
+and counted as contaminated rather than scored against rules written from them. For
 every device the real pipeline runs (camscan.identify.identify, then camscan.policy.evaluate
 under the default policy, us-ndaa-889), and the script reports, overall, per signal class (the
 devices that carry that class of signal) and per maker (truth vendor), each with a 95 % Wilson
@@ -22,13 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from corpus import (
     HELD_OUT,
     VIDEO,
+    cited_against_the_split,
     contaminated_by_rules,
     load,
     observations,
@@ -90,9 +92,11 @@ def evaluate_corpus(devices: list[dict[str, Any]]) -> dict[str, Any]:
     by_class: defaultdict[str, Tally] = defaultdict(Tally)
     by_maker: defaultdict[str, Tally] = defaultdict(Tally)
     misses: list[dict[str, Any]] = []
+    miss_count: defaultdict[str, Counter[str]] = defaultdict(Counter)
     contaminated: list[str] = []
+    cited = cited_against_the_split()
     for device in devices:
-        if contaminated_by_rules(device):
+        if contaminated_by_rules(device, cited):
             contaminated.append(device["id"])
             continue
         obs = observations(device)
@@ -114,15 +118,17 @@ def evaluate_corpus(devices: list[dict[str, Any]]) -> dict[str, Any]:
         for cls in sorted(classes | ({"mac"} if device.get("mac") else set())):
             by_class[cls].add(row)
         wrong = row["truth_restricted"] != row["restricted"] or not row["vendor_right"]
+        for cls in classes | ({"mac"} if device.get("mac") else set()):
+            kinds = miss_count[cls]
+            kinds["verdict"] += wrong
+            kinds["type"] += bool(row["truth_type"]) and not row["type_right"]
         if wrong:
+            # Held-out values stay out: the device id, its true maker and signal keys only.
             misses.append(
                 {
                     "id": device["id"],
-                    "truth": {
-                        k: truth.get(k) for k in ("vendor", "brand", "restricted_under_ndaa")
-                    },
+                    "truth": {k: truth.get(k) for k in ("vendor", "restricted_under_ndaa")},
                     "vendor": ident.vendor,
-                    "brand": ident.brand,
                     "confidence": ident.confidence,
                     "restricted": verdict.restricted,
                     "suspected": verdict.suspected,
@@ -135,6 +141,9 @@ def evaluate_corpus(devices: list[dict[str, Any]]) -> dict[str, Any]:
         "overall": overall.report(),
         "by_signal_class": {k: v.report() for k, v in sorted(by_class.items())},
         "by_maker": {k: v.report() for k, v in sorted(by_maker.items())},
+        "misses_by_signal_class": {
+            k: {"devices": by_class[k].vendor_n, **dict(v)} for k, v in sorted(miss_count.items())
+        },
         "misses": misses,
     }
 
@@ -170,8 +179,23 @@ def markdown(result: dict[str, Any]) -> str:
         f"{head}{rows({'**all**': result['overall']})}\n"
         f"Per signal class (devices carrying that class):\n\n{head}"
         f"{rows(result['by_signal_class'])}\n"
+        f"Misses per signal class (devices carrying that class whose verdict or vendor is "
+        f"wrong, and whose known device type is missed):\n\n{misses_table(result)}\n"
         f"Per maker (truth vendor):\n\n{head}{rows(result['by_maker'])}"
     )
+
+
+def misses_table(result: dict[str, Any]) -> str:
+    """Per signal class: devices, verdict/vendor misses and device-type misses."""
+    lines = [
+        "| signal class | devices | verdict or vendor wrong | device type wrong |",
+        "|---|---|---|---|",
+    ]
+    for cls, row in result["misses_by_signal_class"].items():
+        lines.append(
+            f"| {cls} | {row['devices']} | {row.get('verdict', 0)} | {row.get('type', 0)} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
@@ -203,6 +227,10 @@ def main() -> int:
         ):
             print(f"  {key:<22} {_cell(o[key])}")
         print(f"  confusion {o['confusion']}")
+        print("  misses per signal class (devices / verdict or vendor wrong / type wrong):")
+        for cls, row in result["misses_by_signal_class"].items():
+            verdict, kind = row.get("verdict", 0), row.get("type", 0)
+            print(f"    {cls:<8} {row['devices']:>4} {verdict:>4} {kind:>4}")
         for miss in result["misses"]:
             print(f"  miss: {miss}")
     return 0

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from camscan.credentials import CredentialsConfig
 from camscan.infra.config import INLINE_SECRETS, InfraConfig
 
 SYSTEM_CONFIG = Path("/etc/camscan/config.toml")
@@ -117,6 +118,9 @@ class Config(_Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     infra: list[InfraConfig] = Field(default_factory=list, description="[[infra]] tables.")
+    credentials: list[CredentialsConfig] = Field(
+        default_factory=list, description="[[credentials]] tables: device logins per host."
+    )
     files: list[Path] = Field(default_factory=list, description="Files that were read.")
 
 
@@ -129,7 +133,7 @@ _SECTIONS: dict[str, type[_Section]] = {
 
 
 #: Arrays of tables (``[[infra]]``): a later file replaces the whole list, not key by key.
-_TABLE_ARRAYS = ("infra",)
+_TABLE_ARRAYS = ("infra", "credentials")
 
 
 def user_config_path() -> Path:

@@ -5,7 +5,11 @@ A recorder is a recorder: model prefixes (Hikvision ``DS-7``/``DS-8``/``DS-9``, 
 (a recorder has analog channels or more than one digital channel; research/protocols.md §3),
 the DHIP reply's ``DeviceClass`` and ``RemoteVideoInputChannels`` (ibid.), and an ONVIF
 Receiver service (a device that pulls streams from others). An OEM box whose only evidence is
-device-level (its firmware or MAC prefix) of a video maker still gets ``camera-or-recorder``.
+its firmware, of a video maker, still gets ``camera-or-recorder``. A MAC prefix says only who
+made the network interface: a device known by its maker's MAC prefix alone gets
+``camera-or-recorder`` only when the maker makes nothing else, i.e. every device type its
+family's rules name is a camera or recorder type (Hikvision also makes intercoms, access
+control and switches, so its MAC alone says ``unknown``).
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from camscan.evidence import DEVICE_LEVEL
-from camscan.models import Evidence, Observation
+from camscan.models import Evidence, EvidenceKind, Observation
 from camscan.signatures.schema import Family
 
 CAMERA_OR_RECORDER = "camera-or-recorder"
+# A coarse but true type: routing/switching gear whose role the evidence does not settle
+# (LibreNMS's OS type ``network``: Cisco IOS, Huawei VRP). A device that names itself a router
+# or switch (a generic rule) refines it.
+ROUTER_OR_SWITCH = "router-or-switch"
 VIDEO_TYPES = frozenset({"camera", "recorder", "encoder", "thermal", "ptz", CAMERA_OR_RECORDER})
+# Types for which camera-or-recorder is a true (if coarse) statement.
+_CAMERA_OR_RECORDER_TYPES = frozenset({"camera", "recorder", "thermal", "ptz"})
 _RECORDER_MODEL = re.compile(
     r"^(?:DS|iDS)-[789]\d|(?<![A-Z])(?:NVR|DVR|XVR|HCVR|NVS|HVR)(?![a-z])", re.IGNORECASE
 )
@@ -76,6 +85,12 @@ def _video_family(family: Family) -> bool:
     return bool(types) and video * 2 > len(types)
 
 
+def makes_only_cameras_or_recorders(family: Family) -> bool:
+    """Whether every device type the family's rules name is a camera or recorder type."""
+    types = {r.device_type for r in family.rules if r.device_type}
+    return bool(types) and types <= _CAMERA_OR_RECORDER_TYPES
+
+
 def device_type(
     stated: str | None,
     model: str | None,
@@ -84,7 +99,10 @@ def device_type(
     family: Family | None,
 ) -> str:
     """The device type: a rule's, else a reply's or model's, else camera-or-recorder for
-    firmware or a MAC prefix of a video maker, else ``unknown``."""
+    firmware of a video maker or the MAC prefix of a maker of nothing else, else ``unknown``."""
+    if stated == ROUTER_OR_SWITCH:
+        named = [e.device_type for e in evidence if e.counted and e.vendor is None]
+        stated = next((n for n in named if n in ("router", "switch")), stated)
     replied = from_replies(observations)
     by_model = from_model(model)
     if stated in (None, "camera") and "recorder" in (replied, by_model):
@@ -93,10 +111,11 @@ def device_type(
         return stated
     if replied or by_model:
         return replied or by_model or "unknown"
-    device_level = any(
-        e.counted and e.kind in DEVICE_LEVEL and family and e.vendor == family.vendor
-        for e in evidence
-    )
-    if family is not None and device_level and _video_family(family):
+    if family is None:
+        return "unknown"
+    kinds = {e.kind for e in evidence if e.counted and e.vendor == family.vendor}
+    if EvidenceKind.FIRMWARE in kinds and _video_family(family):
+        return CAMERA_OR_RECORDER
+    if EvidenceKind.OUI in kinds and makes_only_cameras_or_recorders(family):
         return CAMERA_OR_RECORDER
     return "unknown"

@@ -36,6 +36,7 @@ _GROUPS = {
     "snmp": "snmp agent",
     "mdns": "mdns record",
     "mac": "mac prefix",
+    "channel": "recorder channel record",  # what one recorder says of one camera: one source
 }
 _ONVIF_INFO = frozenset(
     {"onvif.manufacturer", "onvif.model", "onvif.firmware", "onvif.serial", "onvif.hardware_id"}

@@ -46,18 +46,26 @@ _RELATION_FACTOR = {
     Relation.FORMER_SUBSIDIARY: 0.35,
 }
 _OEM_FACTOR = {Strength.STRONG: 0.35, Strength.MODERATE: 0.25, Strength.WEAK: 0.1}
+# Relations under which a brand's registered MAC blocks belong to the family itself.
+_OWNED = frozenset({Relation.OWN_BRAND, Relation.SUBSIDIARY})
 
 # Protocol fields whose meaning the protocol itself defines; used when no rule extracted one.
 _STRUCTURED = {
-    "model": ("onvif.model", "sadp.DeviceDescription", "dhip.DeviceType", "upnp.model"),
-    "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version"),
-    "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial"),
+    "model": (
+        "onvif.model",
+        "sadp.DeviceDescription",
+        "dhip.DeviceType",
+        "upnp.model",
+        "channel.model",
+    ),
+    "firmware": ("onvif.firmware", "sadp.SoftwareVersion", "dhip.Version", "channel.firmware"),
+    "serial": ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial", "channel.serial"),
 }
 # Fields whose value is set by the label's settings, not fixed by the firmware family.
-_LABEL_BEARING = frozenset({"onvif.manufacturer", "upnp.manufacturer"})
+_LABEL_BEARING = frozenset({"onvif.manufacturer", "upnp.manufacturer", "channel.manufacturer"})
 _LABEL_SCOPE = re.compile(r"^onvif://www\.onvif\.org/(?:name|hardware)/", re.IGNORECASE)
 # Fields where a device states the name on its label; an unknown name there is an unknown OEM.
-_LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor")
+_LABEL_FIELDS = ("onvif.manufacturer", "upnp.manufacturer", "dhip.Vendor", "channel.manufacturer")
 _NOT_A_NAME = {
     "",
     "n/a",
@@ -131,7 +139,11 @@ def _hit_evidence(hit: Hit, obs: Observation, calibration: Calibration) -> Evide
 def _mac_evidence(
     mac: str | None, sigset: SignatureSet, calibration: Calibration
 ) -> tuple[list[Evidence], oui.MacInfo | None]:
-    """OUI evidence: a prefix of the family itself (firmware-grade) or of one of its labels."""
+    """OUI evidence: a prefix of the family itself (device-level) or of one of its labels.
+
+    A block registered to an own brand or subsidiary that strong public evidence ties to the
+    family (EZVIZ, Hikrobot, HuaRay) is the family's own, so it is device-level too; blocks of
+    OEM labels, former subsidiaries and weaker relations stay label evidence."""
     info = oui.lookup(mac)
     if info is None or info.locally_administered:
         return [], info
@@ -142,17 +154,19 @@ def _mac_evidence(
             info.hexdigits.startswith(o.prefix) for o in ouis
         )
 
-    def evidence(family: Family, brand: str | None) -> Evidence:
-        kind = EvidenceKind.LABEL if brand else EvidenceKind.OUI
+    def evidence(family: Family, brand: Brand | None) -> Evidence:
+        own = brand is None or _owned(brand)
+        kind = EvidenceKind.OUI if own else EvidenceKind.LABEL
         weight = calibration.weight(rule_class("mac prefix", kind), OUI_WEIGHT)
+        factor = 1.0 if own else _label_factor(family, brand.name if brand else None)
         return Evidence(
             rule=f"oui:{info.hexdigits[:6]}",
             kind=kind,
             signal="mac",
             value=info.mac,
             vendor=family.vendor,
-            brand=brand,
-            weight=round(weight * _label_factor(family, brand), 4),
+            brand=brand.name if brand else None,
+            weight=round(weight * factor, 4),
             group="mac prefix",
             note=f"MAC prefix registered to {info.registrant or brand or family.vendor}",
         )
@@ -166,8 +180,14 @@ def _mac_evidence(
             continue
         brand = next((b for b in family.brands if owns(b.registrants, b.ouis)), None)
         if brand is not None:
-            found.append(evidence(family, brand.name))
+            found.append(evidence(family, brand))
     return found, info
+
+
+def _owned(brand: Brand) -> bool:
+    """Whether a brand's IEEE blocks are the family's own: an own brand or subsidiary, by
+    strong evidence."""
+    return brand.relation in _OWNED and brand.evidence is Strength.STRONG
 
 
 def _corroborated(evidence: list[Evidence], corroborate_rules: set[str]) -> list[Evidence]:
@@ -296,7 +316,11 @@ def _brand(
     evidence: Sequence[Evidence], vendor: str | None, sigset: SignatureSet
 ) -> tuple[str | None, str | None]:
     """The strongest label that is not the vendor's own name, and its relation to the vendor."""
-    labels = [e for e in evidence if e.kind is EvidenceKind.LABEL and e.brand and e.counted]
+    labels = [
+        e
+        for e in evidence
+        if e.kind in (EvidenceKind.LABEL, EvidenceKind.OUI) and e.brand and e.counted
+    ]
     labels = [e for e in labels if e.brand != vendor]
     if not labels:
         return None, None

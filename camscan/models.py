@@ -48,6 +48,8 @@ class AttemptStatus(StrEnum):
     ERROR = "error"
     SKIPPED = "skipped"
     NO_ANSWER = "no_answer"
+    DENIED = "denied"  # the device refused the credentials given (HTTP 401/403 after auth)
+    CANCELLED = "cancelled"  # the scan was interrupted before this attempt finished
 
 
 class ProbeAttempt(_Frozen):
@@ -207,6 +209,24 @@ class Location(_Frozen):
     )
 
 
+class Behind(_Frozen):
+    """Where a camera only a recorder reaches sits: the recorder and the channel it is on."""
+
+    recorder: str = Field(description="Address of the recorder camscan asked.")
+    channel: int = Field(ge=0, le=65535, description="The recorder's channel number.")
+    api: str = Field(default="", description="The recorder call that named it, e.g. 'ISAPI'.")
+
+
+class Channels(_Frozen):
+    """What a recorder says about its channels (filled when identified; see camscan.recorders)."""
+
+    ip: int | None = Field(default=None, ge=0, description="IP (digital) channels it reports.")
+    analog: int | None = Field(default=None, ge=0, description="Analog channels it reports.")
+    enumerated: int = Field(default=0, ge=0, description="Cameras behind it in this document.")
+    source: str = Field(default="", description="Which replies gave the counts.")
+    note: InertStr = Field(default="", description="E.g. 'cameras not enumerated (give ...)'.")
+
+
 class Device(_Frozen):
     """One device: where it is, what it said, and what camscan concluded."""
 
@@ -221,6 +241,12 @@ class Device(_Frozen):
         description="Where the MAC came from when not from our own ARP, e.g. 'snmp 198.51.100.1 "
         "ipNetToPhysical' or 'import dhcpd.leases'.",
     )
+    behind: Behind | None = Field(
+        default=None,
+        description="Set for a camera camscan learned of through a recorder; its address is "
+        "then the one the recorder reports (PoE side), else the recorder's.",
+    )
+    channels: Channels | None = Field(default=None, description="Set for a recorder.")
     observations: list[Observation] = Field(default_factory=list)
     attempts: list[ProbeAttempt] = Field(default_factory=list)
     identification: Identification = Field(default_factory=Identification)

@@ -19,6 +19,7 @@ from camscan.models import ScanDocument
 from camscan.report import Format, render
 from camscan.report.common import summarize
 from camscan.sanitize import clean
+from camscan.words import plural
 
 MAX_SUBJECT = 200
 
@@ -63,7 +64,7 @@ def subject(doc: ScanDocument, prefix: str) -> str:
     scope = clean(", ".join(doc.scope), 60)
     unknown = f", {len(s.unidentified)} not identified" if s.unidentified else ""
     parts = [prefix, f"{s.restricted} restricted, {s.suspected} suspected{unknown}"]
-    parts.append(f"of {s.devices} devices ({s.cameras} cameras)")
+    parts.append(f"of {plural(s.devices, 'device')} ({plural(s.cameras, 'camera')})")
     if s.acknowledged:
         parts.append(f"+{s.acknowledged} acknowledged")
     if not s.complete or s.interrupted:

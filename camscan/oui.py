@@ -47,12 +47,13 @@ def normalise_mac(text: str | None) -> str | None:
 
 
 BLOCKS_FILE = "ieee/ma-m-ma-s.csv"
-_BLOCK_DIGITS = (9, 7)  # MA-S then MA-M: the longest registered prefix wins
+_BLOCK_DIGITS = (9, 7, 6)  # MA-S, MA-M, then newer MA-L: the longest registered prefix wins
 
 
 @lru_cache(maxsize=1)
 def small_blocks() -> dict[str, str]:
-    """MA-S and MA-M prefixes (9 or 7 upper-case hex digits) → organisation, from the snapshot.
+    """MA-S, MA-M and newer MA-L prefixes (9, 7 or 6 upper-case hex digits) → organisation,
+    from the snapshot.
 
     A missing or unreadable snapshot gives an empty table (netaddr's MA-L still answers).
     """

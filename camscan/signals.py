@@ -28,6 +28,19 @@ SIGNALS: dict[str, str] = {
     "onvif.service": "Namespace of a service listed by GetServices/GetCapabilities.",
     "onvif.fault": "Fault subcode of a refused ONVIF call (e.g. ter:NotAuthorized).",
     "onvif.clock_offset": "Seconds between the device's UTC clock and ours.",
+    "onvif.video_sources": "How many VideoSources ONVIF Media GetVideoSources lists (channels).",
+    "onvif.profiles": "How many media profiles ONVIF Media GetProfiles lists.",
+    "recorder.ip_channels": "How many IP channels a recorder's channel API listed (with a login).",
+    "channel.manufacturer": "Maker a recorder reports for the camera on one of its channels.",
+    "channel.model": "Model a recorder reports for a camera on one of its channels.",
+    "channel.firmware": "Firmware version a recorder reports for a camera on a channel.",
+    "channel.serial": "Serial number a recorder reports for a camera on a channel.",
+    "channel.protocol": "How the recorder talks to the camera (ISAPI proxyProtocol, Dahua "
+    "ProtocolType), e.g. HIKVISION, ONVIF, Private.",
+    "channel.name": "The channel's name on the recorder.",
+    "channel.online": "Whether the recorder reaches the camera (ISAPI online).",
+    "channel.status": "The recorder's detection result for the channel (ISAPI chanDetectResult).",
+    "channel.address": "The camera's address (and port) as the recorder reports it.",
     "wsd.scope": "One WS-Discovery scope URI (onvif://www.onvif.org/name/...).",
     "wsd.types": "WS-Discovery Types list as sent (QNames separated by spaces).",
     "wsd.endpoint": "WS-Discovery endpoint reference address (urn:uuid:...).",
@@ -54,6 +67,17 @@ SIGNALS: dict[str, str] = {
     "arp.mac": "MAC address learned by ARP (value is the MAC).",
     "import.hint": "A vendor hint from an imported file (nmap MAC vendor or -sV product, a "
     "DHCP vendor class), as text.",
+}
+
+
+#: Signals whose values speak the same vocabulary as another signal's, so that one rule set
+#: judges both: what a recorder reports for a camera (usually read from the camera's own ONVIF
+#: GetDeviceInformation or SDK) is matched by the ``onvif.*`` rules.
+ALIASES: dict[str, str] = {
+    "channel.manufacturer": "onvif.manufacturer",
+    "channel.model": "onvif.model",
+    "channel.firmware": "onvif.firmware",
+    "channel.serial": "onvif.serial",
 }
 
 

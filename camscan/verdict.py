@@ -9,6 +9,7 @@ from camscan import __version__
 from camscan.identify import identify
 from camscan.models import Device, PolicyResult, ScanDocument, ToolInfo
 from camscan.policy import evaluate, resolve
+from camscan.recorders import with_channels
 from camscan.signatures import Policy, SignatureSet, load_signatures
 
 
@@ -48,5 +49,5 @@ def annotate(
     """Identify every device of ``doc`` with the current signatures and apply ``policies``."""
     sigset = sigset or load_signatures()
     chosen = resolve(policies)
-    devices = [annotate_device(d, sigset, chosen, today) for d in doc.devices]
+    devices = with_channels([annotate_device(d, sigset, chosen, today) for d in doc.devices])
     return doc.model_copy(update={"devices": devices, "tool": tool_info(sigset, chosen)})

@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""Rebuild signatures/ieee/ma-m-ma-s.csv, the MA-M and MA-S blocks camscan's families own.
+"""Rebuild signatures/ieee/ma-m-ma-s.csv, the IEEE blocks camscan's families own that netaddr lacks.
 
 netaddr bundles only the IEEE MA-L (24-bit) and IAB registries, so a camera or recorder maker
 whose MAC comes from a 28-bit (MA-M) or 36-bit (MA-S) block would be "IEEE Registration
-Authority". This script keeps the entries of those two registries whose organisation matches
-a registrant named in a signature file (a family's or one of its brands') or a camera,
-recorder or NDAA section 889 maker of MAKERS below, so the bundled snapshot holds what
-identification and the report's "MAC vendor" can use without redistributing the whole
-registries (about 15,700 blocks).
+Authority"; and its MA-L copy is frozen at its release, so a maker's newer 24-bit blocks name
+nobody. This script keeps the MA-M and MA-S entries whose organisation matches a registrant
+named in a signature file (a family's or one of its brands') or a camera, recorder or NDAA
+section 889 maker of MAKERS below, and the MA-L entries of those organisations that netaddr's
+copy lacks or gives to another organisation (so a newer registry changes the answer), so the
+bundled snapshot holds what identification and the report's "MAC vendor" can use without
+redistributing the whole registries.
 
 Input, either form (both carry the same IEEE facts):
   * the IEEE CSVs: https://standards-oui.ieee.org/oui28/mam.csv and
     https://standards-oui.ieee.org/oui36/oui36.csv  (columns Registry, Assignment,
     Organization Name, Organization Address);
   * Wireshark's generated ``manuf`` file (``XX:XX:XX:X0/28<TAB>short<TAB>organisation``);
-  * Nmap's ``nmap-mac-prefixes`` (``HEXPREFIX Organisation``; 7 digits MA-M, 9 digits MA-S).
+  * Nmap's ``nmap-mac-prefixes`` (``HEXPREFIX Organisation``; 6 digits MA-L, 7 MA-M, 9 MA-S);
+  * the IEEE MA-L CSV https://standards-oui.ieee.org/oui/oui.csv (same columns as above).
 
 Usage:
   python scripts/refresh_ieee_blocks.py --ieee-csv mam.csv --ieee-csv oui36.csv \
@@ -34,13 +37,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import netaddr
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIGNATURES = ROOT / "signatures"
 DEFAULT_OUT = DEFAULT_SIGNATURES / "ieee" / "ma-m-ma-s.csv"
 HEX = re.compile(r"[^0-9A-F]")
-REGISTRY_BY_DIGITS = {7: "MA-M", 9: "MA-S"}
+REGISTRY_BY_DIGITS = {6: "MA-L", 7: "MA-M", 9: "MA-S"}
 # Camera, recorder and section 889 makers matched as whole words even before a family names
 # them as registrants (issue 8's maker list).
 MAKERS = (
@@ -139,7 +143,7 @@ def from_manuf(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def from_nmap(path: Path) -> Iterator[tuple[str, str]]:
-    """(hex prefix, organisation) rows of nmap-mac-prefixes for 28- and 36-bit blocks."""
+    """(hex prefix, organisation) rows of nmap-mac-prefixes (24-, 28- and 36-bit blocks)."""
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         prefix, _, org = line.strip().partition(" ")
         if line.startswith("#") or not org.strip() or len(prefix) not in REGISTRY_BY_DIGITS:
@@ -149,14 +153,35 @@ def from_nmap(path: Path) -> Iterator[tuple[str, str]]:
         yield prefix.upper(), org.strip()
 
 
+def _names(org: str, wanted: list[str]) -> frozenset[str]:
+    """The wanted registrants and makers an organisation name contains."""
+    found = {name for name in wanted if name in org.casefold()}
+    found |= {m.group(0).casefold() for m in MAKER_PATTERN.finditer(org)}
+    return frozenset(found)
+
+
+def netaddr_org(prefix: str) -> str | None:
+    """The organisation netaddr's bundled MA-L registry gives a 24-bit prefix, if any."""
+    try:
+        return str(netaddr.EUI(prefix + "000000").oui.registration().org)
+    except (netaddr.NotRegisteredError, IndexError, ValueError):
+        return None
+
+
 def select(rows: Iterable[tuple[str, str]], wanted: list[str]) -> list[tuple[str, str, str]]:
-    """Rows whose organisation contains a wanted registrant, as (registry, prefix, org)."""
+    """Rows whose organisation contains a wanted registrant, as (registry, prefix, org); an
+    MA-L row only when netaddr's copy lacks it or names other registrants for it."""
     out = {}
     for prefix, org in rows:
         registry = REGISTRY_BY_DIGITS.get(len(prefix))
-        known = any(name in org.casefold() for name in wanted) or MAKER_PATTERN.search(org)
-        if registry and known:
-            out[prefix] = (registry, prefix, org)
+        names = _names(org, wanted)
+        if not registry or not names:
+            continue
+        if registry == "MA-L":
+            bundled = netaddr_org(prefix)
+            if bundled is not None and _names(bundled, wanted) == names:
+                continue
+        out[prefix] = (registry, prefix, org)
     return [out[k] for k in sorted(out)]
 
 
@@ -166,7 +191,8 @@ def write(out: Path, rows: list[tuple[str, str, str]], source: str, date: str) -
     with out.open("w", encoding="utf-8", newline="") as handle:
         handle.write(
             "# IEEE MA-M (28-bit) and MA-S (36-bit) assignments of camera, recorder and NDAA 889\n"
-            "# makers and of registrants named in camscan's signature files.\n"
+            "# makers and of registrants named in camscan's signature files, and their MA-L\n"
+            "# (24-bit) assignments that netaddr's bundled copy lacks or gives to another name.\n"
             "# Facts of the IEEE Registration Authority.\n"
             f"# source: {source}\n"
             f"# snapshot: {date}\n"

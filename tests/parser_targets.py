@@ -8,7 +8,6 @@ each is "returns, or raises the documented error; every string is inert UTF-8".
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -21,17 +20,11 @@ from pyasn1.error import PyAsn1Error
 from camscan.config import ConfigError, load_config
 from camscan.discover import dhip, mdns, sadp, ssdp, wsd
 from camscan.document import DocumentError, parse_document
-from camscan.probe import onvif
+from camscan.probe import onvif, soap
 from camscan.probe.banner import banner_observations
 from camscan.probe.base import ProbeTarget
-from camscan.probe.http import (
-    Fetched,
-    body_snippet,
-    extract_title,
-    header_observations,
-    redirect_target,
-    same_host,
-)
+from camscan.probe.httpclient import Fetched, port_of, redirect_target, same_host
+from camscan.probe.httpevidence import body_snippet, extract_title, header_observations
 from camscan.probe.rtsp import RtspProbe, parse_response
 from camscan.probe.snmp import snmp_observations
 from camscan.probe.tls import describe_certificate
@@ -135,11 +128,11 @@ BANNERS = [
 @cache
 def _certificates() -> list[bytes]:
     from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.hazmat.primitives.serialization import Encoding
     from cryptography.x509.oid import NameOID
 
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # deterministic
+    from tests.helpers import self_signed
+
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -147,18 +140,7 @@ def _certificates() -> list[bytes]:
             x509.NameAttribute(NameOID.COMMON_NAME, "cam.example"),
         ]
     )
-    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(0x1234)
-        .not_valid_before(when)
-        .not_valid_after(when + dt.timedelta(days=3650))
-        .sign(key, None)
-    )
-    return [cert.public_bytes(Encoding.DER)]
+    return [self_signed(name).public_bytes(Encoding.DER)]  # the same bytes every run
 
 
 @cache
@@ -202,7 +184,7 @@ def _wsd(data: bytes) -> Iterator[str]:
         # XAddrs are URLs for the ONVIF probe, not text: the later stage picks the host's own.
         target = ProbeTarget("192.0.2.104", frozenset(), onvif_xaddrs=message.xaddrs)
         for url in onvif.OnvifProbe().endpoints(target):
-            onvif._port_of(url)
+            port_of(url)
 
 
 def _sadp(data: bytes) -> Iterator[str]:
@@ -259,8 +241,8 @@ def _http(data: bytes) -> Iterator[str]:
 
 
 def _onvif(data: bytes) -> Iterator[str]:
-    root = onvif.parse_xml(data)
-    fault = onvif.parse_fault(root)
+    root = soap.parse_xml(data)
+    fault = soap.parse_fault(root)
     if fault is not None:
         yield fault
     yield from onvif.parse_device_information(root).values()
@@ -339,7 +321,7 @@ TARGETS: dict[str, Target] = {
         Target("upnp-description", _upnp, (), lambda: [UPNP_DESCRIPTION]),
         Target("mdns", _mdns, (), lambda: [_hexdump("axis-mdns-response.hex.txt")]),
         Target("http", _http, (), lambda: list(HTTP_RESPONSES)),
-        Target("onvif", _onvif, (onvif.SoapError,), lambda: _glob("onvif-*get*.xml")),
+        Target("onvif", _onvif, (soap.SoapError,), lambda: _glob("onvif-*get*.xml")),
         Target("rtsp", _rtsp, (ValueError,), lambda: list(RTSP_RESPONSES)),
         Target("tls-certificate", _tls, (ValueError,), _certificates),
         Target("banner", _banner, (), lambda: list(BANNERS)),

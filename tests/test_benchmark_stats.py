@@ -44,6 +44,13 @@ def test_camera_or_recorder_counts_for_either() -> None:
     assert not CORPUS.type_matches(None, "camera")
 
 
+def test_router_or_switch_counts_for_either_and_nothing_else() -> None:
+    assert CORPUS.type_matches("router", "router-or-switch")
+    assert CORPUS.type_matches("switch", "router-or-switch")
+    assert not CORPUS.type_matches("access-point", "router-or-switch")
+    assert not CORPUS.type_matches("switch", "router")
+
+
 def test_corpus_values_are_decoded_like_the_parsers() -> None:
     device = {
         "observations": [{"signal": "wsd.scope", "value": "onvif://www.onvif.org/name/A%20B"}]
@@ -52,8 +59,20 @@ def test_corpus_values_are_decoded_like_the_parsers() -> None:
     assert obs.value == "onvif://www.onvif.org/name/A B"
 
 
-def test_contamination_follows_the_grandfathered_citations() -> None:
-    cited = {"source": "https://github.com/Ullaakut/cameradar/issues/199"}
-    clean = {"source": "https://github.com/koush/scrypted/issues/1"}
-    assert CORPUS.contaminated_by_rules(cited)
-    assert not CORPUS.contaminated_by_rules(clean)
+def test_a_rule_citing_a_held_out_source_contaminates_its_devices(tmp_path: Path) -> None:
+    """If a rule ever cites a held-out source again, the benchmarks leave that source out."""
+    (tmp_path / "x.yaml").write_text(
+        "family: x\nrules:\n  - id: x-realm\n"
+        "    references: ['https://github.com/Ullaakut/cameradar/issues/199']\n",
+        encoding="utf-8",
+    )
+    cited = CORPUS.cited_against_the_split(tmp_path)
+    assert cited == {"ullaakut/cameradar"}
+    assert CORPUS.contaminated_by_rules({"source": "Ullaakut/cameradar#12"}, cited)
+    assert not CORPUS.contaminated_by_rules(
+        {"source": "https://github.com/koush/scrypted/issues/1"}, cited
+    )
+
+
+def test_the_shipped_rules_contaminate_no_held_out_source() -> None:
+    assert CORPUS.cited_against_the_split() == frozenset()

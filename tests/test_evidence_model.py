@@ -126,6 +126,63 @@ def test_device_level_evidence_confirms() -> None:
     assert evaluate(ident, NDAA, SIGSET).restricted
 
 
+@pytest.mark.parametrize(
+    "mac",
+    [
+        DAHUA_MAC,
+        "30:dd:aa:00:00:01",  # a Dahua MA-L newer than netaddr's copy (bundled snapshot)
+    ],
+)
+def test_the_restricted_makers_own_mac_prefix_alone_confirms(mac: str) -> None:
+    """The README promises a MAC prefix is device-level evidence: a block registered to Dahua
+    itself confirms on its own, also when the device carries an OEM label."""
+    for observations in ([], [_o("onvif.manufacturer", "Amcrest", 80)]):
+        ident = _ident(observations, mac)
+        assert ident.vendor == "Dahua"
+        assert device_confidence(ident) >= CONFIRM_CONFIDENCE
+        verdict = evaluate(ident, NDAA, SIGSET)
+        assert verdict.restricted
+        assert not verdict.suspected
+    assert _ident([_o("onvif.manufacturer", "Amcrest", 80)], DAHUA_MAC).brand == "Amcrest"
+
+
+def test_an_oem_labels_own_mac_prefix_alone_is_only_suspected() -> None:
+    """A block registered to the OEM label (Amcrest Technologies) says whose name is on the box,
+    not who made it: it is label evidence, so the Dahua match stays suspected."""
+    ident = _ident([], "9c:8e:cd:00:00:01")
+    assert (ident.vendor, ident.brand) == ("Dahua", "Amcrest")
+    assert device_confidence(ident) == 0.0
+    verdict = evaluate(ident, NDAA, SIGSET)
+    assert verdict.suspected
+    assert not verdict.restricted
+
+
+@pytest.mark.parametrize(
+    ("mac", "brand"),
+    [
+        ("0c:a6:4c:00:00:01", "EZVIZ"),  # MA-L "Hangzhou Ezviz Software" (a newer block)
+        ("b0:b3:53:61:22:33", "Hikrobot"),  # MA-M "Hangzhou Hikrobot Technology"
+    ],
+)
+def test_a_strong_subsidiarys_own_block_is_the_familys_own(mac: str, brand: str) -> None:
+    """A block registered to a subsidiary the policy covers by name ("any subsidiary") is the
+    family's own prefix: device-level, so it confirms; the brand is still shown."""
+    ident = _ident([], mac)
+    assert (ident.vendor, ident.brand, ident.relation) == ("Hikvision", brand, "subsidiary")
+    assert device_confidence(ident) >= CONFIRM_CONFIDENCE
+    assert evaluate(ident, NDAA, SIGSET).restricted
+
+
+def test_a_weakly_tied_subsidiarys_block_stays_a_label() -> None:
+    """Imou's link to Dahua is only moderately sourced: its block names Dahua as suspected."""
+    ident = _ident([], "90:6a:94:00:00:01")  # MA-L "hangzhou huacheng network technology"
+    assert (ident.vendor, ident.brand) == ("Dahua", "Imou")
+    assert device_confidence(ident) == 0.0
+    verdict = evaluate(ident, NDAA, SIGSET)
+    assert verdict.suspected
+    assert not verdict.restricted
+
+
 def test_a_label_never_unlocks_a_corroborate_only_hint() -> None:
     webs = _o("http.server", "Webs", 80)  # bare GoAhead Webs: a hint, corroborate-only
     ident = _ident([_o("onvif.manufacturer", "HIKVISION", 80), webs])
@@ -280,6 +337,41 @@ def test_device_type(observations: list[Observation], expected: str) -> None:
     assert ident.device_type == expected
 
 
-def test_a_video_makers_mac_prefix_alone_gives_camera_or_recorder() -> None:
-    assert _ident([], HIK_MAC).device_type == CAMERA_OR_RECORDER
+def test_a_mac_prefix_alone_gives_camera_or_recorder_only_for_a_maker_of_nothing_else() -> None:
+    vivotek = _ident([], "00:02:d1:00:00:01")  # MA-L registered to VIVOTEK: cameras, recorders
+    assert vivotek.vendor == "Vivotek"
+    assert vivotek.device_type == CAMERA_OR_RECORDER
+    # Hikvision also makes intercoms and access-control terminals: its MAC alone is no type.
+    assert _ident([], HIK_MAC).device_type == "unknown"
     assert _ident([], "00:00:0c:00:00:01").device_type == "unknown"  # Cisco: no video family
+
+
+def test_a_device_naming_its_class_gets_that_type_when_no_rule_of_its_maker_does() -> None:
+    switch = _ident([_o("snmp.sysdescr", "Acme Networks 24-port Gigabit Switch, v1.2", 161)])
+    assert (switch.vendor, switch.device_type) == (None, "switch")
+    kvm = _ident([_o("snmp.sysdescr", "Acme IP Console Switch G2", 161)])
+    assert kvm.device_type == "unknown"
+
+
+def test_routing_and_switching_firmware_is_router_or_switch_unless_the_device_says_which() -> None:
+    ios = _ident(
+        [
+            _o(
+                "snmp.sysdescr",
+                "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2",
+            )
+        ]
+    )
+    assert (ios.vendor, ios.device_type) == ("Cisco", "router-or-switch")
+    vrp = _ident(
+        [
+            _o(
+                "snmp.sysdescr",
+                "S5700-28C-EI Huawei Versatile Routing Platform Software VRP (R) software, "
+                "Version 5.70 (S5700 V100R005C01) Quidway S5700 Switch",
+            )
+        ]
+    )
+    assert (vrp.vendor, vrp.device_type) == ("Huawei", "switch")
+    # An enterprise number names the maker, not the product class.
+    assert _ident([_o("snmp.sysobjectid", "1.3.6.1.4.1.9.1.1208")]).device_type == "unknown"

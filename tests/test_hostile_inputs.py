@@ -6,7 +6,6 @@ tests in tests/test_parser_properties.py and benchmarks/fuzz_parsers.py look for
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import unicodedata
 from pathlib import Path
@@ -14,7 +13,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
@@ -25,12 +23,14 @@ from camscan.document import DocumentError, load_document, parse_document
 from camscan.exitcodes import ExitCode
 from camscan.models import Observation, ScanDocument
 from camscan.probe.common import decode_lenient
-from camscan.probe.http import Fetched, extract_title, redirect_target
+from camscan.probe.httpclient import Fetched, redirect_target
+from camscan.probe.httpevidence import extract_title
 from camscan.probe.tls import describe_certificate
 from camscan.report import Format, render
 from camscan.sanitize import clean, csv_cell, device_text, is_inert
 from camscan.signatures.loader import parse_text
 from camscan.signatures.schema import Family, Policy
+from tests.helpers import self_signed
 
 # --- discovery and probes -------------------------------------------------------------------
 
@@ -79,20 +79,8 @@ def test_observation_values_are_always_inert_utf8() -> None:
 
 
 def _certificate(version_byte: int) -> bytes:
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cam.example")])
-    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(0x1234)
-        .not_valid_before(when)
-        .not_valid_after(when + dt.timedelta(days=30))
-        .sign(key, None)
-    )
-    der = cert.public_bytes(Encoding.DER)
+    der = self_signed(name, days=30).public_bytes(Encoding.DER)
     version = b"\xa0\x03\x02\x01\x02"  # [0] EXPLICIT INTEGER 2 (v3), RFC 5280 §4.1
     assert der.count(version) == 1
     return der.replace(version, version[:-1] + bytes([version_byte]))

@@ -68,7 +68,7 @@ def test_snapshot_rows_are_well_formed_and_dated() -> None:
     rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
     assert rows
     for row in rows:
-        digits = {"MA-M": 7, "MA-S": 9}[row["registry"]]
+        digits = {"MA-L": 6, "MA-M": 7, "MA-S": 9}[row["registry"]]
         assert len(row["prefix"]) == digits, row
         assert int(row["prefix"], 16) >= 0, row
         assert row["organization"].strip(), row
@@ -138,6 +138,7 @@ def test_script_reads_nmap_mac_prefixes(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert list(_script().from_nmap(prefixes)) == [
+        ("142FFD", "LT Security"),
         ("B0B3536", "Hangzhou Hikrobot Technology"),
         ("8C1F64D80", "Aztek SA"),
     ]
@@ -157,3 +158,36 @@ def test_script_reads_wireshark_manuf_blocks(tmp_path: Path) -> None:
         ("B0B3536", "Hangzhou Hikrobot Technology Co., Ltd."),
         ("8C1F64D80", "Aztek Sa"),
     ]
+
+
+def test_ma_l_block_newer_than_netaddr_names_its_maker() -> None:
+    """80:48:9F is a Hikvision MA-L that netaddr 1.3.0's copy lacks; the snapshot carries it."""
+    assert _script().netaddr_org("80489F") is None
+    ident = identify([], "80:48:9f:12:34:56", SIGS)
+    assert ident.vendor == "Hikvision"
+    assert ident.mac_vendor == "Hangzhou Hikvision Digital Technology"
+
+
+def test_script_keeps_only_ma_l_rows_netaddr_lacks_or_gives_to_another(tmp_path: Path) -> None:
+    sigdir = tmp_path / "signatures"
+    sigdir.mkdir()
+    (sigdir / "acme.yaml").write_text(
+        "family: acme\nvendor: Acme\nregistrants: ['Hangzhou Hikvision Digital Technology']\n",
+        encoding="utf-8",
+    )
+    prefixes = tmp_path / "nmap-mac-prefixes"
+    prefixes.write_text(
+        "4419B6 Hangzhou Hikvision Digital Technology\n"  # netaddr already has it
+        "80489F Hangzhou Hikvision Digital Technology\n"  # newer than netaddr's copy
+        "AABBCC Unrelated Maker\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "blocks.csv"
+    args = ["--nmap", str(prefixes), "--signatures", str(sigdir), "--out", str(out)]
+    assert _script().main([*args, "--source", "test", "--date", "2026-11-30"]) == 0
+    rows = [
+        r
+        for r in csv.reader(out.read_text(encoding="utf-8").splitlines())
+        if r and not r[0].startswith("#")
+    ]
+    assert rows[1:] == [["MA-L", "80489F", "Hangzhou Hikvision Digital Technology"]]

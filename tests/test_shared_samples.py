@@ -23,8 +23,8 @@ from camscan.probe.onvif import (
     parse_device_information,
     parse_services,
     parse_utc_datetime,
-    parse_xml,
 )
+from camscan.probe.soap import parse_xml
 from tests.helpers import SAMPLES, protocol_bytes
 
 pytestmark = pytest.mark.shared_samples

@@ -1,12 +1,13 @@
 """The held-out split is by source, not by string (issue 8 §4).
 
-Every rule reference and every corpus device's ``source`` is normalised to its *source
-identity*: ``owner/repo`` for any github.com URL (or raw.githubusercontent.com) and for
+Every rule, brand and OUI reference and every corpus device's ``source`` is normalised to its
+*source identity*: ``owner/repo`` for any github.com URL (or raw.githubusercontent.com) and for
 ``owner/repo:path`` / ``owner/repo#123`` / ``owner/repo@sha`` references; the host name for
 other URLs; camscan's own notes for ``research/*.md``, ``protocol-samples/*`` and free text.
 A rule may cite only training sources (tests/corpus/sources.yaml ``training``, camscan's own
-notes, and vendors' or protocol owners' documentation sites); held-out.yaml devices may come
-only from held-out sources and training.yaml devices only from training sources.
+notes, and vendors' or protocol owners' documentation sites), with no exceptions;
+held-out.yaml devices may come only from held-out sources and training.yaml devices only from
+training sources.
 tests/test_corpus_disjoint.py adds exact-string disjointness on top.
 """
 
@@ -150,80 +151,76 @@ def is_training(identity: str, about: str = "") -> bool:
     )
 
 
-def _rule_references() -> list[tuple[str, str, str]]:
-    """(file:rule, reference, the rule's own text) for every reference of every rule."""
+def _rule_references(directory: Path = SIGNATURES) -> list[tuple[str, str, str]]:
+    """(file:what, reference, its own text) for every reference of every rule, brand and OUI
+    prefix: what identification uses. Entities (legal and regulatory facts for policies) are
+    not identification evidence and are left to the policy files' review."""
     out = []
-    for path in sorted(SIGNATURES.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for rule in doc.get("rules") or []:
             about = " ".join(str(rule.get(k) or "") for k in ("pattern", "brand", "description"))
             where = f"{path.name}:{rule['id']}"
             out += [(where, str(r), about) for r in rule.get("references") or []]
+        prefixes = [("", o) for o in doc.get("ouis") or []]
+        for brand in doc.get("brands") or []:
+            about = f"{brand.get('name', '')} {brand.get('note', '')}"
+            where = f"{path.name}:brand {brand.get('name')}"
+            out += [(where, str(r), about) for r in brand.get("references") or []]
+            prefixes += [(str(brand.get("name", "")), o) for o in brand.get("ouis") or []]
+        for label, entry in prefixes:
+            about = f"{label} {entry.get('note', '')}"
+            where = f"{path.name}:oui {entry.get('prefix')}"
+            out += [(where, str(r), about) for r in entry.get("references") or []]
     return out
 
 
-def leaks() -> set[tuple[str, str]]:
-    """(file:rule, source identity) for every rule reference to a non-training source."""
+def leaks(directory: Path = SIGNATURES) -> set[tuple[str, str]]:
+    """(file:what, source identity) for every rule, brand or OUI reference to a non-training
+    source."""
     return {
         (where, identity)
-        for where, reference, about in _rule_references()
+        for where, reference, about in _rule_references(directory)
         for identity in identities(reference)
         if not is_training(identity, about)
     }
 
 
-# Rules that cited a non-training source when this test was written (issue 8 §4, written before
-# the split). Each must be re-sourced from a training source or removed, then its line deleted
-# here; nothing may be added. benchmarks/identification.py leaves out held-out devices whose
-# source one of these rules cites, so the held-out numbers stay uncontaminated.
-GRANDFATHERED: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("avigilon.yaml:avigilon-wsd-scope-namespace", "vicmaeg/onvif-discovery"),
-        ("axis.yaml:axis-favicon-mmh3", "c0dejump/camcheckr"),
-        ("bosch.yaml:bosch-favicon-mmh3", "c0dejump/camcheckr"),
-        ("foscam.yaml:foscam-http-title", "jakejarvis/awesome-shodan-queries"),
-        ("foscam.yaml:foscam-rtsp-realm", "luisiam/homebridge-foscamcamera"),
-        ("generic.yaml:generic-http-server-goahead", "jorhelp/ingram"),
-        ("generic.yaml:generic-http-server-jaws", "c0dejump/camcheckr"),
-        ("generic.yaml:generic-http-server-jaws", "jorhelp/ingram"),
-        ("generic.yaml:generic-wsd-type-computer", "quedale/onvifdevicemanager"),
-        ("generic.yaml:generic-wsd-type-nvt", "edgexfoundry/device-onvif-camera"),
-        ("generic.yaml:generic-wsd-type-printer", "quedale/onvifdevicemanager"),
-        ("geovision.yaml:geovision-http-server", "jorhelp/ingram"),
-        ("geovision.yaml:geovision-wsd-scope-hardware-gv", "vicmaeg/onvif-discovery"),
-        ("hanwha.yaml:hanwha-onvif-manufacturer", "jazea/onvif.core"),
-        ("hanwha.yaml:hanwha-rtsp-realm-ipolis", "ullaakut/cameradar"),
-        ("hanwha.yaml:hanwha-wsd-scope-manufacturer", "jazea/onvif.core"),
-        ("hp.yaml:hp-snmp-sysdescr-jetdirect", "trailofbits/onesixtyone"),
-        ("mobotix.yaml:mobotix-favicon-mmh3", "c0dejump/camcheckr"),
-        ("panasonic.yaml:panasonic-wsd-scope-hardware-wv", "vicmaeg/onvif-discovery"),
-        ("reolink.yaml:reolink-onvif-manufacturer", "starkillerog/reolink_aio"),
-        ("tiandy.yaml:tiandy-wsd-scope-hardware-tc", "vicmaeg/onvif-discovery"),
-        ("tplink.yaml:tplink-rtsp-realm-ipcamera", "alexxit/streamassist"),
-        ("tplink.yaml:tplink-wsd-scope-name-tpipc", "edgexfoundry/device-onvif-camera"),
-        ("uniview.yaml:uniview-http-path-skin", "jorhelp/ingram"),
-        ("vivotek.yaml:vivotek-favicon-mmh3", "c0dejump/camcheckr"),
-        ("xiongmai.yaml:xiongmai-http-body-netsuveillance-cookie", "greenbone/openvas-plugins"),
-        ("xiongmai.yaml:xiongmai-tcp-34567", "neironx/python-dvr"),
-    }
-)
-
-
 def test_rules_cite_only_training_sources() -> None:
-    new = sorted(leaks() - GRANDFATHERED)
-    assert not new, "rules citing non-training (held-out) sources:\n" + "\n".join(
-        f"  {where}: {identity}" for where, identity in new
+    """No exceptions: the rules written before the split were re-sourced or dropped."""
+    found = sorted(leaks())
+    assert not found, "rules citing non-training (held-out) sources:\n" + "\n".join(
+        f"  {where}: {identity}" for where, identity in found
     )
 
 
-def test_no_new_rule_cites_a_source_listed_as_held_out() -> None:
-    """A source the corpus draws from is never citable, whatever else is allowed."""
-    cited = sorted(
-        (where, identity)
-        for where, identity in leaks() - GRANDFATHERED
-        if identity in held_out_sources()
+def test_a_rule_or_brand_citing_a_held_out_source_is_caught(tmp_path: Path) -> None:
+    """The check itself can fail: a rule or brand citing a corpus source, by URL or by
+    owner/repo."""
+    (tmp_path / "x.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "family": "x",
+                "brands": [
+                    {"name": "Y", "references": ["https://github.com/AlexxIT/go2rtc/issues/1"]}
+                ],
+                "rules": [
+                    {"id": "x-a", "references": ["https://github.com/Ullaakut/cameradar/issues/9"]},
+                    {
+                        "id": "x-b",
+                        "references": ["rapid7/recog xml/http_servers.xml", "koush/scrypted#1"],
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
     )
-    assert not cited
+    assert leaks(tmp_path) == {
+        ("x.yaml:x-a", "ullaakut/cameradar"),
+        ("x.yaml:x-b", "koush/scrypted"),
+        ("x.yaml:brand Y", "alexxit/go2rtc"),
+    }
+    assert {identity for _, identity in leaks(tmp_path)} <= held_out_sources()
 
 
 @pytest.mark.parametrize(("name", "held_out"), [("held-out.yaml", True), ("training.yaml", False)])

@@ -17,6 +17,13 @@ from camscan.sanitize import clean
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def seconds_option(flag: str, least: float, default: float, text: str) -> Callable[[F], F]:
+    """A duration flag in seconds: at least ``least``, ``default`` shown in ``--help``."""
+    return click.option(
+        flag, type=click.FloatRange(min=least), default=default, show_default=True, help=text
+    )
+
+
 def safe(text: str, limit: int = 200) -> str:
     """A device-supplied string for rich markup: controls made visible, bounded, markup escaped."""
     return escape(clean(text, limit, one_line=False))

@@ -20,6 +20,7 @@ import click
 from camscan.cli.lab import topology_path
 from camscan.exitcodes import ExitCode
 from camscan.models import ScanDocument
+from camscan.words import plural
 
 if TYPE_CHECKING:
     from camscan.lab.runner import Lab
@@ -47,8 +48,9 @@ def _scan_and_report(argv: Sequence[str], out_dir: Path, fmt: str, label: str, h
     click.echo(render(doc, fmt, color=sys.stdout.isatty()), nl=False)
     s = summarize(doc)
     click.echo(
-        f"demo ({label}, {hosts} simulated hosts): {s.devices} devices, {s.cameras} cameras, "
-        f"{s.restricted} restricted" + ("" if s.complete else "; scan INCOMPLETE"),
+        f"demo ({label}, {plural(hosts, 'simulated host')}): {plural(s.devices, 'device')}, "
+        f"{plural(s.cameras, 'camera')}, {s.restricted} restricted"
+        + ("" if s.complete else "; scan INCOMPLETE"),
         err=True,
     )
     click.echo(_next_steps(doc_path, report), err=True)
@@ -73,7 +75,9 @@ def _next_steps(doc_path: Path, report: Path) -> str:
 def demo_infra_args(lab: Lab, out_dir: Path) -> list[str]:
     """``--config FILE --infra HOST...`` for the lab's SNMP switches and routers (personas with
     ``snmp.infra_tables``), using their first v3 user (authPriv) with the pass phrases in files
-    under ``out_dir`` (lab data, mode 0600), else their v2c community; [] when there are none."""
+    under ``out_dir`` (lab data, mode 0600), else their v2c community; the config also holds
+    the lab's ``[[credentials]]`` (recorder logins, password files in the lab's directory).
+    [] when there is neither."""
     from camscan.lab.persona import load_persona
 
     tables: list[str] = []
@@ -101,7 +105,9 @@ def demo_infra_args(lab: Lab, out_dir: Path) -> list[str]:
                 lines.append(f'{key}_file = "{path.resolve()}"')
         tables.append("[[infra]]\n" + "\n".join(lines) + "\n")
         hosts += ["--infra", host.address]
-    if not hosts:
+    if lab.credentials_config is not None:
+        tables.append(lab.credentials_config.read_text(encoding="utf-8"))
+    if not tables:
         return []
     config = out_dir / "infra.toml"
     config.write_text("\n".join(tables), encoding="utf-8")

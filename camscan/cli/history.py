@@ -25,6 +25,7 @@ from camscan.oui import normalise_mac
 from camscan.sanitize import clean
 from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
 from camscan.store.history import state_word
+from camscan.words import plural
 
 _KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
 _KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
@@ -143,7 +144,8 @@ def prune_command(keep: str, db: str | None, site: str | None, config_file: str 
         removed = history.prune(cutoff)
         where = "every site" if history.site == SITE_ALL else f"site {history.site}"
     click.echo(
-        f"pruned {removed} run(s) of {clean(where)} recorded before {cutoff:%Y-%m-%d %H:%M} UTC",
+        f"pruned {plural(removed, 'run')} of {clean(where)} recorded before "
+        f"{cutoff:%Y-%m-%d %H:%M} UTC",
         err=True,
     )
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
-from camscan.cli.common import safe
+from camscan.cli.common import safe, seconds_option
 from camscan.exitcodes import ExitCode
+from camscan.words import plural
 
 
 def lab_dir() -> Path:
@@ -80,13 +81,7 @@ def lab_group() -> None:
 @lab_group.command("up")
 @click.argument("topology", required=False, metavar="[NAME|FILE]")
 @click.option("--detach", "-d", is_flag=True, help="Leave it running and return (see `down`).")
-@click.option(
-    "--ready-timeout",
-    type=click.FloatRange(min=1),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for every device to listen.",
-)
+@seconds_option("--ready-timeout", 1, 60.0, "Seconds to wait for every device to listen.")
 def up_cmd(topology: str | None, detach: bool, ready_timeout: float) -> None:
     """Build a topology (a shipped name or a file; default: building) and run it until Ctrl-C."""
     _need_lab_support()
@@ -156,7 +151,7 @@ def status_cmd(as_json: bool) -> None:
     for s in states:
         live = "running" if lab_is_live(s) else "left over (owner gone)"
         mode = "detached" if s.detached else f"owner pid {s.owner_pid}"
-        click.echo(f"{s.id}  {s.name}  {len(s.hosts)} hosts  {live}, {mode}")
+        click.echo(f"{s.id}  {s.name}  {plural(len(s.hosts), 'host')}  {live}, {mode}")
         click.echo(
             "  "
             + _describe(s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets).replace(
@@ -230,7 +225,7 @@ def down_cmd(lab_id: str | None, all_labs: bool, force: bool) -> None:
         lab_id = detached[0]
     assert lab_id is not None
     namespaces = lab_namespaces(lab_id)
-    from camscan.lab.runner import read_state
+    from camscan.lab.state import read_state
 
     if not namespaces and read_state(lab_id) is None:
         _fail(f"no lab named {lab_id}")

@@ -7,6 +7,7 @@ import click
 from camscan.cli.common import console, safe
 from camscan.exitcodes import ExitCode
 from camscan.policy import PolicyNotFound, resolve, shipped_policies
+from camscan.words import plural
 
 
 @click.group("policies")
@@ -25,7 +26,7 @@ def list_cmd() -> None:
             p.id,
             p.jurisdiction,
             p.effective.isoformat() if p.effective else "-",
-            f"{len(p.entities)} {'entity' if len(p.entities) == 1 else 'entities'}",
+            plural(len(p.entities), "entity", "entities"),
             safe(p.title),
         )
         for p in policies

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import os
-import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from camscan.cli.common import log_to_stderr, policy_option, safe, signatures_option
+from camscan.cli.common import (
+    log_to_stderr,
+    policy_option,
+    seconds_option,
+    signatures_option,
+)
 from camscan.cli.nmap_compat import NmapOptionError, translate
 from camscan.cli.output import (
     CamscanUsageError,
@@ -24,10 +26,11 @@ from camscan.cli.output import (
     history_guard,
     output_options,
 )
+from camscan.cli.running import ProgressView, run_with_signals
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
-from camscan.engine import DEFAULT_METHODS, Progress, ScanSettings, default_concurrency, run_scan
-from camscan.models import ScanDocument
+from camscan.engine import DEFAULT_METHODS, ScanSettings, default_concurrency
+from camscan.engine.settings import MAX_CONCURRENCY, raise_open_files_limit
 from camscan.probe.base import Credentials
 from camscan.scope import (
     DEFAULT_MAX_HOSTS,
@@ -113,60 +116,6 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
         raise CamscanUsageError(str(exc)) from None
 
 
-class _ProgressView:
-    """Renders engine progress with rich on stderr (only used on a terminal)."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        from camscan.cli.common import console
-
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}"),
-            console=console(stderr=True),
-            transient=True,
-        )
-        self.tasks: dict[str, Any] = {}
-
-    def __call__(self, event: Progress) -> None:
-        if event.phase == "done":
-            return
-        task = self.tasks.get(event.phase)
-        if task is None:
-            task = self.progress.add_task(event.phase, total=event.total or None, note="")
-            self.tasks[event.phase] = task
-        self.progress.update(
-            task, completed=event.done, total=event.total or None, note=safe(event.message, 60)
-        )
-
-
-async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
-    """Run the engine with SIGINT/SIGTERM turned into a clean stop (exit 130 either way)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def on_signal() -> None:
-        stop.set()
-        # A second Ctrl-C should not wait for the clean stop: default handling from now on.
-        for other in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(other)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal)
-    try:
-        doc = await run_scan(settings, observer, stop)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signum)
-    return doc
-
-
 @click.command("scan", cls=_ScanCommand)
 @click.argument("targets", nargs=-1)
 @click.option(
@@ -208,7 +157,7 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 4096),
+    type=click.IntRange(1, MAX_CONCURRENCY),
     help="Global cap on simultaneous connections [default: from the open-files limit].",
 )
 @click.option(
@@ -219,26 +168,31 @@ async def _run(settings: ScanSettings, observer: Any) -> ScanDocument:
     help="Probes run at once against one host.",
 )
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Per-request timeout, s [3].")
-@click.option(
+@seconds_option(
     "--discovery-timeout",
-    type=click.FloatRange(min=0.2),
-    default=2.0,
-    show_default=True,
-    help="How long multicast discovery listens, s.",
+    0.2,
+    2.0,
+    "At most how long multicast discovery listens, s (each protocol stops sooner once its "
+    "own reply-delay rule says every answer is in).",
 )
-@click.option(
-    "--host-timeout",
-    type=click.FloatRange(min=0),
-    default=15.0,
-    show_default=True,
-    help="Wall-clock budget for all probes of one host, s (0 = none).",
+@seconds_option(
+    "--host-timeout", 0, 15.0, "Wall-clock budget for all probes of one host, s (0 = none)."
 )
 @click.option(
     "--ports", help="TCP ports to sweep, e.g. 80,443,8000-8010 [camera port list] (nmap: -p)."
 )
 @click.option("--probes", "probe_names", help="Probes to run, comma-separated, or 'none' [all].")
-@click.option("--username", help="ONVIF username (camscan never guesses credentials).")
+@click.option(
+    "--username",
+    help="Login for ONVIF and recorder channel APIs on every host ([[credentials]] tables win "
+    "for the hosts they name); camscan never guesses credentials.",
+)
 @click.option("--password-env", metavar="VAR", help="Environment variable holding the password.")
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File whose first line is the password (never give a password on the command line).",
+)
 @click.option(
     "--snmp-community",
     help="SNMP v2c community for the snmp probe (visible in ps: prefer --snmp-community-env).",
@@ -297,6 +251,7 @@ def scan_cmd(
     probe_names: str | None,
     username: str | None,
     password_env: str | None,
+    password_file: Path | None,
     snmp_community: str | None,
     snmp_community_env: str | None,
     snmp_community_file: Path | None,
@@ -358,11 +313,13 @@ def scan_cmd(
             raise CamscanUsageError(
                 f"unknown probe(s) {', '.join(bad)}; choose from {', '.join(PROBES)}"
             )
-    password = None
-    if password_env:
-        password = os.environ.get(password_env)
-        if password is None:
-            raise CamscanUsageError(f"--password-env: ${password_env} is not set")
+    from camscan.credentials import CredentialError, cli_login, host_logins
+
+    try:  # secrets are read now: exit 2 before any packet
+        login = cli_login(username, password_env, password_file)
+        logins = host_logins(list(opts.config.credentials))
+    except CredentialError as exc:
+        raise CamscanUsageError(str(exc)) from None
     chosen_policies = tuple(_split(list(policies) or cfg.policies))
     from camscan.policy import PolicyNotFound, resolve
 
@@ -379,6 +336,7 @@ def scan_cmd(
         chosen.append("infra")
     if import_files and "import" not in chosen:
         chosen.append("import")
+    raise_open_files_limit()  # before default_concurrency() reads it
     settings = ScanSettings(
         scope=scope,
         iface=iface,
@@ -391,8 +349,9 @@ def scan_cmd(
         discovery_timeout=discovery_timeout,
         host_timeout=host_timeout,
         credentials=Credentials(
-            username=username,
-            password=password,
+            username=login.username if login else None,
+            password=login.password if login else None,
+            hosts=logins,
             snmp_community=_community(snmp_community, snmp_community_env, snmp_community_file),
         ),
         policies=chosen_policies,
@@ -401,14 +360,14 @@ def scan_cmd(
         infra=tuple(infra),
         imports=import_files,
     )
-    view = _ProgressView() if opts.progress else None
+    view = ProgressView() if opts.progress else None
     # Fail on a corrupt or busy history before any packet is sent, and hold the lock so that
     # overlapping runs (cron and a person) cannot interleave.
     with history_guard(opts):
         if view is not None:
             with view.progress:
-                doc = asyncio.run(_run(settings, view))
+                doc = asyncio.run(run_with_signals(settings, view))
         else:
-            doc = asyncio.run(_run(settings, None))
+            doc = asyncio.run(run_with_signals(settings, None))
         code = finish(doc, opts, record=True)
     sys.exit(code)

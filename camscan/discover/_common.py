@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import struct
@@ -11,8 +12,10 @@ from collections.abc import Callable, Sequence
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
+from camscan.discover.base import DiscoveredHost
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.sanitize import device_text
+from camscan.words import plural
 
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
@@ -106,6 +109,16 @@ async def receive_until(
             continue  # e.g. ICMP port unreachable surfaced as ECONNREFUSED on Linux
         count += 1
         handle(data, (str(addr[0]), int(addr[1])))
+    # Datagrams that arrived in time but were not read yet (a busy host) still count.
+    for _ in range(max_replies - count):
+        try:
+            data, addr = sock.recvfrom(MAX_DATAGRAM)
+        except (BlockingIOError, InterruptedError):
+            break
+        except OSError:
+            continue
+        count += 1
+        handle(data, (str(addr[0]), int(addr[1])))
     return count
 
 
@@ -137,6 +150,13 @@ def retransmit_delays(repeat: int = UDP_REPEAT, rng: random.Random | None = None
         out.append(delay)
         delay = min(delay * 2, UDP_UPPER_DELAY)
     return out
+
+
+def quick_delays(repeat: int = UDP_REPEAT) -> list[float]:
+    """The schedule for protocols that ask for repeated queries but set no timing (SSDP) or
+    say nothing (SADP, DHIP): copies ``UDP_MIN_DELAY`` apart, so the answer window after the
+    last one starts early."""
+    return [0.0] + [UDP_MIN_DELAY] * repeat
 
 
 async def send_repeated(
@@ -179,6 +199,29 @@ def unicast_socket() -> socket.socket:
     return sock
 
 
+# How long to listen after the last copy of a query went out: the longest a device may wait
+# before answering by its protocol's own rule (``reply_delay``), plus GRACE for the round
+# trip and this host's own scheduling. Never longer than ``--discovery-timeout``, which
+# stays the upper bound. Answers already queued when the window closes are still read.
+GRACE = 0.3
+# For protocols that publish no reply delay (SADP, DHIP: devices answer at once) we allow
+# as long as WS-Discovery's APP_MAX_DELAY, the longest delay a camera protocol asks for.
+PROMPT_REPLY = 0.5
+
+
+def answer_deadline(
+    started: float,
+    settings: DiscoverySettings,
+    delays: Sequence[float],
+    reply_delay: float,
+    per_host: int = 1,
+) -> float:
+    """The monotonic time a query method may stop listening (see GRACE above), plus the
+    ``--rate`` spacing of a unicast run."""
+    window = min(settings.timeout, sum(delays) + reply_delay + GRACE)
+    return started + window + spacing(settings, per_host)
+
+
 def spacing(settings: DiscoverySettings, per_host: int = 2) -> float:
     """Seconds ``--rate`` adds to a unicast run of ``per_host`` queries per live host."""
     if settings.mode != "unicast" or settings.rate <= 0:
@@ -214,19 +257,120 @@ def query_socket(
         return (attempt(method, AttemptStatus.ERROR, reason),)
 
 
+def group_listener(
+    settings: DiscoverySettings, port: int, group: str
+) -> tuple[socket.socket | None, str]:
+    """A socket on the protocol's own port, joined to its group, to hear announcements nobody
+    asked for (WS-Discovery Hello, SSDP NOTIFY); none in ``unicast`` mode. When it cannot bind
+    (another listener holds the port without SO_REUSEPORT): ``None`` and why."""
+    if settings.mode == "unicast":
+        return None, ""
+    try:
+        sock = udp_socket(
+            settings.iface_address or "", bind_port=port, bind_any=True, join_group=group
+        )
+    except OSError as exc:
+        return None, str(exc.strerror or exc)
+    return sock, ""
+
+
 async def exchange(
     sock: socket.socket,
     messages: Sequence[tuple[bytes, tuple[str, int]]],
     deadline: float,
     handle: Callable[[bytes, tuple[str, int]], None],
     limiter: AsyncLimiter | None = None,
+    listeners: Sequence[socket.socket] = (),
+    delays: Sequence[float] | None = None,
 ) -> tuple[int, int, list[str]]:
-    """Send ``messages`` on the retransmission schedule while feeding replies to ``handle``
-    until ``deadline``; closes ``sock``. Returns (replies, datagrams sent, send errors)."""
+    """Send ``messages`` on the retransmission schedule (``delays``, default a fresh
+    :func:`retransmit_delays`) while feeding replies to ``handle`` (from ``sock`` and any
+    ``listeners``) until ``deadline``; closes every socket. Returns (datagrams received,
+    datagrams sent, send errors)."""
+    sockets = (sock, *listeners)
     try:
-        sending = asyncio.ensure_future(send_repeated(sock, messages, limiter))
-        count = await receive_until(sock, deadline, handle)
+        sending = asyncio.ensure_future(send_repeated(sock, messages, limiter, delays))
+        counts = await asyncio.gather(*(receive_until(s, deadline, handle) for s in sockets))
         sent, errors = await sending
     finally:
-        sock.close()
-    return count, sent, errors
+        for s in sockets:
+            with contextlib.suppress(OSError):
+                s.close()
+    return sum(counts), sent, errors
+
+
+def query_outcome(
+    method: str,
+    port: int,
+    started: float,
+    *,
+    hosts: int,
+    received: int,
+    sent: int,
+    errors: Sequence[str],
+    asked: int = 0,
+    malformed: int = 0,
+    note: str = "",
+) -> ProbeAttempt:
+    """The attempt a UDP query method ends with: ``error`` when not one datagram could be
+    sent, else ``ok`` (some host answered) or ``no_answer``, its reason reading
+    "asked 3 hosts directly; 2 hosts from 6 datagrams, 1 unparseable; NOTE; not sent to …".
+    ``asked`` is the number of routed hosts queried one by one (0 for multicast)."""
+    if not sent:
+        return attempt(method, AttemptStatus.ERROR, "send failed: " + "; ".join(errors), started)
+    reason = f"{plural(hosts, 'host')} from {plural(received, 'datagram')}"
+    if asked:
+        reason = f"asked {plural(asked, 'host')} directly; {reason}"
+    if malformed:
+        reason += f", {malformed} unparseable"
+    if note:
+        reason += f"; {note}"
+    if errors:
+        reason += "; not sent to " + ", ".join(errors)
+    status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
+    return attempt(method, status, reason, started, port)
+
+
+class QueryMethod:
+    """What the UDP query methods declare alike (see :class:`~camscan.discover.base.
+    DiscoveryMethod`): on-link, with a per-host form for routed hosts unless a subclass says
+    otherwise, no prerequisite method, and :func:`listen_budget`."""
+
+    link = True
+    unicast = True
+    after: tuple[str, ...] = ()
+    budget = staticmethod(listen_budget)
+
+
+class SenderHosts:
+    """Hosts keyed by the address each reply came from (never an address a reply claims,
+    which may be stale), for methods whose reply describes one device (SADP, DHIP).
+
+    ``read`` turns a datagram into (MAC, observations), or ``None`` when it cannot; such a
+    datagram counts as :attr:`malformed` unless ``is_query`` says it is someone's search.
+    Our own multicast and broadcast echoes are dropped.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[bytes], tuple[str | None, list[Observation]] | None],
+        is_query: Callable[[bytes], bool] = lambda _data: False,
+    ) -> None:
+        self.read = read
+        self.is_query = is_query
+        self.own = local_addresses()
+        self.hosts: dict[str, DiscoveredHost] = {}
+        self.malformed = 0
+
+    def feed(self, data: bytes, addr: tuple[str, int]) -> None:
+        if addr[0] in self.own:
+            return
+        facts = self.read(data)
+        if facts is None:
+            if not self.is_query(data):
+                self.malformed += 1
+            return
+        mac, observations = facts
+        self.hosts[addr[0]] = DiscoveredHost(
+            address=addr[0], mac=mac, observations=tuple(observations)
+        )

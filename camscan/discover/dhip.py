@@ -17,17 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from camscan.discover._common import (
-    attempt,
+    PROMPT_REPLY,
+    QueryMethod,
+    SenderHosts,
+    answer_deadline,
     exchange,
     is_ipv4,
-    listen_budget,
-    local_addresses,
     obs,
+    query_outcome,
     query_socket,
-    spacing,
+    quick_delays,
 )
-from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
-from camscan.models import AttemptStatus, Observation
+from camscan.discover.base import DiscoveryResult, DiscoverySettings
+from camscan.models import Observation
 from camscan.oui import normalise_mac
 from camscan.sanitize import device_text
 
@@ -167,15 +169,11 @@ def _broadcast_targets(settings: DiscoverySettings) -> list[str]:
     return list(dict.fromkeys(targets))[:16]
 
 
-class DhipDiscovery:
+class DhipDiscovery(QueryMethod):
     """Dahua DHIP search: multicast and broadcast on the on-link interface, or sent to UDP
     37810 of each live routed host; retransmitted either way."""
 
     name = NAME
-    link = True
-    unicast = True
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -183,38 +181,22 @@ class DhipDiscovery:
         sock = query_socket(NAME, settings, broadcast=True)
         if isinstance(sock, tuple):
             return DiscoveryResult(NAME, attempts=sock)
-        own = local_addresses()
-        hosts: dict[str, DiscoveredHost] = {}
-        malformed = 0
-
-        def feed(data: bytes, addr: tuple[str, int]) -> None:
-            nonlocal malformed
-            if addr[0] in own:  # our own broadcast echoes back
-                return
-            reply = parse_dhip(data)
-            if reply is None:
-                malformed += 1
-                return
-            hosts[addr[0]] = DiscoveredHost(
-                address=addr[0], mac=reply.mac, observations=tuple(observations(reply))
-            )
-
+        replies = SenderHosts(lambda data: _facts(parse_dhip(data)))
         targets = settings.unicast_hosts if unicast else [GROUP, *_broadcast_targets(settings)]
         messages = [(build_search(), (target, PORT)) for target in targets]
-        deadline = started + settings.timeout + spacing(settings, 1)
+        # DHIP has no published reply delay; devices answer at once (PROMPT_REPLY, _common).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
         limiter = settings.limiter if unicast else None
-        count, sent, errors = await exchange(sock, messages, deadline, feed, limiter)
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(hosts)} hosts from {count} datagrams"
-        if unicast:
-            reason = f"asked {len(targets)} hosts directly; " + reason
-        if malformed:
-            reason += f", {malformed} unparseable"
-        if errors:
-            reason += "; not sent to " + ", ".join(errors)
-        return DiscoveryResult(
-            NAME, tuple(hosts.values()), (attempt(NAME, status, reason, started, PORT),)
+        count, sent, errors = await exchange(
+            sock, messages, deadline, replies.feed, limiter, delays=delays
         )
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(replies.hosts), received=count, sent=sent,
+            errors=errors, asked=len(targets) if unicast else 0, malformed=replies.malformed,
+        )  # fmt: skip
+        return DiscoveryResult(NAME, tuple(replies.hosts.values()), (outcome,))
+
+
+def _facts(reply: DhipReply | None) -> tuple[str | None, list[Observation]] | None:
+    return None if reply is None else (reply.mac, observations(reply))

@@ -13,6 +13,7 @@ import time
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.imports import ImportFileError, ImportResult, read_import
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
+from camscan.words import plural
 
 
 def _hosts(result: ImportResult) -> list[DiscoveredHost]:
@@ -57,9 +58,9 @@ class ImportDiscovery:
             else:
                 hosts.extend(_hosts(result))
                 status = AttemptStatus.OK
-                reason = f"{path.name}: {result.format}, {len(result.hosts)} hosts"
+                reason = f"{path.name}: {result.format}, {plural(len(result.hosts), 'host')}"
                 if result.skipped:
-                    reason += f", {result.skipped} records skipped"
+                    reason += f", {plural(result.skipped, 'record')} skipped"
             elapsed = round((time.monotonic() - started) * 1000, 1)
             attempts.append(
                 ProbeAttempt(probe=self.name, status=status, reason=reason, elapsed_ms=elapsed)

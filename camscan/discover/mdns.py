@@ -13,21 +13,32 @@ import contextlib
 import time
 
 from camscan.discover._common import (
+    GRACE,
+    PROMPT_REPLY,
+    QueryMethod,
+    answer_deadline,
     attempt,
     exchange,
     is_ipv4,
-    listen_budget,
     obs,
+    query_outcome,
+    query_socket,
+    quick_delays,
     skipped,
-    spacing,
-    unicast_socket,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
 from camscan.sanitize import device_text
+from camscan.words import plural
 
 NAME = "mdns"
+# python-zeroconf's browser sends its first query 20-120 ms after it starts and the second
+# one second later (RFC 6762 section 5.2: at least one second between the first two);
+# answers about shared records such as PTR come 20-120 ms after a query (section 6). So the
+# answers to both queries are in after this long (GRACE: round trip and scheduling); the
+# rest of --discovery-timeout goes to resolving the instances found.
+BROWSE_TWICE = 0.12 + 1.0 + 0.12 + GRACE
 PORT = 5353
 MAX_SERVICES = 512
 SERVICE_TYPES = tuple(
@@ -140,15 +151,11 @@ def _txt_pairs(raw: bytes) -> dict[bytes, bytes | None]:
     return pairs
 
 
-class MdnsDiscovery:
+class MdnsDiscovery(QueryMethod):
     """Browse the service types above on the on-link interface, resolve each instance, group
     by address; or send one retransmitted DNS-SD query to UDP 5353 of each live routed host."""
 
     name = NAME
-    link = True
-    unicast = True
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -179,7 +186,7 @@ class MdnsDiscovery:
         unresolved = 0
         browser = AsyncServiceBrowser(azc.zeroconf, list(SERVICE_TYPES), handlers=[on_change])
         try:
-            browse_until = started + settings.timeout * 0.6
+            browse_until = started + min(BROWSE_TWICE, max(settings.timeout - 0.3, 0.2))
             while time.monotonic() < browse_until:
                 await asyncio.sleep(0.1)
             resolve_ms = max(int((started + settings.timeout - time.monotonic()) * 1000), 300)
@@ -213,19 +220,15 @@ class MdnsDiscovery:
             for a, (items, mac) in hosts.items()
         )
         status = AttemptStatus.OK if result_hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(seen)} services on {len(result_hosts)} hosts"
+        reason = f"{plural(len(seen), 'service')} on {plural(len(result_hosts), 'host')}"
         if unresolved:
             reason += f", {unresolved} unresolved"
         return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))
 
     async def _unicast(self, settings: DiscoverySettings, started: float) -> DiscoveryResult:
-        if not settings.unicast_hosts:
-            return DiscoveryResult(NAME, attempts=skipped(NAME, "no live routed hosts to ask"))
-        try:
-            sock = unicast_socket()
-        except OSError as exc:
-            reason = f"cannot open a UDP socket: {exc.strerror or exc}"
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        sock = query_socket(NAME, settings)
+        if isinstance(sock, tuple):
+            return DiscoveryResult(NAME, attempts=sock)
         wanted = set(settings.unicast_hosts)
         hosts: dict[str, tuple[list[Observation], str | None]] = {}
 
@@ -240,18 +243,19 @@ class MdnsDiscovery:
 
         query = build_query()
         messages = [(query, (host, PORT)) for host in settings.unicast_hosts]
-        deadline = started + settings.timeout + spacing(settings, 1)
-        count, sent, errors = await exchange(sock, messages, deadline, feed, settings.limiter)
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
+        # A directed query is answered at once (PROMPT_REPLY, as for SADP); no schedule is
+        # set for repeating it (quick_delays).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
+        count, sent, errors = await exchange(
+            sock, messages, deadline, feed, settings.limiter, delays=delays
+        )
         result_hosts = tuple(
             DiscoveredHost(address=a, mac=mac, observations=tuple(items))
             for a, (items, mac) in hosts.items()
         )
-        status = AttemptStatus.OK if result_hosts else AttemptStatus.NO_ANSWER
-        reason = f"asked {len(messages)} hosts directly; {len(result_hosts)} answered"
-        reason += f" in {count} datagrams"
-        if errors:
-            reason += "; not sent to " + ", ".join(errors)
-        return DiscoveryResult(NAME, result_hosts, (attempt(NAME, status, reason, started, PORT),))
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(result_hosts), received=count, sent=sent,
+            errors=errors, asked=len(messages),
+        )  # fmt: skip
+        return DiscoveryResult(NAME, result_hosts, (outcome,))

@@ -19,16 +19,20 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    PROMPT_REPLY,
+    QueryMethod,
+    SenderHosts,
+    answer_deadline,
     attempt,
     exchange,
     is_ipv4,
-    listen_budget,
-    local_addresses,
     obs,
+    query_outcome,
+    quick_delays,
     skipped,
     udp_socket,
 )
-from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
+from camscan.discover.base import DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
 from camscan.oui import normalise_mac
 
@@ -97,15 +101,12 @@ def observations(reply: SadpReply) -> list[Observation]:
     return [obs(f"sadp.{key}", value, NAME, PORT) for key, value in reply.fields if value]
 
 
-class SadpDiscovery:
+class SadpDiscovery(QueryMethod):
     """Hikvision SADP inquiry on the on-link interface (multicast only: replies go to the
     group), retransmitted."""
 
     name = NAME
-    link = True
     unicast = False
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -118,33 +119,19 @@ class SadpDiscovery:
         except OSError as exc:
             reason = f"cannot bind :{PORT} on {settings.iface_address}: {exc.strerror or exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        own = local_addresses()
-        hosts: dict[str, DiscoveredHost] = {}
-        malformed = 0
-
-        def feed(data: bytes, addr: tuple[str, int]) -> None:
-            nonlocal malformed
-            if addr[0] in own:
-                return
-            reply = parse_sadp(data)
-            if reply is None:
-                if b"<Probe>" not in data:  # other scanners' inquiries are not errors
-                    malformed += 1
-                return
-            # The sender address is authoritative; the claimed IPv4Address may be stale.
-            hosts[addr[0]] = DiscoveredHost(
-                address=addr[0], mac=reply.mac, observations=tuple(observations(reply))
-            )
-
+        # Other scanners' inquiries reach the group too: they are not errors.
+        replies = SenderHosts(lambda data: _facts(parse_sadp(data)), lambda d: b"<Probe>" in d)
         messages = [(build_probe(), (GROUP, PORT))]
-        count, sent, errors = await exchange(sock, messages, started + settings.timeout, feed)
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(hosts)} hosts from {count} datagrams"
-        if malformed:
-            reason += f", {malformed} unparseable"
-        return DiscoveryResult(
-            NAME, tuple(hosts.values()), (attempt(NAME, status, reason, started, PORT),)
-        )
+        # SADP has no published reply delay; devices answer at once (PROMPT_REPLY, _common).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
+        count, sent, errors = await exchange(sock, messages, deadline, replies.feed, delays=delays)
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(replies.hosts), received=count, sent=sent,
+            errors=errors, malformed=replies.malformed,
+        )  # fmt: skip
+        return DiscoveryResult(NAME, tuple(replies.hosts.values()), (outcome,))
+
+
+def _facts(reply: SadpReply | None) -> tuple[str | None, list[Observation]] | None:
+    return None if reply is None else (reply.mac, observations(reply))

@@ -8,7 +8,6 @@ us to), with a byte cap and defusedxml, for ``manufacturer``/``modelName``/``ser
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -18,15 +17,16 @@ import httpx
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    QueryMethod,
+    answer_deadline,
     attempt,
-    listen_budget,
+    exchange,
+    group_listener,
     local_addresses,
     obs,
+    query_outcome,
     query_socket,
-    receive_until,
-    send_repeated,
-    spacing,
-    udp_socket,
+    quick_delays,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -36,6 +36,7 @@ GROUP = "239.255.255.250"
 PORT = 1900
 MAX_DESCRIPTION = 64 * 1024
 MAX_LOCATIONS_PER_HOST = 2
+MX = 1  # s: the shortest wait UDA 1.1 allows (MX >= 1)
 
 
 def build_msearch(mx: int = 1, st: str = "ssdp:all", host: str | None = None) -> bytes:
@@ -153,15 +154,11 @@ async def fetch_description(
     return found, attempt("upnp", status, "description" if found else "no device", started, port)
 
 
-class SsdpDiscovery:
+class SsdpDiscovery(QueryMethod):
     """SSDP search on the on-link interface (or a unicast M-SEARCH to each live routed host),
     retransmitted, then the UPnP description of each responder."""
 
     name = NAME
-    link = True
-    unicast = True
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -171,6 +168,16 @@ class SsdpDiscovery:
             return DiscoveryResult(NAME, attempts=sock)
         own = local_addresses()
         found: dict[str, tuple[list[Observation], list[str]]] = {}
+        # Each description is fetched as soon as its LOCATION arrives, within this limit.
+        limit = max(settings.timeout * 0.4, 0.5)
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(limit, connect=min(limit, 1.5)),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=0),
+            verify=False,
+            follow_redirects=False,
+            trust_env=False,
+        )
+        fetches: dict[str, asyncio.Future[tuple[list[Observation], ProbeAttempt]]] = {}
 
         def feed(data: bytes, addr: tuple[str, int]) -> None:
             if addr[0] in own:
@@ -187,70 +194,44 @@ class SsdpDiscovery:
             location = message.headers.get("LOCATION", "")
             if (
                 location
-                and location not in locations
+                and location[:512] not in locations
                 and len(locations) < MAX_LOCATIONS_PER_HOST
                 and same_host_location(location, addr[0])
             ):
                 locations.append(location[:512])
+                fetches[location[:512]] = asyncio.ensure_future(
+                    fetch_description(client, location[:512], limit)
+                )
 
         # Devices also announce themselves (NOTIFY ssdp:alive) to the group on :1900.
-        notify_sock: socket.socket | None = None
-        listen_note = ""
-        if not unicast:
-            try:
-                notify_sock = udp_socket(
-                    settings.iface_address or "", bind_port=PORT, bind_any=True, join_group=GROUP
-                )
-            except OSError as exc:
-                listen_note = f"; not listening for NOTIFY: {exc.strerror or exc}"
-        # Most of the budget for answers (MX), the rest for descriptions.
-        search_time = max(settings.timeout * 0.6, 0.2) + spacing(settings, 1)
-        deadline = started + search_time
+        notify_sock, cannot = group_listener(settings, PORT, GROUP)
+        note = f"not listening for NOTIFY: {cannot}" if cannot else ""
+        # UPnP Device Architecture 1.1 (1.3.3): a device delays its answer by a random time up
+        # to MX seconds (a unicast search: answered within 1 s). UDA asks only that a search
+        # go out more than once, without a schedule: the copies go UDP_MIN_DELAY apart, so the
+        # window covers MX after the last one.
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, float(MX))
         if unicast:
             messages = [(build_msearch(host=h), (h, PORT)) for h in settings.unicast_hosts]
         else:
-            messages = [(build_msearch(), (GROUP, PORT))]
+            messages = [(build_msearch(MX), (GROUP, PORT))]
         try:
-            sending = asyncio.ensure_future(
-                send_repeated(sock, messages, settings.limiter if unicast else None)
-            )
-            receivers = [receive_until(sock, deadline, feed)]
-            if notify_sock is not None:
-                receivers.append(receive_until(notify_sock, deadline, feed))
-            count = sum(await asyncio.gather(*receivers))
-            sent, errors = await sending
+            count, sent, errors = await exchange(
+                sock, messages, deadline, feed, settings.limiter if unicast else None,
+                [notify_sock] if notify_sock else [], delays,
+            )  # fmt: skip
+            fetched = dict(zip(fetches, await asyncio.gather(*fetches.values()), strict=True))
         finally:
-            sock.close()
-            if notify_sock is not None:
-                notify_sock.close()
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        if errors:
-            listen_note += "; not sent to " + ", ".join(errors)
-        if unicast:
-            listen_note += f"; asked {len(messages)} hosts directly"
+            for pending in fetches.values():
+                pending.cancel()
+            await client.aclose()
         attempts: list[ProbeAttempt] = []
         hosts: list[DiscoveredHost] = []
-        budget = max(settings.timeout - search_time, 0.5)
-        timeout = httpx.Timeout(budget, connect=min(budget, 1.5))
-        limits = httpx.Limits(max_connections=32, max_keepalive_connections=0)
-        async with httpx.AsyncClient(
-            timeout=timeout, limits=limits, verify=False, follow_redirects=False, trust_env=False
-        ) as client:
-            fetched = await asyncio.gather(
-                *(
-                    fetch_description(client, loc, budget)
-                    for _, locations in found.values()
-                    for loc in locations
-                )
-            )
-        index = 0
         for address, (items, locations) in found.items():
             extra: list[Observation] = []
-            for _ in locations:
-                more, record = fetched[index]
-                index += 1
+            for location in locations:
+                more, record = fetched[location]
                 extra.extend(x for x in more if x not in extra)
                 attempts.append(record)
             hosts.append(
@@ -260,7 +241,8 @@ class SsdpDiscovery:
                     upnp_locations=tuple(locations),
                 )
             )
-        status = AttemptStatus.OK if hosts else AttemptStatus.NO_ANSWER
-        reason = f"{len(hosts)} hosts from {count} datagrams{listen_note}"
-        attempts.insert(0, attempt(NAME, status, reason, started, PORT))
-        return DiscoveryResult(NAME, tuple(hosts), tuple(attempts))
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(hosts), received=count, sent=sent, errors=errors,
+            asked=len(messages) if unicast else 0, note=note,
+        )  # fmt: skip
+        return DiscoveryResult(NAME, tuple(hosts), (outcome, *attempts))

@@ -10,10 +10,7 @@ ZoneMinder (#1410) and EdgeX (device-onvif-camera#135) found necessary.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
-import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,15 +21,16 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    QueryMethod,
+    answer_deadline,
     attempt,
-    listen_budget,
+    exchange,
+    group_listener,
     local_addresses,
     obs,
+    query_outcome,
     query_socket,
-    receive_until,
-    send_repeated,
-    spacing,
-    udp_socket,
+    retransmit_delays,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -43,6 +41,7 @@ GROUP = "239.255.255.250"
 PORT = 3702
 MAX_XML = 64 * 1024
 PROBE_TYPES = ("dn:NetworkVideoTransmitter", "tds:Device")
+APP_MAX_DELAY = 0.5  # s, WS-Discovery 1.1 protocol constant (see WsdDiscovery.discover)
 
 _PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" \
@@ -211,15 +210,11 @@ class _Collector:
         )
 
 
-class WsdDiscovery:
+class WsdDiscovery(QueryMethod):
     """WS-Discovery: multicast Probes on the on-link interface (and Hello on :3702), or a
     directed Probe to UDP 3702 of each live routed host; every Probe is retransmitted."""
 
     name = NAME
-    link = True
-    unicast = True
-    after: tuple[str, ...] = ()
-    budget = staticmethod(listen_budget)
 
     async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
         started = time.monotonic()
@@ -229,48 +224,24 @@ class WsdDiscovery:
             return DiscoveryResult(NAME, attempts=probe_sock)
         collector = _Collector(local_addresses())
         attempts: list[ProbeAttempt] = []
-        hello_sock: socket.socket | None = None
-        if not unicast:
-            try:
-                hello_sock = udp_socket(
-                    settings.iface_address or "", bind_port=PORT, bind_any=True, join_group=GROUP
-                )
-            except OSError as exc:
-                attempts.append(
-                    attempt(
-                        NAME, AttemptStatus.SKIPPED, f"not listening for Hello: {exc}", port=PORT
-                    )
-                )
+        hello_sock, cannot = group_listener(settings, PORT, GROUP)
+        if cannot:
+            reason = f"not listening for Hello: {cannot}"
+            attempts.append(attempt(NAME, AttemptStatus.SKIPPED, reason, port=PORT))
         targets = settings.unicast_hosts if unicast else (GROUP,)
         # One MessageID per Probe, reused by its retransmissions (they are copies).
         messages = [(build_probe(t), (host, PORT)) for t in PROBE_TYPES for host in targets]
-        deadline = started + settings.timeout + spacing(settings, len(PROBE_TYPES))
-        errors: list[str] = []
-        try:
-            tasks = [receive_until(probe_sock, deadline, collector.feed)]
-            if hello_sock is not None:
-                tasks.append(receive_until(hello_sock, deadline, collector.feed))
-            sending = asyncio.ensure_future(
-                send_repeated(probe_sock, messages, settings.limiter if unicast else None)
-            )
-            counts = await asyncio.gather(*tasks)
-            sent, errors = await sending
-        finally:
-            probe_sock.close()
-            if hello_sock is not None:
-                with contextlib.suppress(OSError):
-                    hello_sock.close()
-        if not sent:
-            reason = "send failed: " + "; ".join(errors)
-            attempts.append(attempt(NAME, AttemptStatus.ERROR, reason, started))
-        else:
-            status = AttemptStatus.OK if collector.hosts else AttemptStatus.NO_ANSWER
-            reason = f"{len(collector.hosts)} hosts from {sum(counts)} datagrams"
-            if unicast:
-                reason = f"asked {len(targets)} hosts directly; " + reason
-            if collector.malformed:
-                reason += f", {collector.malformed} unparseable"
-            if errors:
-                reason += "; not sent to " + ", ".join(errors)
-            attempts.append(attempt(NAME, status, reason, started, PORT))
+        # WS-Discovery 1.1 (OASIS, 2009): a Target Service answering a multicast Probe waits
+        # a random time up to APP_MAX_DELAY (500 ms) first; a directed Probe is answered at once.
+        delays = retransmit_delays()
+        deadline = answer_deadline(started, settings, delays, APP_MAX_DELAY, len(PROBE_TYPES))
+        count, sent, errors = await exchange(
+            probe_sock, messages, deadline, collector.feed,
+            settings.limiter if unicast else None, [hello_sock] if hello_sock else [], delays,
+        )  # fmt: skip
+        outcome = query_outcome(
+            NAME, PORT, started, hosts=len(collector.hosts), received=count, sent=sent,
+            errors=errors, asked=len(targets) if unicast else 0, malformed=collector.malformed,
+        )  # fmt: skip
+        attempts.append(outcome)
         return DiscoveryResult(NAME, tuple(collector.hosts.values()), tuple(attempts))

@@ -122,6 +122,7 @@ async def run_scan(
         interrupted = True
         table.locate()
         records = records or table.merged()
+        prober.mark_cancelled(records)
     if prober.problem:
         attempts.append(
             ProbeAttempt(probe="engine", status=AttemptStatus.SKIPPED, reason=prober.problem)

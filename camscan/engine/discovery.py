@@ -34,6 +34,7 @@ from camscan.engine.hosts import HostTable
 from camscan.engine.settings import Observer, Progress, ScanSettings, notify
 from camscan.models import AttemptStatus, MethodRun, MethodState, ProbeAttempt
 from camscan.netroute import LinkPlan
+from camscan.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,8 @@ class Discovery:
         try:
             result = await asyncio.wait_for(method.discover(settings), limit)
         except TimeoutError:
-            reason = f"overran its {limit:.0f} s budget; kept the {len(sink.hosts)} hosts found"
+            kept = plural(len(sink.hosts), "host")
+            reason = f"overran its {limit:.0f} s budget; kept the {kept} found"
             status = AttemptStatus.TIMEOUT
             result = DiscoveryResult(method.name, tuple(sink.hosts), partial=reason)
         except asyncio.CancelledError:  # interrupted: keep what it had found
@@ -162,8 +164,8 @@ class Discovery:
             self.covered.append((int(net.network_address), int(net.broadcast_address)))
         state, why = _state_of(result, method.name)
         log.info(
-            "discovery %s (%s): %s, %d hosts in %.0f ms%s",
-            method.name, settings.mode, state.value, len(result.hosts), elapsed,
+            "discovery %s (%s): %s, %s in %.0f ms%s",
+            method.name, settings.mode, state.value, plural(len(result.hosts), "host"), elapsed,
             f" ({why})" if why else "",
         )  # fmt: skip
         self._done += 1

@@ -7,12 +7,40 @@ from datetime import UTC, datetime
 from camscan.engine.hosts import HostRecord, HostTable
 from camscan.models import (
     AttemptStatus,
+    Behind,
     Device,
     MethodRun,
     ProbeAttempt,
     ScanDocument,
 )
 from camscan.netroute import LinkPlan
+from camscan.words import plural
+
+
+def behind_devices(record: HostRecord) -> list[Device]:
+    """One device per camera the recorder at ``record`` reported on a channel.
+
+    camscan never reached these cameras itself: each carries one ``skipped`` attempt saying
+    so, and is identified only from what the recorder said (a camera the recorder says
+    nothing about is "not identified", never "clear").
+    """
+    out = []
+    for cam in record.cameras:
+        behind = Behind(recorder=record.address, channel=cam.channel, api=cam.api)
+        reason = f"reached only through recorder {record.address} channel {cam.channel}"
+        out.append(
+            Device(
+                address=cam.address or record.address,
+                mac=cam.mac,
+                mac_source=f"recorder {record.address} {cam.api}" if cam.mac else None,
+                behind=behind,
+                observations=list(cam.observations),
+                attempts=[
+                    ProbeAttempt(probe="recorder", status=AttemptStatus.SKIPPED, reason=reason)
+                ],
+            )
+        )
+    return out
 
 
 def build_document(
@@ -29,21 +57,23 @@ def build_document(
 ) -> ScanDocument:
     """The unannotated document. ``complete`` is the engine's own verdict (no probe crashed);
     it is also false when any method run is incomplete or the scan was interrupted."""
-    devices = [
-        Device(
-            address=r.address,
-            mac=r.mac,
-            mac_source=r.mac_source,
-            hostnames=list(r.hostnames),
-            location=r.location,
-            observations=list(r.observations),
-            attempts=list(r.attempts),
+    devices = []
+    for r in records:
+        devices.append(
+            Device(
+                address=r.address,
+                mac=r.mac,
+                mac_source=r.mac_source,
+                hostnames=list(r.hostnames),
+                location=r.location,
+                observations=list(r.observations),
+                attempts=list(r.attempts),
+            )
         )
-        for r in records
-    ]
+        devices.extend(behind_devices(r))
     attempts = list(attempts)
     if table.outside_scope:
-        reason = f"{table.outside_scope} answers from outside the scope ignored"
+        reason = f"{plural(table.outside_scope, 'answer')} from outside the scope ignored"
         attempts.append(ProbeAttempt(probe="engine", status=AttemptStatus.SKIPPED, reason=reason))
     if table.this_host:
         reason = f"this host ({', '.join(table.this_host)}) left out of the devices"

@@ -12,10 +12,12 @@ from ipaddress import IPv4Address
 from camscan.discover.arp import PROC_ARP, parse_proc_arp
 from camscan.discover.base import DiscoveredHost
 from camscan.models import AttemptStatus, Location, Observation, ProbeAttempt
+from camscan.probe.base import BehindCamera
 from camscan.scope import Scope
 
 MAX_OBSERVATIONS = 512  # per device
 MAX_ATTEMPTS = 128  # per device
+MAX_CAMERAS = 512  # behind one recorder
 
 
 @dataclass
@@ -32,6 +34,11 @@ class HostRecord:
     hostnames: list[str] = field(default_factory=list)
     location: Location | None = None
     mac_source: str | None = None  # None: our own ARP or the kernel's neighbour table
+    cameras: list[BehindCamera] = field(default_factory=list)  # behind it, if a recorder
+
+    def add_cameras(self, items: Sequence[BehindCamera]) -> None:
+        room = MAX_CAMERAS - len(self.cameras)
+        self.cameras.extend(items[: max(room, 0)])
 
     def add_observations(self, items: Sequence[Observation]) -> None:
         for item in items:
@@ -124,6 +131,7 @@ class HostTable:
                 continue
             first.add_observations(record.observations)
             first.open_ports |= record.open_ports
+            first.add_cameras(record.cameras)
             first.hostnames.extend(n for n in record.hostnames if n not in first.hostnames)
             first.add_attempts(
                 [

@@ -24,6 +24,7 @@ from camscan.engine.hosts import HostRecord
 from camscan.engine.settings import Observer, Progress, ScanSettings, notify
 from camscan.models import AttemptStatus, ProbeAttempt
 from camscan.probe.base import Probe, ProbeResult, ProbeSettings, ProbeSink, ProbeTarget
+from camscan.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,37 @@ class Prober:
         self.limiter = limiter
         self.crashed = False
         self.problem = ""
+        self.finished: set[tuple[str, str]] = set()  # (address, probe) pairs that ended
+        self.kept: dict[tuple[str, str], int] = {}  # observations kept from a cut-off probe
+
+    def probes(self) -> list[Probe]:
+        """The probes this scan runs (all registered ones unless ``--probes`` chose)."""
+        registry, self.problem = probe_registry()
+        chosen = self.settings.probes
+        return [p for n, p in registry.items() if chosen is None or n in chosen]
+
+    def mark_cancelled(self, records: list[HostRecord]) -> None:
+        """After an interruption: a ``cancelled`` attempt for every probe of every host that
+        did not finish (cut mid-way, keeping what it read, or never started), so the summary
+        counts those hosts as incompletely probed."""
+        probes = self.probes()
+        for record in records:
+            for probe in probes:
+                key = (record.address, probe.name)
+                if key in self.finished:
+                    continue
+                kept = self.kept.get(key)
+                reason = (
+                    "scan interrupted before the probe started"
+                    if kept is None
+                    else f"scan interrupted mid-probe; kept {plural(kept, 'observation')}"
+                )
+                cut = ProbeAttempt(probe=probe.name, status=AttemptStatus.CANCELLED, reason=reason)
+                record.add_attempts([cut])
 
     async def run(self, records: list[HostRecord]) -> None:
         s = self.settings
-        registry, self.problem = probe_registry()
-        probes = [p for n, p in registry.items() if s.probes is None or n in s.probes]
+        probes = self.probes()
         if not probes or not records:
             return
         base = ProbeSettings(
@@ -122,13 +149,10 @@ class Prober:
                 started = time.monotonic()
                 if left is not None and left <= 0:
                     reason = f"host budget of {s.host_timeout:g} s spent before it could start"
-                    record.add_attempts(
-                        [
-                            ProbeAttempt(
-                                probe=probe.name, status=AttemptStatus.TIMEOUT, reason=reason
-                            )
-                        ]
-                    )
+                    spent = AttemptStatus.TIMEOUT
+                    late = ProbeAttempt(probe=probe.name, status=spent, reason=reason)
+                    record.add_attempts([late])
+                    self.finished.add((record.address, probe.name))
                     return
                 limit = probe_budget if left is None else min(probe_budget, left)
                 try:
@@ -137,10 +161,11 @@ class Prober:
                     )
                 except TimeoutError:
                     cut = "host budget" if limit < probe_budget else f"{probe_budget:.0f} s budget"
-                    kept = len(sink.observations)
-                    reason = f"cut off by the {cut}; kept {kept} observations made before"
+                    kept = plural(len(sink.observations), "observation")
+                    reason = f"cut off by the {cut}; kept {kept} made before"
                     result = ProbeResult(
                         observations=tuple(sink.observations),
+                        cameras=tuple(sink.cameras),
                         attempts=(
                             *sink.attempts,
                             ProbeAttempt(
@@ -154,6 +179,8 @@ class Prober:
                 except asyncio.CancelledError:  # interrupted: keep what it had read
                     record.add_observations(sink.observations)
                     record.add_attempts(sink.attempts)
+                    record.add_cameras(sink.cameras)
+                    self.kept[(record.address, probe.name)] = len(sink.observations)
                     raise
                 except Exception as exc:  # a broken probe or device never stops the scan
                     self.crashed = True
@@ -178,6 +205,8 @@ class Prober:
             )  # fmt: skip
             record.add_observations(result.observations)
             record.add_attempts(result.attempts)
+            record.add_cameras(result.cameras)
+            self.finished.add((record.address, probe.name))
 
         async def host(record: HostRecord) -> None:
             nonlocal done

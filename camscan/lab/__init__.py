@@ -11,19 +11,17 @@ Everything needs root (namespaces); :func:`lab_support_problem` says why a lab c
 
 from __future__ import annotations
 
+from camscan.lab.cleanup import DownReport, down_all, teardown
 from camscan.lab.netns import NetnsError, lab_support_problem
-from camscan.lab.runner import (
-    DownReport,
+from camscan.lab.runner import Lab
+from camscan.lab.state import (
     HostState,
-    Lab,
     LabError,
     LabState,
     attach,
-    down_all,
     lab_is_live,
     list_labs,
     read_state,
-    teardown,
 )
 from camscan.lab.topology import HostSpec, Topology, TopologyError, host_mac, load_topology
 

@@ -21,8 +21,10 @@ from types import TracebackType
 
 import yaml
 
+from camscan.lab.cleanup import stop_pids
 from camscan.lab.persona import Persona, load_persona
-from camscan.lab.runner import READY_TIMEOUT, LabError, _stop_pids, _tail
+from camscan.lab.state import LabError
+from camscan.lab.supervise import READY_TIMEOUT, tail
 from camscan.lab.topology import Topology, load_topology
 
 #: Privileged ports moved to the alternates the HTTP/RTSP probes already know.
@@ -128,15 +130,15 @@ class LoopbackLab:
                         del pending[i]
                         continue
                 if self._procs[i].poll() is not None:
-                    raise LabError(f"{self.hosts[i].address} exited early:\n{_tail(log)}")
+                    raise LabError(f"{self.hosts[i].address} exited early:\n{tail(log)}")
             if pending and time.monotonic() > deadline:
                 first = logs[next(iter(pending))]
-                raise LabError(f"{len(pending)} loopback device(s) not ready:\n{_tail(first)}")
+                raise LabError(f"{len(pending)} loopback device(s) not ready:\n{tail(first)}")
             time.sleep(0.05)
 
     def down(self) -> None:
         """Stop every device and remove the temporary persona files."""
-        _stop_pids([p.pid for p in self._procs])
+        stop_pids([p.pid for p in self._procs])
         for proc in self._procs:
             with contextlib.suppress(Exception):
                 proc.wait(timeout=0.5)

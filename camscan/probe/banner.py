@@ -1,14 +1,19 @@
 """Banner probe: connect to service ports and read what the device says first.
 
-Nothing is sent. SSH and telnet daemons and many vendor services speak first; the vendor SDK
-ports (Hikvision 8000, Dahua 37777, XiongMai 34567) usually stay silent, and camscan does not
-send their login packets. An open-but-silent port is recorded as ``no_answer`` with the time
-waited, which is itself a fact the report can show.
+SSH and telnet daemons and many vendor services speak first; the vendor SDK ports (Hikvision
+8000, Dahua 37777, XiongMai 34567) stay silent, and camscan never sends their login packets.
+One port gets a request, because its real reply is documented and the request changes
+nothing: Hikvision's SDK port 8000 answers nmap's SMBProgNeg probe (an SMB1 Negotiate
+Protocol request, nmap-service-probes:13999) with a 16-byte error reply (match
+``hik-connect`` at nmap-service-probes:14039), which signature ``hikvision-tcp-8000-reply``
+reads. An open-but-silent port is recorded as ``no_answer`` with the time waited, which is
+itself a fact the report can show.
 """
 
 from __future__ import annotations
 
 import asyncio
+import struct
 
 from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
@@ -29,6 +34,35 @@ BANNER_PORTS = frozenset({21, 22, 23, 6036, 8000, 9000, 34567, 37777})
 BANNER_BYTES = 1024
 QUIET_GAP = 0.3  # after the first bytes, stop when the service pauses this long
 IAC = 0xFF
+
+
+def smb_negotiate() -> bytes:
+    """nmap's SMBProgNeg probe: an SMB1 Negotiate Protocol request in a NetBIOS session frame.
+
+    Layout (MS-CIFS 2.2.3.1 header, 2.2.4.52 SMB_COM_NEGOTIATE; dialects and header values
+    as nmap-service-probes:13999 sends them): ``\\xffSMB``, command 0x72, status 0, flags
+    0x08, flags2 0x4001, PID 0x0640, MID 1, WordCount 0, then the dialect strings.
+    """
+    dialects = (
+        "PC NETWORK PROGRAM 1.0",
+        "MICROSOFT NETWORKS 1.03",
+        "MICROSOFT NETWORKS 3.0",
+        "LANMAN1.0",
+        "LM1.2X002",
+        "Samba",
+        "NT LANMAN 1.0",
+        "NT LM 0.12",
+    )
+    data = b"".join(b"\x02" + d.encode("ascii") + b"\0" for d in dialects)
+    header = struct.pack(
+        "<4sBIBHH8sHHHHH", b"\xffSMB", 0x72, 0, 0x08, 0x4001, 0, b"", 0, 0, 0x0640, 0, 1
+    )
+    message = header + struct.pack("<BH", 0, len(data)) + data
+    return struct.pack(">I", len(message)) + message
+
+
+#: Requests sent on connect, per port (read-only; see the module docstring for the facts).
+PROMPTS: dict[int, bytes] = {8000: smb_negotiate()}
 
 
 def strip_telnet(data: bytes) -> bytes:
@@ -77,7 +111,7 @@ def banner_observations(data: bytes, port: int, source: str = "banner") -> list[
 
 
 class BannerProbe(PortProbe):
-    """Read the first bytes of each open service port without sending anything."""
+    """Read the first bytes of each open service port; send only :data:`PROMPTS` requests."""
 
     name = "banner"
 
@@ -119,6 +153,9 @@ class BannerProbe(PortProbe):
             asyncio.open_connection(address, port), settings.connect_timeout
         )
         try:
+            if port in PROMPTS:
+                writer.write(PROMPTS[port])
+                await writer.drain()
             loop = asyncio.get_running_loop()
             cap = min(BANNER_BYTES, settings.max_bytes)
             deadline = loop.time() + min(settings.timeout, 2.0)

@@ -8,18 +8,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from camscan.credentials import HostLogin, Login
 from camscan.models import Observation, ProbeAttempt
 from camscan.snmp import SnmpAuth
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """Credentials the user supplied for ONVIF/SNMP; camscan never guesses any (nor shows them)."""
+    """Credentials the user supplied; camscan never guesses any (nor shows them).
+
+    ``username``/``password``: the command-line login, for every host; ``hosts``: the
+    ``[[credentials]]`` tables, which win for the addresses they cover.
+    """
 
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     snmp_community: str | None = field(default=None, repr=False)
     snmp: SnmpAuth | None = field(default=None, repr=False)  # v3 (or v2c) for the SNMP probe
+    hosts: tuple[HostLogin, ...] = field(default=(), repr=False)
+
+    def login_for(self, address: str) -> Login | None:
+        """The login for ``address``: its first covering table, else the command-line one."""
+        for entry in self.hosts:
+            if entry.covers(address):
+                return entry.login
+        if self.username is not None and self.password is not None:
+            return Login(self.username, self.password)
+        return None
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,21 @@ class ProbeTarget:
     upnp_locations: tuple[str, ...] = ()  # SSDP LOCATION URLs
 
 
+@dataclass(frozen=True)
+class BehindCamera:
+    """A camera a recorder reports on one of its channels, and what the recorder said of it.
+
+    ``address``: the camera's own (PoE-side) address when the recorder names one;
+    ``api``: the recorder call that named it (e.g. ``ISAPI InputProxy``).
+    """
+
+    channel: int
+    api: str
+    address: str | None = None
+    mac: str | None = None
+    observations: tuple[Observation, ...] = ()
+
+
 @dataclass
 class ProbeSink:
     """What a probe has learned so far: the lists it appends to as it goes, so that when the
@@ -39,6 +69,7 @@ class ProbeSink:
 
     observations: list[Observation] = field(default_factory=list)
     attempts: list[ProbeAttempt] = field(default_factory=list)
+    cameras: list[BehindCamera] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,8 +87,12 @@ class ProbeSettings:
 
     def lists(self) -> tuple[list[Observation], list[ProbeAttempt]]:
         """The observation and attempt lists a probe appends to (the engine's sink's, if any)."""
-        kept = self.sink if self.sink is not None else ProbeSink()
+        kept = self.kept()
         return kept.observations, kept.attempts
+
+    def kept(self) -> ProbeSink:
+        """The engine's sink, or a fresh one when the probe runs on its own."""
+        return self.sink if self.sink is not None else ProbeSink()
 
 
 @dataclass(frozen=True)
@@ -66,6 +101,7 @@ class ProbeResult:
 
     observations: tuple[Observation, ...] = ()
     attempts: tuple[ProbeAttempt, ...] = ()
+    cameras: tuple[BehindCamera, ...] = ()  # cameras behind a recorder (recorder probe)
 
 
 class Probe(Protocol):

@@ -1,285 +1,48 @@
 """HTTP(S) probe: the web UI's headers, title, body, favicon hashes and vendor paths.
 
-Read-only GETs, no credentials, one request at a time per host, every body read through a
-byte cap (streamed, never ``.read()``), a wall-clock deadline per request (httpx's read
-timeout is per chunk, so a slow drip would otherwise never end), and redirects followed by
-hand, at most three, only to the same host.
+Read-only GETs, no credentials, one request at a time per host, through the capped fetches
+of :mod:`camscan.probe.httpclient`; redirects followed by hand, at most three, only to the
+same host. What each page says is turned into observations by
+:mod:`camscan.probe.httpevidence`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
-import html
-import re
-import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
 
 import httpx
-import mmh3
 
 from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import (
-    USER_AGENT,
-    Budget,
-    PortProbe,
-    Timer,
-    attempt,
-    classify,
-    decode_lenient,
-    dedup,
-    permissive_tls_context,
-    redact_challenge,
-    url_host,
+from camscan.probe.common import Budget, PortProbe, Timer, attempt, dedup, url_host
+from camscan.probe.httpclient import (
+    HTTP_PORTS,
+    HTTPS_PORTS,
+    MAYBE_HTTP_PORTS,
+    Fetched,
+    fetch,
+    httpx_status,
+    make_client,
+    redirect_target,
+    same_host,
+)
+from camscan.probe.httpevidence import (
+    body_snippet,
+    extract_title,
+    favicon_hashes,
+    header_observations,
 )
 from camscan.sanitize import device_text
 
-# Web ports seen on CCTV gear: 80-85/88/8000/8001/8080/8081/8085/8086/8088/8090/8181 are the
-# defaults of jorhelp/Ingram (Ingram's port list); 2020 is TP-Link's ONVIF/HTTP port (WSD
-# XAddrs in tplink-wsd-probematch-TP-IPC.xml); 8888/8899 are common alternates.
-HTTP_PORTS = frozenset(
-    {
-        80,
-        81,
-        82,
-        83,
-        84,
-        85,
-        88,
-        443,
-        2020,
-        8000,
-        8001,
-        8080,
-        8081,
-        8085,
-        8086,
-        8088,
-        8090,
-        8181,
-        8443,
-        8888,
-        8899,
-    }
-)
-HTTPS_PORTS = frozenset({443, 8443})
-# Ports that are often something else (8000 is Hikvision's binary SDK port, nmap
-# nmap-service-probes:1821): a non-HTTP answer there is "skipped", not "malformed".
-MAYBE_HTTP_PORTS = frozenset({8000, 8001})
 DEFAULT_PORTS = (80, 443)  # tried when discovery reported no open ports at all
 MAX_REDIRECTS = 3
-TITLE_CHARS = 200
-BODY_CHARS = 512
-# Headers worth keeping as "Name: value" (value cleaned). Amcrest/Dahua send
-# `P3P: CP=CAO PSA OUR` (nmap-service-probes:10444); Hikvision UIs send X-Frame-Options and
-# friends (nmap-service-probes:10643-10645).
-CHOSEN_HEADERS = (
-    "P3P",
-    "Cache-Control",
-    "X-Frame-Options",
-    "X-Powered-By",
-    "X-XSS-Protection",
-    "X-Content-Type-Options",
-    "Content-Type",
-)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_TITLE = re.compile(rb"<title\b[^>]*>(.*?)(?:</title\s*>|<|$)", re.IGNORECASE | re.DOTALL)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One capped HTTP response: raw header names (case preserved) and at most cap bytes."""
-
-    url: str
-    port: int
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    truncated: bool = False
-
-    def header(self, name: str) -> list[str]:
-        lname = name.lower()
-        return [v for k, v in self.headers if k.lower() == lname]
-
-    def charset(self) -> str | None:
-        for ctype in self.header("content-type"):
-            m = re.search(r"charset\s*=\s*([^;\s]+)", ctype, re.IGNORECASE)
-            if m:
-                return m.group(1)
-        m2 = _META_CHARSET.search(self.body[:4096])
-        return m2.group(1).decode("ascii", "replace") if m2 else None
-
-    def text(self) -> str:
-        return decode_lenient(self.body, self.charset())
 
 
 @dataclass
 class _PortReport:
     observations: list[Observation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def extract_title(body: bytes, charset: str | None = None) -> str | None:
-    """The <title> text of capped, possibly broken HTML; None when there is no title tag."""
-    m = _TITLE.search(body)
-    if not m:
-        return None
-    raw = m.group(1)[: TITLE_CHARS * 4]
-    return device_text(html.unescape(decode_lenient(raw, charset)), TITLE_CHARS)
-
-
-def body_snippet(text: str) -> str:
-    """The first ~512 characters of a body, whitespace collapsed, control bytes visible."""
-    return device_text(text, BODY_CHARS)
-
-
-def favicon_hashes(data: bytes) -> tuple[str, str]:
-    """(MD5 hex, Shodan mmh3) of favicon bytes.
-
-    Shodan hashes the base64 text *with* its newline every 76 characters
-    (``base64.encodebytes``) as a signed 32-bit MurmurHash3 (the `http.favicon.hash` filter;
-    same recipe as nuclei's ``mmh3(base64_py(body))``).
-    """
-    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    return md5, str(mmh3.hash(base64.encodebytes(data)))
-
-
-def header_observations(page: Fetched) -> list[Observation]:
-    """Server, auth challenges, chosen headers and the header-name style of one response."""
-    out: list[Observation] = []
-
-    def add(signal: str, value: str) -> None:
-        value = device_text(value)
-        if value:
-            out.append(Observation(signal=signal, value=value, port=page.port, source="http"))
-
-    for server in page.header("server")[:2]:
-        add("http.server", server)
-    for challenge in page.header("www-authenticate")[:4]:
-        add("http.www_authenticate", redact_challenge(challenge))
-    chosen = {h.lower() for h in CHOSEN_HEADERS}
-    upper_lines = 0
-    for raw_name, value in page.headers[:64]:  # h11 caps the header block at 16 KiB anyway
-        lname = raw_name.lower()
-        if lname == "set-cookie":
-            cname = value.split("=", 1)[0].strip()
-            if cname:  # names only: values are session secrets
-                add("http.header", f"{raw_name}: {cname}")
-        elif lname in chosen:
-            add("http.header", f"{raw_name}: {value}")
-        elif (
-            _is_upper(raw_name) and lname not in ("server", "www-authenticate") and upper_lines < 8
-        ):
-            # Header-name case survives in httpx's `headers.raw`: Dahua-platform servers send
-            # CONNECTION:/CONTENT-LENGTH: (nmap-service-probes:10444, Plum-Island#204), so
-            # upper-case lines are kept verbatim, name as sent.
-            upper_lines += 1
-            add("http.header", f"{raw_name}: {value}")
-    names = [k for k, _ in page.headers]
-    if any(_is_upper(n) for n in names):
-        add("http.header", "Header-Case: upper")
-    if names:
-        add("http.header", "Header-Order: " + ", ".join(dict.fromkeys(names))[:300])
-    return out
-
-
-def _is_upper(name: str) -> bool:
-    return name.isupper() and sum(c.isalpha() for c in name) >= 4
-
-
-def _decompress(data: bytes, encoding: str, cap: int) -> bytes:
-    """Undo gzip/deflate (we ask for identity, some servers ignore it) without a bomb."""
-    wbits = {"gzip": 47, "x-gzip": 47, "deflate": 15}.get(encoding.strip().lower())
-    if wbits is None:
-        return data
-    try:
-        return zlib.decompressobj(wbits).decompress(data, cap)
-    except zlib.error:
-        try:  # raw deflate, as some servers send it
-            return zlib.decompressobj(-15).decompress(data, cap)
-        except zlib.error:
-            return data
-
-
-def redirect_target(base: str, location: str) -> str | None:
-    """The absolute URL a ``Location`` header names, or None when it is not a valid URL."""
-    try:
-        target = urljoin(base, location.strip())
-        urlsplit(target).port  # noqa: B018 - raises ValueError for a bad host or port
-    except ValueError:  # e.g. "p://[": Invalid IPv6 URL
-        return None
-    return target
-
-
-def same_host(url: str, address: str) -> bool:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return False
-    return host is not None and host.lower() == address.lower().strip("[]")
-
-
-def httpx_status(exc: BaseException) -> tuple[AttemptStatus, str]:
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return AttemptStatus.TIMEOUT, "timed out"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError):
-        return AttemptStatus.MALFORMED, f"not valid HTTP: {exc}"
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-            return AttemptStatus.REFUSED, "connection refused"
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, httpx.HTTPError):
-        return AttemptStatus.ERROR, f"{type(exc).__name__}: {exc}"
-    return classify(exc)
-
-
-def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
-    """One client per host: no proxies/netrc from the environment, no auth, no redirects."""
-    agent = settings.user_agent if "/" in settings.user_agent else USER_AGENT
-    return httpx.AsyncClient(
-        verify=permissive_tls_context(),
-        trust_env=False,
-        follow_redirects=False,
-        timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
-        headers={"User-Agent": agent, "Accept": "*/*", "Accept-Encoding": "identity"},
-    )
-
-
-async def fetch(
-    client: httpx.AsyncClient,
-    url: str,
-    port: int,
-    settings: ProbeSettings,
-    cap: int | None = None,
-    *,
-    method: str = "GET",
-    content: bytes | None = None,
-    headers: dict[str, str] | None = None,
-) -> Fetched:
-    """Request ``url`` reading at most ``cap`` bytes within one wall-clock deadline. Raises."""
-    cap = settings.max_bytes if cap is None else cap
-    async with asyncio.timeout(settings.timeout + settings.connect_timeout):
-        async with client.stream(method, url, content=content, headers=headers) as resp:
-            buf = bytearray()
-            truncated = False
-            async for chunk in resp.aiter_raw():
-                buf += chunk
-                if len(buf) >= cap:
-                    truncated = True
-                    del buf[cap:]
-                    break
-            raw = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.headers.raw)
-            body = bytes(buf)
-            for enc in reversed(resp.headers.get("content-encoding", "").split(",")):
-                if enc.strip():
-                    body = _decompress(body, enc, cap)
-            return Fetched(url, port, resp.status_code, raw, body, truncated)
 
 
 class HttpProbe(PortProbe):

@@ -10,6 +10,7 @@ from camscan.probe.banner import BannerProbe
 from camscan.probe.base import Probe
 from camscan.probe.http import HttpProbe
 from camscan.probe.onvif import OnvifProbe
+from camscan.probe.recorder.probe import RecorderProbe
 from camscan.probe.rtsp import RtspProbe
 from camscan.probe.snmp import SnmpProbe
 from camscan.probe.tls import TlsProbe
@@ -21,4 +22,5 @@ PROBES: dict[str, Probe] = {
     "tls": TlsProbe(),
     "banner": BannerProbe(),
     "snmp": SnmpProbe(),
+    "recorder": RecorderProbe(),
 }

@@ -12,11 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from camscan.models import AttemptStatus, Device, DeviceStatus, MethodState, ScanDocument
+from camscan.recorders import behind_text, recorder_lines
 from camscan.sanitize import clean
+from camscan.words import plural
 
 # Device types that make up "the CCTV estate" in the summary count.
 VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder", "camera-or-recorder"})
-FAILED = frozenset({AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED})
+FAILED = frozenset(
+    {AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED, AttemptStatus.CANCELLED}
+)
 # Scan-wide attempt outcomes that mean a discovery method did not (fully) run.
 _NOT_RUN = frozenset({AttemptStatus.SKIPPED, *FAILED})
 
@@ -37,6 +41,12 @@ def _address_key(address: str) -> tuple[int, int, str]:
     except ValueError:
         return (2, 0, address)
     return (ip.version, int(ip), "")
+
+
+def address(device: Device) -> str:
+    """The address, and for a camera reached through a recorder 'behind 192.0.2.26 channel 3'."""
+    shown = clean(device.address, 60)
+    return f"{shown} {clean(behind_text(device), 80)}" if device.behind is not None else shown
 
 
 def word(device: Device) -> str:
@@ -140,10 +150,6 @@ def failed_attempts(device: Device) -> int:
     return sum(1 for a in device.attempts if a.status in FAILED)
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _addresses(addresses: list[str], limit: int = 4) -> str:
     shown = ", ".join(clean(a, 60) for a in addresses[:limit])
     return shown + (f" +{len(addresses) - limit} more" if len(addresses) > limit else "")
@@ -164,6 +170,7 @@ class Summary:
     unidentified: list[str] = field(default_factory=list)  # their addresses, in report order
     not_run: list[tuple[str, str, str]] = field(default_factory=list)  # see methods_not_run
     interface: str = ""  # see interface()
+    recorders: list[str] = field(default_factory=list)  # see camscan.recorders.recorder_lines
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
@@ -172,7 +179,7 @@ class Summary:
             state = "interrupted"
         unknown = len(self.unidentified)
         text = (
-            f"{_n(self.devices, 'device')}, {_n(self.cameras, 'camera')}, "
+            f"{plural(self.devices, 'device')}, {plural(self.cameras, 'camera')}, "
             f"{self.restricted} restricted, {self.suspected} suspected, "
             f"{unknown} not identified"
             + (f" ({_addresses(self.unidentified)})" if unknown else "")
@@ -181,12 +188,20 @@ class Summary:
         )
         if self.interface:
             text += f"; interface {self.interface}"
+        if self.recorders:
+            text += "; recorders: " + "; ".join(clean(r, 160) for r in self.recorders)
         if self.not_run:
-            text += "; not run or partial: " + ", ".join(
-                f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
-                for m, outcome, reason in self.not_run
-            )
+            text += "; not run or partial: " + not_run_text(self.not_run)
         return text
+
+
+def not_run_text(not_run: list[tuple[str, str, str]], sep: str = ", ") -> str:
+    """:func:`methods_not_run` as one cleaned phrase: 'wsd skipped (no on-link interface
+    address), ssdp failed (…)'."""
+    return sep.join(
+        f"{clean(m, 40)} {outcome} ({clean(reason, 80) or 'no reason given'})"
+        for m, outcome, reason in not_run
+    )
 
 
 def summarize(doc: ScanDocument) -> Summary:
@@ -206,6 +221,7 @@ def summarize(doc: ScanDocument) -> Summary:
         ],
         not_run=methods_not_run(doc),
         interface=interface(doc),
+        recorders=recorder_lines(ordered(doc.devices)),
     )
 
 

@@ -1,4 +1,10 @@
-"""CSV: one row per device, for spreadsheets and asset registers."""
+"""CSV: one row per device, for spreadsheets and asset registers.
+
+The last column, ``methods_not_run``, is scan-wide and repeats on every row: the discovery
+methods that were skipped, failed or only partly ran, so that a sheet read on its own still
+says what the scan could not see (a comment row would break CSV readers). A scan with no
+devices has no rows: the stderr summary line and ``-f json`` say it there.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,15 @@ import csv
 import io
 
 from camscan.models import ScanDocument
-from camscan.report.common import entities, evidence_summary, ordered, policy_ids
+from camscan.recorders import behind_text, describe
+from camscan.report.common import (
+    entities,
+    evidence_summary,
+    methods_not_run,
+    not_run_text,
+    ordered,
+    policy_ids,
+)
 from camscan.sanitize import csv_cell
 
 COLUMNS = (
@@ -27,6 +41,9 @@ COLUMNS = (
     "switch",
     "port",
     "vlan",
+    "methods_not_run",
+    "behind",
+    "channels",
 )
 
 
@@ -40,6 +57,7 @@ def render_csv(doc: ScanDocument) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
+    not_run = _cell(not_run_text(methods_not_run(doc), "; "))
     for d in ordered(doc.devices):
         ident = d.identification
         restricted = "yes" if d.policy.restricted else "suspected" if d.policy.suspected else "no"
@@ -62,6 +80,9 @@ def render_csv(doc: ScanDocument) -> str:
                 _cell(d.location.switch if d.location else None),
                 _cell(d.location.port if d.location else None),
                 "" if d.location is None or d.location.vlan is None else str(d.location.vlan),
+                not_run,
+                _cell(behind_text(d)),
+                _cell(describe(d.channels) if d.channels else None),
             ]
         )
     return out.getvalue()

@@ -8,8 +8,8 @@ stylesheet and escaping are the per-scan report's (:mod:`.htmlpage`).
 
 from __future__ import annotations
 
-from camscan.estate import Count, Estate, EstateDevice
-from camscan.report.htmlpage import e, page, words
+from camscan.estate import Count, Estate, EstateDevice, SiteSummary
+from camscan.report.htmlpage import Cell, e, page, row, table, words
 from camscan.report.svg import line_chart
 
 
@@ -36,53 +36,42 @@ def _maker(d: EstateDevice) -> str:
     return words(d.maker + sold)
 
 
+_TALLY = [("n", "devices"), ("n", "restricted"), ("n", "suspected"), ("n", "acknowledged")]
+
+
+def _tally(c: Count | SiteSummary) -> list[Cell]:
+    return [("n", str(n)) for n in (c.devices, c.restricted, c.suspected, c.acknowledged)]
+
+
 def _counts(caption: str, rows: list[Count]) -> str:
-    body = "".join(
-        f"<tr><td class='dt'>{words(c.name, 80)}</td><td class='n'>{c.devices}</td>"
-        f"<td class='n'>{c.restricted}</td><td class='n'>{c.suspected}</td>"
-        f"<td class='n'>{c.acknowledged}</td></tr>"
-        for c in rows
-    )
-    return (
-        f"<table><tr><th>{e(caption)}</th><th class='n'>devices</th><th class='n'>restricted</th>"
-        "<th class='n'>suspected</th><th class='n'>acknowledged</th></tr>"
-        f"{body or '<tr><td colspan=5>none</td></tr>'}</table>"
-    )
+    body = (row([("dt", words(c.name, 80)), *_tally(c)]) for c in rows)
+    return table([e(caption), *_TALLY], body, wide=False, empty="none")
 
 
 def _sites(estate: Estate) -> str:
-    rows = "".join(
-        f"<tr><td class='nw'>{e(s.site)}</td><td class='nw'>{_day(s.last_run)}</td>"
-        f"<td class='n'>{s.runs}</td><td class='n'>{s.devices}</td>"
-        f"<td class='n'>{s.restricted}</td><td class='n'>{s.suspected}</td>"
-        f"<td class='n'>{s.acknowledged}</td></tr>"
+    head: list[Cell] = ["site", "last run", ("n", "runs"), *_TALLY]
+    body = (
+        row([("nw", e(s.site)), ("nw", _day(s.last_run)), ("n", str(s.runs)), *_tally(s)])
         for s in estate.sites
     )
-    return (
-        "<table class='wide' id='sites'><tr><th>site</th><th>last run</th><th class='n'>runs</th>"
-        "<th class='n'>devices</th><th class='n'>restricted</th><th class='n'>suspected</th>"
-        f"<th class='n'>acknowledged</th></tr>{rows}</table>"
-    )
+    return table(head, body, ident="sites")
 
 
 def _restricted(estate: Estate) -> str:
     if not estate.restricted:
         return "<p>None.</p>"
-    rows = "".join(
-        f"<tr class='{'acknowledged' if d.ack and d.ack.active else 'restricted'}'>"
-        f"<td class='nw'>{e(d.site)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='dt'>{_maker(d)}</td><td class='dt'>{words(d.model)}</td>"
-        f"<td>{_where(d)}</td>"
-        f"<td>{'; '.join(_nw(c) for c in d.clauses) or '—'}</td>"
-        f"<td class='nw'>{_day(d.first_seen)[:10]}</td>"
-        f"<td>{_ack(d)}</td></tr>"
+    head = ["site", "address", "maker / label", "model", "location", "policy clause",
+            "first seen", "acknowledged"]  # fmt: skip
+    body = (
+        row(
+            [("nw", e(d.site)), ("nw", e(d.address)), ("dt", _maker(d)), ("dt", words(d.model)),
+             _where(d), "; ".join(_nw(c) for c in d.clauses) or "—",
+             ("nw", _day(d.first_seen)[:10]), _ack(d)],
+            "acknowledged" if d.ack and d.ack.active else "restricted",
+        )
         for d in estate.restricted
-    )
-    return (
-        "<table class='wide' id='restricted'><tr><th>site</th><th>address</th>"
-        "<th>maker / label</th><th>model</th><th>location</th><th>policy clause</th>"
-        f"<th>first seen</th><th>acknowledged</th></tr>{rows}</table>"
-    )
+    )  # fmt: skip
+    return table(head, body, ident="restricted")
 
 
 def _ack(d: EstateDevice) -> str:
@@ -96,31 +85,25 @@ def _ack(d: EstateDevice) -> str:
 def _changes(estate: Estate) -> str:
     if not estate.changes:
         return "<p>No changes in the period.</p>"
-    rows = "".join(
-        f"<tr><td>{e(c.kind.value)}</td><td class='nw'>{e(c.device.site)}</td>"
-        f"<td class='nw'>{e(c.device.address)}</td><td class='dt'>{_maker(c.device)}</td>"
-        f"<td class='dt'>{words(c.device.model)}</td><td>{e(', '.join(c.fields)) or '—'}</td>"
-        f"<td class='nw'>{_day(c.at)}</td></tr>"
+    head = ["change", "site", "address", "maker / label", "model", "fields", "when"]
+    body = (
+        row([e(c.kind.value), ("nw", e(c.device.site)), ("nw", e(c.device.address)),
+             ("dt", _maker(c.device)), ("dt", words(c.device.model)),
+             e(", ".join(c.fields)) or "—", ("nw", _day(c.at))])
         for c in estate.changes
-    )
-    return (
-        "<table class='wide' id='changes'><tr><th>change</th><th>site</th><th>address</th>"
-        f"<th>maker / label</th><th>model</th><th>fields</th><th>when</th></tr>{rows}</table>"
-    )
+    )  # fmt: skip
+    return table(head, body, ident="changes")
 
 
 def _acks(estate: Estate) -> str:
     if not estate.acknowledged:
         return "<p>None.</p>"
-    rows = "".join(
-        f"<tr><td class='nw'>{e(d.site)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='dt'>{_maker(d)}</td><td>{_ack(d)}</td></tr>"
+    head = ["site", "address", "maker / label", "acknowledgement"]
+    body = (
+        row([("nw", e(d.site)), ("nw", e(d.address)), ("dt", _maker(d)), _ack(d)])
         for d in estate.acknowledged
     )
-    return (
-        "<table class='wide' id='acks'><tr><th>site</th><th>address</th><th>maker / label</th>"
-        f"<th>acknowledgement</th></tr>{rows}</table>"
-    )
+    return table(head, body, ident="acks")
 
 
 def trend_charts(estate: Estate) -> str:

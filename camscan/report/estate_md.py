@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from camscan.estate import Count, Estate, EstateDevice
 from camscan.report.markdown import md_escape as _m
+from camscan.words import plural
 
 
 def _maker(d: EstateDevice) -> str:
@@ -54,7 +55,7 @@ def render_estate_markdown(estate: Estate) -> str:
         f"- generated: {str(estate.generated_at)[:16]}",
         f"- sites: {_m(', '.join(estate.scope))}"
         + (f"; changes since {estate.since}" if estate.since else ""),
-        f"- {len(estate.sites)} sites, {estate.total_devices} devices, "
+        f"- {plural(len(estate.sites), 'site')}, {plural(estate.total_devices, 'device')}, "
         f"{estate.total_restricted} restricted, {suspected} suspected, {acked} acknowledged",
         "",
         f"## Restricted devices ({len(estate.restricted)})",

@@ -12,10 +12,12 @@ from collections import Counter
 
 from camscan.facts import ports
 from camscan.models import Device, DeviceStatus, ScanDocument
+from camscan.recorders import behind_text, describe
 from camscan.report.common import (
     FAILED,
     LEGEND,
     WORDS,
+    address,
     attention,
     clause_list,
     counts,
@@ -30,7 +32,7 @@ from camscan.report.common import (
     why_unidentified,
     word,
 )
-from camscan.report.htmlpage import count_table, e, page, words
+from camscan.report.htmlpage import Cell, count_table, e, page, row, table, words
 from camscan.report.svg import bar_chart
 
 _FLAGGED = (DeviceStatus.RESTRICTED, DeviceStatus.SUSPECTED)
@@ -41,35 +43,35 @@ def _tag(d: Device) -> str:
 
 
 def _evidence_table(d: Device) -> str:
-    rows = "".join(
-        f"<tr><td>{e(ev.kind.value)}</td><td>{e(ev.group)}</td><td><code>{e(ev.rule)}</code></td>"
-        f"<td><code>{e(ev.signal)}</code>{'' if ev.port is None else f' :{ev.port}'}</td>"
-        f"<td class='dt'><code>{e(ev.value)}</code></td><td class='n'>{ev.weight:.2f}"
-        f"{'' if ev.counted else ' (not counted)'}</td></tr>"
-        for ev in d.identification.evidence
-    )
-    if not rows:
+    if not d.identification.evidence:
         return "<p>No matching evidence.</p>"
-    return (
-        "<table class='wide'><tr><th>kind</th><th>group</th><th>rule</th><th>signal</th>"
-        "<th>value</th>"
-        f"<th class='n'>weight</th></tr>{rows}</table>"
-    )
+    head: list[Cell] = ["kind", "group", "rule", "signal", "value", ("n", "weight")]
+    return table(
+        head,
+        (
+            row([
+                e(ev.kind.value), e(ev.group), f"<code>{e(ev.rule)}</code>",
+                f"<code>{e(ev.signal)}</code>{'' if ev.port is None else f' :{ev.port}'}",
+                ("dt", f"<code>{e(ev.value)}</code>"),
+                ("n", f"{ev.weight:.2f}{'' if ev.counted else ' (not counted)'}"),
+            ])
+            for ev in d.identification.evidence
+        ),
+    )  # fmt: skip
 
 
 def _policy_table(d: Device) -> str:
     if not d.policy.matches:
         return ""
-    rows = "".join(
-        f"<tr><td class='nw'>{e(m.policy)}</td><td>{e(m.entity)}</td>"
-        f"<td class='nw'>{e(m.clause)}</td><td>{e(m.basis)}</td><td>{e(m.certainty)}</td>"
-        f"<td>{e(m.via)}</td><td>{e(m.source, 400)}</td></tr>"
-        for m in d.policy.matches
-    )
-    return (
-        "<table class='wide'><tr><th>policy</th><th>entity</th><th>clause</th><th>basis</th>"
-        f"<th>certainty</th><th>via</th><th>source</th></tr>{rows}</table>"
-    )
+    head = ["policy", "entity", "clause", "basis", "certainty", "via", "source"]
+    return table(
+        head,
+        (
+            row([("nw", e(m.policy)), e(m.entity), ("nw", e(m.clause)), e(m.basis),
+                 e(m.certainty), e(m.via), e(m.source, 400)])
+            for m in d.policy.matches
+        ),
+    )  # fmt: skip
 
 
 def _attempts(d: Device) -> str:
@@ -95,40 +97,30 @@ def _compact(devices: list[Device]) -> str:
     if not devices:
         return "<p>None: nothing restricted, suspected or unidentified.</p>"
     located = any(d.location for d in devices)
-    rows = "".join(
-        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='dt'>{words(maker(d))}</td><td class='dt'>{words(d.identification.model)}</td>"
-        + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
-        + f"<td>{_why(d)}</td></tr>"
+    head = ["status", "address", "maker / label", "model", "location" if located else None,
+            "policy clause"]  # fmt: skip
+    rows = (
+        row([_tag(d), ("nw", e(address(d))), ("dt", words(maker(d))),
+             ("dt", words(d.identification.model)),
+             ("dt", words(location(d))) if located else None, _why(d)], d.status.value)
         for d in devices
-    )
-    return (
-        "<table class='wide' id='attention'><tr><th>status</th><th>address</th>"
-        "<th>maker / label</th><th>model</th>"
-        + ("<th>location</th>" if located else "")
-        + f"<th>policy clause</th></tr>{rows}</table>"
-    )
+    )  # fmt: skip
+    return table(head, rows, ident="attention")
 
 
 def _inventory(devices: list[Device]) -> str:
     located = any(d.location for d in devices)
-    rows = "".join(
-        f"<tr class='{d.status.value}'><td>{_tag(d)}</td><td class='nw'>{e(d.address)}</td>"
-        f"<td class='nw'>{e(d.mac) or '—'}</td>"
-        + (f"<td class='dt'>{words(location(d))}</td>" if located else "")
-        + f"<td class='dt'>{words(maker(d))}</td>"
-        f"<td class='dt'>{words(d.identification.model)}</td>"
-        f"<td class='dt'>{words(d.identification.firmware)}</td>"
-        f"<td>{e(d.identification.device_type)}</td>"
-        f"<td class='nw noprint'>{e(' '.join(str(p) for p in ports(d))) or '—'}</td></tr>"
+    head = ["status", "address", "MAC", "location" if located else None, "maker", "model",
+            "firmware", "type", ("noprint", "ports")]  # fmt: skip
+    rows = (
+        row([_tag(d), ("nw", e(address(d))), ("nw", e(d.mac) or "—"),
+             ("dt", words(location(d))) if located else None, ("dt", words(maker(d))),
+             ("dt", words(d.identification.model)), ("dt", words(d.identification.firmware)),
+             e(d.identification.device_type),
+             ("nw noprint", e(" ".join(str(p) for p in ports(d))) or "—")], d.status.value)
         for d in devices
-    )
-    return (
-        "<table class='wide' id='devices'><tr><th>status</th><th>address</th><th>MAC</th>"
-        + ("<th>location</th>" if located else "")
-        + "<th>maker</th><th>model</th><th>firmware</th><th>type</th>"
-        f"<th class='noprint'>ports</th></tr>{rows}</table>"
-    )
+    )  # fmt: skip
+    return table(head, rows, ident="devices")
 
 
 def _evidence(d: Device) -> str:
@@ -142,6 +134,10 @@ def _evidence(d: Device) -> str:
     ]
     if d.location is not None:
         facts.append(f"location {e(location(d))} ({e(d.location.source)})")
+    if d.channels is not None:
+        facts.append(e(describe(d.channels)))
+    if d.behind is not None:
+        facts.append(e(f"{behind_text(d)} ({d.behind.api})"))
     if open_ports := ports(d):
         facts.append("ports " + " ".join(str(p) for p in open_ports))
     ack = (
@@ -151,7 +147,7 @@ def _evidence(d: Device) -> str:
     )
     return (
         f"<details class='device' id='device-{e(d.address)}'><summary>{_tag(d)} "
-        f"<span class='nw'>{e(d.address)}</span> — {e(maker(d))} {e(ident.model)}</summary>"
+        f"<span class='nw'>{e(address(d))}</span> — {e(maker(d))} {e(ident.model)}</summary>"
         f"<p class='meta'>{' · '.join(facts)}</p>{ack}{_policy_table(d)}"
         f"<h4>Evidence</h4>{_evidence_table(d)}{_attempts(d)}</details>"
     )
@@ -172,16 +168,14 @@ def _not_run(doc: ScanDocument) -> str:
             f"<p>Interface: {e(where) or '—'}</p><ul>{items}</ul></div>"
         )
     if rows := method_rows(doc):
-        body = "".join(
-            f"<tr><td><code>{m}</code></td><td>{state}</td><td class='nw'>{iface or '—'}</td>"
-            f"<td class='n'>{hosts}</td><td>{reason or '—'}</td></tr>"
+        head: list[Cell] = ["method", "state", "interface", ("n", "hosts"), "reason"]
+        body = (
+            row([f"<code>{m}</code>", state, ("nw", iface or "—"), ("n", hosts), reason or "—"])
             for m, state, iface, hosts, reason in (tuple(map(e, r)) for r in rows)
         )
         parts.append(
             f"<details id='methods'><summary>Discovery methods ({len(rows)}), interface "
-            f"{e(where)}</summary><table class='wide'><tr><th>method</th><th>state</th>"
-            "<th>interface</th><th class='n'>hosts</th><th>reason</th></tr>"
-            f"{body}</table></details>"
+            f"{e(where)}</summary>{table(head, body)}</details>"
         )
     return "".join(parts)
 

@@ -8,8 +8,12 @@ cannot run code in the reader's browser even if an escape were missed.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 
 from camscan.sanitize import clean
+
+# A table cell: escaped HTML, or (CSS class, escaped HTML); None is a column left out.
+Cell = str | tuple[str, str] | None
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -98,13 +102,39 @@ def page(title: str, body: str) -> str:
     )
 
 
+def _cells(tag: str, cells: Iterable[Cell]) -> str:
+    return "".join(
+        f"<{tag}>{c}</{tag}>" if isinstance(c, str) else f"<{tag} class='{c[0]}'>{c[1]}</{tag}>"
+        for c in cells
+        if c is not None
+    )
+
+
+def row(cells: Iterable[Cell], cls: str = "") -> str:
+    """One ``<tr>`` of ``<td>`` cells (escaped HTML), with an optional row class."""
+    start = f"<tr class='{cls}'>" if cls else "<tr>"
+    return start + _cells("td", cells) + "</tr>"
+
+
+def table(
+    head: Sequence[Cell], rows: Iterable[str], *, ident: str = "", wide: bool = True,
+    empty: str = "",
+) -> str:  # fmt: skip
+    """A table: a header row of ``head`` (escaped HTML) above ``rows`` (from :func:`row`);
+    ``empty`` (escaped HTML), spanning every column, stands in for no rows when given."""
+    body = "".join(rows)
+    if not body and empty:
+        body = f"<tr><td colspan={sum(c is not None for c in head)}>{empty}</td></tr>"
+    attrs = (" class='wide'" if wide else "") + (f" id='{ident}'" if ident else "")
+    return f"<table{attrs}><tr>{_cells('th', head)}</tr>{body}</table>"
+
+
 def count_table(caption: str, rows: list[tuple[str, int]]) -> str:
     """A two-column table of counts, largest first; 'none' when empty."""
     ordered = sorted(rows, key=lambda kv: (-kv[1], kv[0]))
-    body = "".join(
-        f"<tr><td class='dt'>{words(k, 80)}</td><td class='n'>{n}</td></tr>" for k, n in ordered
-    )
-    return (
-        f"<table><tr><th>{e(caption)}</th><th class='n'>devices</th></tr>"
-        f"{body or '<tr><td colspan=2>none</td></tr>'}</table>"
+    return table(
+        [e(caption), ("n", "devices")],
+        (row([("dt", words(k, 80)), ("n", str(n))]) for k, n in ordered),
+        wide=False,
+        empty="none",
     )

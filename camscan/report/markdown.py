@@ -16,6 +16,7 @@ from camscan.models import Device, DeviceStatus, ScanDocument
 from camscan.report.common import (
     LEGEND,
     WORDS,
+    address,
     attention,
     clauses,
     counts,
@@ -87,7 +88,7 @@ def render_markdown(doc: ScanDocument) -> str:
         lines += [f"| status | address | maker / label | model |{where} policy clause |",
                   "|---|---|---|---|" + ("---|" if located else "") + "---|"]  # fmt: skip
         lines += [
-            f"| {_status(d)} | {_m(d.address)} | {_m(maker(d))} | "
+            f"| {_status(d)} | {_m(address(d))} | {_m(maker(d))} | "
             f"{_m(d.identification.model)} |"
             + (f" {_m(location(d))} |" if located else "")
             + f" {_why(d)} |"
@@ -105,7 +106,7 @@ def render_markdown(doc: ScanDocument) -> str:
     for d in devices:
         ident = d.identification
         lines.append(
-            f"| {_status(d)} | {_m(d.address)} | {_m(d.mac)} | {_m(maker(d))} | "
+            f"| {_status(d)} | {_m(address(d))} | {_m(d.mac)} | {_m(maker(d))} | "
             f"{_m(ident.model)} | {_m(ident.firmware)} | {_m(ident.device_type)} | "
             f"{_m(clauses(d), 200)} | {_m(evidence_summary(d, limit=3), 300)} |"
         )
@@ -123,7 +124,7 @@ def render_markdown(doc: ScanDocument) -> str:
     if covered:
         lines += ["", "## Policy detail", ""]
     for d in covered:
-        lines.append(f"### {_m(d.address)} — {_m(maker(d))} {_m(d.identification.model)}")
+        lines.append(f"### {_m(address(d))} — {_m(maker(d))} {_m(d.identification.model)}")
         if d.policy.acknowledged:
             lines.append(f"Acknowledged: {_m(d.policy.acknowledged, 300)}")
         lines.append("")

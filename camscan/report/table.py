@@ -7,6 +7,7 @@ import io
 from camscan.models import DeviceStatus, ScanDocument
 from camscan.report.common import (
     LEGEND,
+    address,
     attention,
     clauses,
     evidence_summary,
@@ -44,7 +45,7 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
         ident = d.identification
         table.add_row(
             Text(word(d), style=_STYLE[d.status]),
-            Text(clean(d.address)),
+            Text(address(d)),
             Text(clean(d.mac) or EMPTY),
             *((Text(location(d) or EMPTY),) if located else ()),
             Text(clean(maker(d), 60)),

@@ -7,9 +7,11 @@ device that needs attention: the policy clauses, the strongest evidence and the 
 from __future__ import annotations
 
 from camscan.models import Device, DeviceStatus, ScanDocument
+from camscan.recorders import describe
 from camscan.report.common import (
     FAILED,
     LEGEND,
+    address,
     clauses,
     evidence_summary,
     header_lines,
@@ -21,18 +23,19 @@ from camscan.report.common import (
     word,
 )
 from camscan.sanitize import clean
+from camscan.words import plural
 
 EMPTY = "—"
 _COLUMNS = ("status", "address", "mac", "location", "maker", "model", "firmware", "type",
             "conf.", "policy")  # fmt: skip
-_LIMITS = (14, 39, 17, 60, 40, 30, 24, 10, 5, 60)
+_LIMITS = (14, 80, 17, 60, 40, 30, 24, 10, 5, 60)
 
 
 def _cells(d: Device) -> list[str]:
     ident = d.identification
     values = [
         word(d) if d.status is DeviceStatus.CLEAR else word(d).upper(),
-        d.address,
+        address(d),
         d.mac or "",
         location(d),
         maker(d),
@@ -55,7 +58,9 @@ def device_table(devices: list[Device]) -> list[str]:
 
 
 def _details(d: Device) -> list[str]:
-    lines = [f"{clean(d.address)}  {word(d).upper()}  {clean(maker(d))}"]
+    lines = [f"{address(d)}  {word(d).upper()}  {clean(maker(d))}"]
+    if d.channels is not None:
+        lines.append(f"    {clean(describe(d.channels), 200)}")
     if d.location is not None:
         lines.append(f"    location: {location(d)} ({clean(d.location.source, 80)})")
     if d.mac_source:
@@ -92,7 +97,7 @@ def render_text(doc: ScanDocument) -> str:
         lines.extend(
             f"    {m} {state}"
             + (f" on {iface}" if iface else "")
-            + f", {hosts} hosts"
+            + f", {plural(int(hosts), 'host')}"
             + (f": {reason}" if reason else "")
             for m, state, iface, hosts, reason in rows
         )

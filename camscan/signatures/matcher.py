@@ -6,9 +6,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from camscan.models import Observation
+from camscan.signals import ALIASES
 from camscan.signatures.schema import Brand, Family, MatchType, Rule
 
 # Device values are hostile: never feed more than this many characters to a regex.
@@ -32,24 +34,32 @@ class Hit:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule with its pattern compiled once."""
+    """A rule whose pattern is compiled once, on its first use: a scan compiles only the
+    rules of the signals it observed (compiling all ~2,000 took about 0.3 s of every start)."""
 
     rule: Rule
     family: Family
-    regex: re.Pattern[str] | None
     exact: str | None
 
     @classmethod
     def compile(cls, rule: Rule, family: Family) -> CompiledRule:
-        """Compile ``rule`` (already validated by the schema)."""
-        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        """Prepare ``rule`` (already validated by the schema)."""
+        exact = None
         if rule.match is MatchType.EXACT:
             exact = rule.pattern.strip()
-            return cls(rule, family, None, exact if rule.case_sensitive else exact.casefold())
+            exact = exact if rule.case_sensitive else exact.casefold()
+        return cls(rule, family, exact)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled pattern (None for exact rules)."""
+        rule = self.rule
+        if rule.match is MatchType.EXACT:
+            return None
         pattern = rule.pattern
         if rule.match is MatchType.WORD:
             pattern = rf"(?<!\w){re.escape(rule.pattern)}(?!\w)"
-        return cls(rule, family, re.compile(pattern, flags), None)
+        return re.compile(pattern, 0 if rule.case_sensitive else re.IGNORECASE)
 
     def match(self, value: str) -> Hit | None:
         """Match a normalised value; return the hit with extracted fields, or None."""
@@ -104,6 +114,8 @@ class SignatureSet:
     def rules_for(self, signal: str) -> tuple[CompiledRule, ...]:
         """Rules that apply to observations of ``signal``."""
         direct = self._by_signal.get(signal, ())
+        if signal in ALIASES:
+            direct += self._by_signal.get(ALIASES[signal], ())
         family, dot, _ = signal.partition(".")
         return direct + self._by_prefix.get(family + dot, ()) if dot else direct
 

@@ -20,7 +20,10 @@ from camscan.discover import dhip, sadp, ssdp, wsd
 from camscan.models import Observation
 from camscan.probe import onvif
 from camscan.probe.banner import banner_observations
-from camscan.probe.http import Fetched, body_snippet, extract_title, header_observations
+from camscan.probe.common import redact_challenge
+from camscan.probe.httpclient import Fetched
+from camscan.probe.httpevidence import body_snippet, extract_title, header_observations
+from camscan.probe.soap import parse_xml
 from camscan.sanitize import device_text, neutralise
 
 MAX_PAYLOAD = 64 * 1024
@@ -77,7 +80,7 @@ def _ssdp(data: bytes, port: int | None) -> list[Observation]:
 
 def _onvif(data: bytes, port: int | None) -> list[Observation]:
     try:
-        root = onvif.parse_xml(data)
+        root = parse_xml(data)
     except ValueError:
         return []
     info = onvif.parse_device_information(root) if root is not None else {}
@@ -130,16 +133,22 @@ def parse_payload(fmt: PayloadFormat, text: str, port: int | None = None) -> lis
 
 
 # Signals whose single values are decoded by their parser before any rule sees them.
-_WIRE: dict[str, Callable[[str], str]] = {"wsd.scope": wsd.decode_scope}
+# Per-signal decoding the probes apply before a value becomes an observation: WS-Discovery
+# scopes are %-decoded; auth challenges have their per-request nonce/opaque blanked.
+_WIRE: dict[str, Callable[[str], str]] = {
+    "wsd.scope": wsd.decode_scope,
+    "http.www_authenticate": redact_challenge,
+    "rtsp.www_authenticate": redact_challenge,
+}
 # Signals kept byte-exact as ``\xNN`` text (camscan.sanitize.escape_bytes): only neutralised.
 _BYTE_EXACT = frozenset({"tcp.banner"})
 
 
 def as_parsed(signal: str, value: str) -> str:
     """A single value written as sent on the wire, as the parser hands it to the rules: decoded
-    where its parser decodes (``wsd.scope``), then made one inert line like every observation
-    value (:func:`camscan.sanitize.device_text`: whitespace runs, CR/LF included, become one
-    space; control characters become ``\\xNN``)."""
+    where its parser decodes (``wsd.scope``; auth challenges get their nonces blanked), then
+    made one inert line like every observation value (:func:`camscan.sanitize.device_text`:
+    whitespace runs, CR/LF included, become one space; control characters become ``\\xNN``)."""
     if signal in _BYTE_EXACT:
         return neutralise(value)
     decode = _WIRE.get(signal)

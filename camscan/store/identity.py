@@ -22,7 +22,8 @@ from camscan.facts import ports
 from camscan.models import Device, Observation, ScanDocument
 from camscan.oui import normalise_mac
 
-SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial")
+SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial",
+                  "channel.serial")  # fmt: skip
 _SERIAL_RANK = {signal: i for i, signal in enumerate(SERIAL_SIGNALS)}
 # What diff and the estate compare between two states of a device, in the order changes are
 # listed ("address" is reported as "moved").
@@ -58,7 +59,8 @@ def serial_of(device: Device) -> str | None:
 
 
 def candidate_keys(device: Device) -> list[str]:
-    """The device's identity keys, strongest first; the last is always ``ip:<address>``."""
+    """The device's identity keys, strongest first; the last is ``ip:<address>``, or for a
+    camera behind a recorder ``behind:<recorder address>#<channel>``."""
     keys = []
     if device.mac:
         keys.append("mac:" + norm_mac(device.mac))
@@ -69,7 +71,10 @@ def candidate_keys(device: Device) -> list[str]:
         if o.signal == "wsd.endpoint" and o.value.strip():
             keys.append("wsd:" + o.value.strip())
             break
-    keys.append("ip:" + device.address)
+    if device.behind is not None:  # a PoE-side address repeats across recorders
+        keys.append(f"behind:{device.behind.recorder}#{device.behind.channel}")
+    else:
+        keys.append("ip:" + device.address)
     return keys
 
 

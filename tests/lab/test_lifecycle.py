@@ -1,4 +1,7 @@
-"""Lab lifecycle: nothing is left behind - after down, after an exception, after a crash."""
+"""Lab lifecycle: nothing is left behind - after down, after an exception, after a crash.
+
+Several people run labs on one machine at once: every test here looks only at the labs it
+made (by id), never at the machine's whole list, and ``down_all`` is narrowed to them."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from click.testing import CliRunner
 from camscan.cli import main
 from camscan.lab import Lab, LabError, down_all, read_state
 from camscan.lab import netns as nsmod
+from camscan.lab import state as statemod
 from camscan.lab.topology import parse_topology
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,6 +57,20 @@ def assert_gone(lab_id: str, pids: list[int]) -> None:
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in pids if alive(p)], "device processes survived teardown"
+
+
+def only_labs(monkeypatch: pytest.MonkeyPatch, *ours: str) -> None:
+    """Let ``down_all`` see only the labs ``ours`` (the real ones, torn down for real): the
+    machine's other labs belong to other people, running or crashed."""
+    namespaces, states = nsmod.lab_namespaces, statemod.list_labs
+    monkeypatch.setattr(
+        nsmod,
+        "lab_namespaces",
+        lambda lab_id=None: (
+            namespaces(lab_id) if lab_id else [n for i in ours for n in namespaces(i)]
+        ),
+    )
+    monkeypatch.setattr(statemod, "list_labs", lambda: [s for s in states() if s.id in ours])
 
 
 @pytest.mark.root
@@ -102,11 +120,15 @@ def test_a_device_that_cannot_start_fails_up_and_cleans_up(tmp_path: Path) -> No
         },
         base_dir=tmp_path,
     )
-    before = set(nsmod.lab_namespaces())
-    lab = Lab(topo, ready_timeout=20)
+    said: list[str] = []
+    lab = Lab(topo, ready_timeout=20, on_progress=said.append)
     with pytest.raises(LabError, match=r"exited|not ready"):
         lab.up()
-    assert set(nsmod.lab_namespaces()) <= before
+    # Its own id from "network cs-xxxxxx: N namespaces ..." (another user's lab may come and
+    # go meanwhile: comparing the machine's whole list was a flake).
+    (lab_id,) = [line.split()[1].rstrip(":") for line in said if line.startswith("network ")]
+    assert nsmod.lab_namespaces(lab_id) == []
+    assert read_state(lab_id) is None
     assert lab.state is None
 
 
@@ -164,7 +186,7 @@ def test_signal_to_lab_up_tears_down(tmp_path: Path, signum: int, code: int) -> 
 
 
 @pytest.mark.root
-def test_down_all_removes_a_crashed_lab(tmp_path: Path) -> None:
+def test_down_all_removes_a_crashed_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     topology = tmp_path / "tiny.yaml"
     topology.write_text(
         "name: tiny\nsubnets: [203.0.113.0/24]\nauditor: 203.0.113.250\nhosts:\n"
@@ -178,16 +200,18 @@ def test_down_all_removes_a_crashed_lab(tmp_path: Path) -> None:
     proc.kill()  # SIGKILL: no teardown runs, the namespaces and devices stay behind
     proc.wait(timeout=10)
     assert nsmod.lab_namespaces(lab_id)
+    only_labs(monkeypatch, lab_id)
     report = down_all()
-    assert lab_id in report.removed
+    assert report.removed == (lab_id,)
     assert_gone(lab_id, pids)
 
 
 @pytest.mark.root
-def test_down_all_spares_a_lab_whose_owner_runs(lab: Lab) -> None:
+def test_down_all_spares_a_lab_whose_owner_runs(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    only_labs(monkeypatch, lab.id)
     report = down_all()
-    assert lab.id not in report.removed
-    assert lab.id in report.skipped_live
+    assert report.removed == ()
+    assert report.skipped_live == (lab.id,)
     assert nsmod.lab_namespaces(lab.id)
 
 
@@ -210,7 +234,7 @@ def test_detach_status_exec_down_via_cli(tmp_path: Path) -> None:
         status = subprocess.run(
             [sys.executable, "-m", "camscan", "lab", "status"], capture_output=True, text=True
         )
-        assert f"{lab_id}  tiny  1 hosts  running, detached" in status.stdout
+        assert f"{lab_id}  tiny  1 host  running, detached" in status.stdout
         ran = subprocess.run(
             [
                 sys.executable,

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from camscan.lab import LabError, attach, down_all, runner
+from camscan.lab import LabError, attach, down_all
+from camscan.lab import cleanup as cleanupmod
 from camscan.lab import netns as nsmod
-from camscan.lab.runner import HostState, LabState
+from camscan.lab import state as statemod
+from camscan.lab.state import HostState, LabState
 
 
 def _state(lab_id: str, *, detached: bool, pid: int) -> LabState:
@@ -32,13 +34,15 @@ def two_labs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         _state("cs-aaaaaa", detached=True, pid=os.getpid()),
         _state("cs-bbbbbb", detached=False, pid=os.getpid()),
     ]
-    monkeypatch.setattr(runner, "list_labs", lambda: labs)
-    monkeypatch.setattr(runner, "read_state", lambda i: next((s for s in labs if s.id == i), None))
+    monkeypatch.setattr(statemod, "list_labs", lambda: labs)
+    monkeypatch.setattr(
+        statemod, "read_state", lambda i: next((s for s in labs if s.id == i), None)
+    )
     monkeypatch.setattr(nsmod, "lab_namespaces", lambda lab_id=None: [
         f"{s.id}-br" for s in labs if lab_id in (None, s.id)
     ])  # fmt: skip
     torn: list[str] = []
-    monkeypatch.setattr(runner, "teardown", lambda lab_id, pids: torn.append(lab_id) or [])
+    monkeypatch.setattr(cleanupmod, "teardown", lambda lab_id, pids: torn.append(lab_id) or [])
     return torn  # the labs down_all tore down
 
 

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from camscan.lab.persona import Persona, SnmpUser
+from camscan.lab.persona import Banner, Persona, SnmpUser
+from camscan.probe.banner import smb_negotiate
 from camscan.snmp import SnmpAuth, SnmpSession
 from tests.lab_responders.wire import persona, running, tcp_exchange, udp_exchange
 
@@ -92,19 +93,40 @@ async def test_v3_authpriv_user_and_wrong_pass_phrase() -> None:
     assert "not-the-pass" not in refused.message
 
 
-async def test_banner_bytes_then_close_after_idle() -> None:
+async def _exchange(address: str, port: int, request: bytes) -> tuple[bytes, bool]:
+    """Connect, send ``request`` (maybe nothing), read to EOF: (bytes, closed by the peer)."""
+    reader, writer = await asyncio.open_connection(address, port)
+    try:
+        if request:
+            writer.write(request)
+            await writer.drain()
+        # The responder closes an idle connection itself (idle_close 0.5 s): read() ends at
+        # its EOF; a responder that never closed would hit the 30 s guard and fail.
+        data = await asyncio.wait_for(reader.read(), 30)
+        return data, reader.at_eof()
+    finally:
+        writer.close()
+
+
+async def test_sdk_port_answers_only_the_smb_negotiate_probe() -> None:
+    """Hikvision's SDK port never speaks first (issue 10 §4): a bare connect and an HTTP
+    request get silence; nmap's SMBProgNeg request gets the 16-byte reply."""
     async with running(persona("hikvision-nvr")) as dev:
-        reader, writer = await asyncio.open_connection(dev.context.address, 18000)
-        try:
-            # The responder closes an idle connection itself (idle_close 0.5 s): read() ends
-            # at its EOF; a responder that never closed would hit the 30 s guard and fail.
-            data = await asyncio.wait_for(reader.read(), 30)
-            closed_by_peer = reader.at_eof()
-        finally:
-            writer.close()
-    # nmap-service-probes:1821's Hikvision control-port reply bytes.
-    assert data == b"\0\0\0\x10\0\0\0\x1e\0\0\0\x1e\0\0\0\0"
-    assert closed_by_peer
+        addr = dev.context.address
+        unprompted = await _exchange(addr, 18000, b"")
+        http = await _exchange(addr, 18000, b"GET / HTTP/1.0\r\n\r\n")
+        smb = await _exchange(addr, 18000, smb_negotiate())
+    assert unprompted == (b"", True)
+    assert http == (b"", True)
+    # nmap-service-probes:14039 (match hik-connect, the reply to SMBProgNeg).
+    assert smb == (b"\0\0\0\x10\0\0\0\x0d\0\0\0\x0d\0\0\0\0", True)
+
+
+async def test_banner_without_prompt_is_sent_on_connect() -> None:
+    ssh = Persona(id="ssh", banners={18022: Banner(text="SSH-2.0-OpenSSH_9.2\r\n", idle_close=0.5)})
+    async with running(ssh) as dev:
+        data = await _exchange(dev.context.address, 18022, b"")
+    assert data == (b"SSH-2.0-OpenSSH_9.2\r\n", True)
 
 
 async def test_rtsp_options_and_describe_keep_persona_order() -> None:

@@ -7,8 +7,8 @@ import base64
 import mmh3
 
 from camscan.probe.common import redact_challenge
-from camscan.probe.http import (
-    Fetched,
+from camscan.probe.httpclient import Fetched
+from camscan.probe.httpevidence import (
     body_snippet,
     extract_title,
     favicon_hashes,

@@ -81,3 +81,54 @@ async def test_onvif_on_a_plain_web_server_is_no_answer(loopback: str) -> None:
         )
     assert result.attempts[0].status is AttemptStatus.NO_ANSWER
     assert len(seen) == 1  # nothing else is tried on a host without a device service
+
+
+async def test_onvif_recorder_channel_counts_with_a_login(loopback: str) -> None:
+    """GetVideoSources answers anonymously; GetProfiles only with a WS-UsernameToken."""
+    from camscan.credentials import Login
+    from camscan.probe.base import Credentials, ProbeSettings
+
+    fault = sample_bytes("onvif-fault-notauthorized.xml")
+    profiles = sample_bytes("onvif-media-getprofiles.xml")
+    seen: list[bytes] = []
+
+    def handler():  # type: ignore[no-untyped-def]
+        plain = soap_server(
+            {
+                "GetSystemDateAndTime": (200, sample_bytes("onvif-getsystemdateandtime.xml")),
+                "GetVideoSources": (200, sample_bytes("onvif-media-getvideosources.xml")),
+                "GetProfiles": (400, fault),
+            },
+            seen,
+        )
+        authed = soap_server({"GetProfiles": (200, profiles)}, seen)
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+            body = await reader.readexactly(length)
+            again = asyncio.StreamReader()
+            again.feed_data(head + body)
+            again.feed_eof()
+            chosen = authed if b"GetProfiles" in body and b"PasswordDigest" in body else plain
+            await chosen(again, writer)
+
+        return handle
+
+    login = Login("audit", "s3cret-Onvif!")
+    settings = ProbeSettings(
+        timeout=1.0,
+        connect_timeout=0.5,
+        credentials=Credentials(username=login.username, password=login.password),
+    )
+    async with tcp_server(handler(), loopback) as port:
+        result = await OnvifProbe(ports=frozenset({port})).run(
+            ProbeTarget(loopback, frozenset({port})), settings
+        )
+    by = {o.signal: o.value for o in result.observations}
+    assert by["onvif.video_sources"] == "8"
+    assert by["onvif.profiles"] == "16"
+    anonymous = [r for r in seen if b"GetVideoSources" in r]
+    assert anonymous
+    assert all(b"UsernameToken" not in r for r in anonymous)  # asked anonymously first
+    assert all(b"s3cret-Onvif!" not in r for r in seen)  # a digest, never the password

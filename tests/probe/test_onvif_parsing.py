@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 import pytest
 
 from camscan.probe.onvif import (
+    parse_capabilities,
+    parse_device_information,
+    parse_services,
+    parse_utc_datetime,
+)
+from camscan.probe.soap import (
     SoapError,
     created_timestamp,
     envelope,
-    parse_capabilities,
-    parse_device_information,
     parse_fault,
-    parse_services,
-    parse_utc_datetime,
     parse_xml,
     password_digest,
     security_header,

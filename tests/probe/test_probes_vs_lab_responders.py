@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from camscan.identify import identify
 from camscan.lab.device import RunningDevice, start_device, tcp_ports
 from camscan.lab.persona import Persona, load_persona
 from camscan.models import AttemptStatus, Observation
 from camscan.probe.base import Credentials, ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.registry import PROBES
+from camscan.signatures import load_signatures
 from tests.helpers import REPO
 from tests.probe.conftest import fresh_loopback
 
@@ -158,8 +160,15 @@ async def test_hikvision_camera_with_snmp() -> None:
     assert "1.3.6.1.4.1.39165.1.3.0 = V5.5.3 build 171025" in s["snmp.oid"]
     assert "snmp.sysobjectid" not in s
     on_8000 = {a.probe: a.status for a in result.attempts if a.port == 8000}
-    assert on_8000["banner"] is AttemptStatus.NO_ANSWER  # the silent SDK port
-    assert on_8000["http"] is AttemptStatus.SKIPPED  # silence is "not HTTP", not a timeout
+    # The SDK port answers only the banner probe's SMB negotiate (nmap-service-probes:14039);
+    # to the HTTP probe's GET it stays silent, which is "not HTTP", not a timeout.
+    assert on_8000["banner"] is AttemptStatus.OK
+    assert s["tcp.banner"] == [
+        "\\x00\\x00\\x00\\x10\\x00\\x00\\x00\\x0d\\x00\\x00\\x00\\x0d\\x00\\x00\\x00\\x00"
+    ]
+    assert on_8000["http"] is AttemptStatus.SKIPPED
+    rules = {e.rule for e in identify(list(result.observations), None, load_signatures()).evidence}
+    assert "hikvision-tcp-8000-reply" in rules  # the rule can fire now that its reply comes
 
 
 async def test_tarpit_times_out_quickly_everywhere() -> None:

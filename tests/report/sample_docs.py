@@ -35,15 +35,22 @@ TOOL = ToolInfo(
 )
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
 
-NDAA_HIK = PolicyMatch(
-    policy="us-ndaa-889",
-    entity="Hangzhou Hikvision Digital Technology Co., Ltd.",
-    basis="named entity",
-    source="https://www.law.cornell.edu/uscode/text/41/3901",
-    clause="§889(f)(3)(B)",
-    effective="2019-08-13",
-    via="vendor",
-)
+
+def _ndaa(entity: str, via: str, certainty: str = "confirmed") -> PolicyMatch:
+    """NDAA §889's match of a named ``entity``: the statute's facts are the same for each."""
+    return PolicyMatch(
+        policy="us-ndaa-889",
+        entity=entity,
+        basis="named entity",
+        source="https://www.law.cornell.edu/uscode/text/41/3901",
+        clause="§889(f)(3)(B)",
+        effective="2019-08-13",
+        via=via,
+        certainty=certainty,
+    )
+
+
+NDAA_HIK = _ndaa("Hangzhou Hikvision Digital Technology Co., Ltd.", "vendor")
 FCC_HIK = PolicyMatch(
     policy="us-fcc-covered",
     entity="Hangzhou Hikvision Digital Technology Co., Ltd.",
@@ -53,16 +60,7 @@ FCC_HIK = PolicyMatch(
     effective="2021-03-12",
     via="vendor",
 )
-NDAA_DAHUA = PolicyMatch(
-    policy="us-ndaa-889",
-    entity="Dahua Technology Company",
-    basis="named entity",
-    source="https://www.law.cornell.edu/uscode/text/41/3901",
-    clause="§889(f)(3)(B)",
-    effective="2019-08-13",
-    via="brand",
-    certainty="suspected",
-)
+NDAA_DAHUA = _ndaa("Dahua Technology Company", "brand", certainty="suspected")
 
 
 def _o(signal: str, value: str, port: int | None = None, source: str = "probe") -> Observation:

@@ -118,8 +118,12 @@ def test_output_file_atomic_and_format_from_suffix(cli_env: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert json.loads(out.read_text())["devices"][0]["address"] == "192.0.2.40"
-    assert f"report written to {out}" in result.stderr
+    # -f json writes the scan document itself: the line names it so (it once said "report")
+    assert f"scan document written to {out}" in result.stderr
     assert [p.name for p in out.parent.iterdir()] == ["night.json"]  # no temp files left
+    csv_out = cli_env / "reports" / "night.csv"
+    result = run_report(str(cli_env / "b.json"), "-o", str(csv_out), "--no-db")
+    assert f"report written to {csv_out}" in result.stderr
 
 
 def test_output_to_a_fifo_writes_through_it_and_leaves_it_a_fifo(cli_env: Path) -> None:

@@ -3,6 +3,10 @@ and the interface used (the engine's per-method record, ``ScanDocument.method_ru
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 
 from camscan.models import MethodRun, MethodState
@@ -37,6 +41,26 @@ def test_every_human_format_names_them(fmt: Format) -> None:
     out = render(mixed_building(), fmt, width=400)
     assert ARP_WHY in out
     assert "multicast needs an on-link interface" in out
+
+
+def test_csv_carries_them_in_a_column_on_every_row() -> None:
+    """Regression: one-row-per-device formats did not say what the scan could not see."""
+    doc = mixed_building()
+    rows = list(csv.DictReader(io.StringIO(render(doc, Format.CSV))))
+    assert len(rows) == len(doc.devices)
+    for row in rows:
+        assert row["methods_not_run"].startswith(f"arp skipped ({ARP_WHY}); wsd skipped (")
+        assert "tcp" not in row["methods_not_run"]  # it ran
+
+
+def test_jsonl_carries_them_on_every_line_beside_the_device() -> None:
+    doc = mixed_building()
+    lines = [json.loads(line) for line in render(doc, Format.JSONL).splitlines()]
+    assert [line["address"] for line in lines] == [d.address for d in doc.devices]
+    for line in lines:
+        assert [m["method"] for m in line["methods_not_run"]] == ["arp", "wsd"]
+        assert line["methods_not_run"][0] == {"method": "arp", "state": "skipped",
+                                              "reason": ARP_WHY}  # fmt: skip
 
 
 def test_html_puts_them_before_the_devices_and_folds_every_method_run() -> None:

@@ -70,10 +70,10 @@ def test_target_and_exclude_files(tmp_path: Path) -> None:
 
 
 def test_progress_view_renders_every_phase() -> None:
-    from camscan.cli.scan import _ProgressView
+    from camscan.cli.running import ProgressView
     from camscan.engine import Progress
 
-    view = _ProgressView()
+    view = ProgressView()
     with view.progress:
         for event in (
             Progress("discovery", 0, 7, "looking"),

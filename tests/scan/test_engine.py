@@ -14,23 +14,14 @@ from camscan.engine import Progress, ScanSettings, run_scan
 from camscan.engine.hosts import MAX_OBSERVATIONS, HostTable
 from camscan.models import AttemptStatus, Observation, ScanDocument
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.report.common import summarize
 from camscan.scope import build_scope
+from tests.helpers import http_answer
 
 HTTP_REPLY = (
     b"HTTP/1.0 200 OK\r\nServer: Hikvision-Webs\r\nContent-Type: text/html\r\n"
     b"Content-Length: 27\r\nConnection: close\r\n\r\n<title>Hello camscan</title>"
 )
-
-
-async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
-        writer.write(HTTP_REPLY)
-        await writer.drain()
-    except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
 
 
 # Session loop for tests and fixtures alike, so the server runs on the loop the engine uses.
@@ -43,7 +34,7 @@ async def web(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
     from camscan.probe import registry
     from camscan.probe.http import HttpProbe
 
-    server = await asyncio.start_server(_serve, "127.0.0.5", 0)
+    server = await asyncio.start_server(http_answer(HTTP_REPLY), "127.0.0.5", 0)
     port = server.sockets[0].getsockname()[1]
     monkeypatch.setitem(registry.PROBES, "http", HttpProbe(ports=frozenset({port})))
     async with server:
@@ -136,6 +127,50 @@ async def test_stop_event_returns_partial_document(
     assert doc.interrupted is True
     assert doc.complete is False
     assert [d.address for d in doc.devices] == ["127.0.0.5"]  # discovery results kept
+
+
+class _Interrupting(_Hanging):
+    """Reads one fact, then the operator interrupts the scan (the stop event) while it hangs."""
+
+    name = "interrupting"
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        observations, _attempts = settings.lists()
+        observations.append(Observation(signal="http.title", value="login", source=self.name))
+        self.stop.set()
+        return await super().run(target, settings)
+
+
+@session_loop
+async def test_probes_cut_by_an_interruption_are_cancelled_and_counted(
+    web: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: an interrupted scan said "0 incompletely probed" although probing was cut.
+    One probe at a time per host: http finishes, 'interrupting' is cut mid-way (keeping what
+    it read), 'hanging' never starts; both cut ones say so and the host counts as incomplete."""
+    from camscan.probe import registry
+
+    stop = asyncio.Event()
+    monkeypatch.setitem(registry.PROBES, "interrupting", _Interrupting(stop))
+    monkeypatch.setitem(registry.PROBES, "hanging", _Hanging())
+    chosen = ("http", "interrupting", "hanging")
+    doc = await asyncio.wait_for(
+        run_scan(settings(web, probes=chosen, host_timeout=0, per_host=1), None, stop), 10
+    )
+    (device,) = doc.devices
+    by_probe = {a.probe: a for a in device.attempts}
+    assert by_probe["http"].status is AttemptStatus.OK
+    assert by_probe["interrupting"].status is AttemptStatus.CANCELLED
+    assert by_probe["interrupting"].reason == "scan interrupted mid-probe; kept 1 observation"
+    assert by_probe["hanging"].status is AttemptStatus.CANCELLED
+    assert by_probe["hanging"].reason == "scan interrupted before the probe started"
+    assert ("http.title", "login") in {(o.signal, o.value) for o in device.observations}
+    summary = summarize(doc)
+    assert summary.incomplete == 1
+    assert "1 incompletely probed; scan interrupted" in summary.line()
 
 
 @session_loop

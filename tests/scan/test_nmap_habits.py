@@ -127,7 +127,7 @@ def test_verbose_logs_decisions_to_stderr_only(listener: int) -> None:
     assert code in (0, 3), err
     assert json.loads(out)["devices"]  # stdout stays the report alone
     lines = [line for line in err.splitlines() if line.startswith("camscan INFO")]
-    assert any("discovery tcp (" in line and "1 hosts" in line for line in lines), err
+    assert any("discovery tcp (" in line and "1 host in" in line for line in lines), err
     assert any("discovery wsd" in line for line in lines), err
     assert any("probe http 127.0.0.2" in line for line in lines), err
     assert not [line for line in err.splitlines() if line.startswith("camscan DEBUG")]

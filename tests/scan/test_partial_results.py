@@ -14,6 +14,7 @@ from camscan.engine import ScanSettings, run_scan
 from camscan.models import AttemptStatus
 from camscan.probe.http import HttpProbe
 from camscan.scope import build_scope
+from tests.helpers import http_answer
 
 HTTP_REPLY = (
     b"HTTP/1.0 200 OK\r\nServer: Hikvision-Webs\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -28,17 +29,7 @@ def _listener(address: str) -> socket.socket:
 
 
 async def _serve_http(sock: socket.socket) -> asyncio.Server:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
-            writer.write(HTTP_REPLY)
-            await writer.drain()
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    return await asyncio.start_server(handle, sock=sock)
+    return await asyncio.start_server(http_answer(HTTP_REPLY), sock=sock)
 
 
 def test_probe_cut_off_by_the_host_budget_keeps_its_observations(

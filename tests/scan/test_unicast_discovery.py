@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from camscan.discover import dhip, ssdp
-from camscan.discover.base import DiscoverySettings
+from camscan.discover.base import DiscoveryMethod, DiscoveryResult, DiscoverySettings
 from camscan.engine import ScanSettings, run_scan
 from camscan.lab.persona import load_persona
 from camscan.lab.responders.common import DeviceContext
@@ -47,28 +47,38 @@ class _Lossy(asyncio.DatagramProtocol):
             self.transport.sendto(self.answer, (str(addr[0]), addr[1]))
 
 
+async def _ask_lossy(
+    method: DiscoveryMethod, port: int, address: str, answer: bytes
+) -> tuple[DiscoveryResult, _Lossy]:
+    """Run ``method`` in unicast mode against a device on ``address:port`` that drops the
+    first datagram it gets and answers the rest with ``answer``."""
+    device = _Lossy(answer)
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: device, local_addr=(address, port), family=socket.AF_INET
+    )
+    try:
+        result = await method.discover(
+            DiscoverySettings(mode="unicast", unicast_hosts=(address,), timeout=1.5)
+        )
+    finally:
+        transport.close()
+    return result, device
+
+
 async def test_unicast_dhip_survives_a_lost_datagram() -> None:
     persona = load_persona(PERSONAS / "dahua-ipc-hfw2228m.yaml")
     address = _address()
     ctx = DeviceContext(persona, address, None, persona.resolved_mac())
     assert persona.dhip is not None
-    device = _Lossy(notify_dev_info(ctx, persona.dhip))
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: device, local_addr=(address, dhip.PORT), family=socket.AF_INET
-    )
-    try:
-        result = await dhip.DhipDiscovery().discover(
-            DiscoverySettings(mode="unicast", unicast_hosts=(address,), timeout=1.5)
-        )
-    finally:
-        transport.close()
+    answer = notify_dev_info(ctx, persona.dhip)
+    result, device = await _ask_lossy(dhip.DhipDiscovery(), dhip.PORT, address, answer)
     (host,) = result.hosts
     assert host.address == address
     assert host.mac == persona.resolved_mac()
     assert any(o.signal == "dhip.DeviceType" for o in host.observations)
     assert device.received == 3  # the first copy was lost; the retransmissions got through
     assert result.attempts[0].status is AttemptStatus.OK
-    assert "asked 1 hosts directly" in result.attempts[0].reason
+    assert "asked 1 host directly" in result.attempts[0].reason
 
 
 async def test_unicast_ssdp_survives_a_lost_datagram() -> None:
@@ -77,16 +87,8 @@ async def test_unicast_ssdp_survives_a_lost_datagram() -> None:
     ctx = DeviceContext(persona, address, None, persona.resolved_mac())
     assert persona.ssdp is not None
     st, usn = search_targets(ctx, persona.ssdp, "upnp:rootdevice")[0]
-    protocol = _Lossy(search_response(ctx, persona.ssdp, st, usn))
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: protocol, local_addr=(address, ssdp.PORT), family=socket.AF_INET
-    )
-    try:
-        result = await ssdp.SsdpDiscovery().discover(
-            DiscoverySettings(mode="unicast", unicast_hosts=(address,), timeout=1.5)
-        )
-    finally:
-        transport.close()
+    answer = search_response(ctx, persona.ssdp, st, usn)
+    result, protocol = await _ask_lossy(ssdp.SsdpDiscovery(), ssdp.PORT, address, answer)
     (host,) = result.hosts
     signals = {o.signal for o in host.observations}
     assert {"ssdp.server", "ssdp.st"} <= signals

@@ -143,7 +143,7 @@ def test_prune_command_and_bad_periods(cli_env: Path) -> None:
         h.record(building())
     result = run_camscan("history", "prune", "--keep", "400d", "--db", str(db), "--site", "hq")
     assert result.exit_code == 0, result.output
-    assert "pruned 1 run(s) of site hq" in result.stderr
+    assert "pruned 1 run of site hq" in result.stderr
     with History(db, site="hq") as h:
         assert len(h.runs()) == 1
     bad = run_camscan("history", "prune", "--keep", "forever", "--db", str(db))

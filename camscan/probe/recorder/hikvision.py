@@ -1,0 +1,79 @@
+"""Hikvision NVR channels over ISAPI: the IP cameras an NVR proxies, as it describes them.
+
+Two read-only GETs (Hikvision "ISAPI Core Protocol" / ISAPI developer guide, Content
+Management → InputProxy; digest authentication as the guide requires):
+
+* ``GET /ISAPI/ContentMgmt/InputProxy/channels`` → ``InputProxyChannelList`` of
+  ``InputProxyChannel`` (``id``, ``name``, ``sourceInputPortDescriptor`` with
+  ``proxyProtocol`` — ``adminProtocol`` in older firmware —, ``addressingFormatType``,
+  ``ipAddress``, ``managePortNo``, ``srcInputPort``);
+* ``GET /ISAPI/ContentMgmt/InputProxy/channels/status`` → ``InputProxyChannelStatusList`` of
+  ``InputProxyChannelStatus`` (``id``, the same descriptor, where the firmware has them also
+  ``model``, ``serialNumber``, ``firmwareVersion``, and ``online``, ``chanDetectResult``).
+
+The descriptor also carries ``userName`` (and on some firmware ``password``) of the camera:
+only the fields named above are read, so those never leave the parser. Elements are matched
+on local names (the ``http://www.hikvision.com/ver20/XMLSchema`` namespace is optional).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from camscan.probe.soap import local, parse_xml
+from camscan.sanitize import device_text
+
+CHANNELS_PATH = "/ISAPI/ContentMgmt/InputProxy/channels"
+STATUS_PATH = "/ISAPI/ContentMgmt/InputProxy/channels/status"
+MAX_CHANNELS = 512  # the largest NVRs have 256 IP channels
+
+# Descriptor field → the key camscan keeps (everything else, credentials included, is dropped).
+_DESCRIPTOR = {
+    "proxyProtocol": "protocol",
+    "adminProtocol": "protocol",
+    "ipAddress": "address",
+    "hostName": "host_name",
+    "managePortNo": "port",
+    "model": "model",
+    "serialNumber": "serial",
+    "firmwareVersion": "firmware",
+}
+_STATUS = {"online": "online", "chanDetectResult": "detect", "name": "name"}
+
+
+def _child_text(el: Any) -> str:
+    return device_text("".join(el.itertext()), 200)
+
+
+def parse_channels(data: bytes) -> dict[int, dict[str, str]]:
+    """Channel id → kept fields, from an ``InputProxyChannelList`` or ``...StatusList`` reply.
+
+    Raises :class:`~camscan.probe.soap.SoapError` (a ``ValueError``) for what is not XML,
+    and ``ValueError`` for XML that is not a channel list (e.g. a ``ResponseStatus``).
+    """
+    root = parse_xml(data)
+    if local(root.tag) not in ("InputProxyChannelList", "InputProxyChannelStatusList"):
+        raise ValueError(f"not a channel list: <{device_text(local(root.tag), 60)}>")
+    out: dict[int, dict[str, str]] = {}
+    for item in root:
+        if local(item.tag) not in ("InputProxyChannel", "InputProxyChannelStatus"):
+            continue
+        fields: dict[str, str] = {}
+        number: int | None = None
+        for child in item:
+            name = local(child.tag)
+            if name == "id":
+                text = _child_text(child)
+                number = int(text) if text.isdigit() and len(text) < 6 else None
+            elif name in _STATUS:
+                fields[_STATUS[name]] = _child_text(child)
+            elif name == "sourceInputPortDescriptor":
+                for field in child:
+                    key = _DESCRIPTOR.get(local(field.tag))
+                    if key and key not in fields and (value := _child_text(field)):
+                        fields[key] = value
+        if number is not None and number not in out:
+            out[number] = fields
+        if len(out) >= MAX_CHANNELS:
+            break
+    return out

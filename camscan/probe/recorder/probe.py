@@ -1,0 +1,228 @@
+"""The recorder probe: with a login for the host, list the cameras on an NVR's channels.
+
+Runs only when the user gave credentials for the address (``[[credentials]]`` or
+``--username``); camscan never guesses any. On the host's first answering web port it asks,
+in turn, Hikvision ISAPI InputProxy (:mod:`.hikvision`) and Dahua RemoteDevice
+(:mod:`.dahua`); the first API the device answers is the one used. HTTP digest, basic only
+when the device demands it (:mod:`camscan.probe.httpauth`). Read-only GETs, bodies capped.
+
+Every outcome is an attempt: ``ok`` (channels read), ``denied`` (credentials refused after
+authenticating), ``no_answer`` (the device has no such API: 404 and the like), ``timeout``,
+``malformed`` (a reply that is not the documented format). A failure never loses the other
+probes' observations, and channels read before a failure are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from camscan.credentials import Login
+from camscan.models import AttemptStatus, Observation
+from camscan.oui import normalise_mac
+from camscan.probe.base import BehindCamera, ProbeResult, ProbeSettings, ProbeSink, ProbeTarget
+from camscan.probe.common import Budget, Timer, attempt, url_host
+from camscan.probe.httpauth import DeviceAuth
+from camscan.probe.httpclient import (
+    HTTP_PORTS,
+    HTTPS_PORTS,
+    MAYBE_HTTP_PORTS,
+    Fetched,
+    fetch,
+    httpx_status,
+    make_client,
+)
+from camscan.probe.recorder import dahua, hikvision
+from camscan.sanitize import device_text
+
+NAME = "recorder"
+PREFERRED_PORTS = (80, 443, 8080, 8443, 81, 88)
+MAX_PORTS = 2
+CAP = 512 * 1024  # a 256-channel status list is ~200 KB
+# Field → signal of a camera's observations (see camscan/signals.py, ``channel.*``).
+SIGNALS = {
+    "manufacturer": "channel.manufacturer",
+    "model": "channel.model",
+    "firmware": "channel.firmware",
+    "serial": "channel.serial",
+    "protocol": "channel.protocol",
+    "name": "channel.name",
+    "online": "channel.online",
+    "detect": "channel.status",
+}
+
+
+class _Outcome:
+    """What one API call sequence yielded: status, reason, cameras, recorder observations."""
+
+    def __init__(self, status: AttemptStatus, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.cameras: list[BehindCamera] = []
+        self.observations: list[Observation] = []
+
+
+def camera(number: int, api: str, fields: dict[str, str]) -> BehindCamera:
+    """A :class:`BehindCamera` from one channel's kept fields."""
+    obs = [
+        Observation(signal=signal, value=fields[key], source=NAME)
+        for key, signal in SIGNALS.items()
+        if fields.get(key)
+    ]
+    address = fields.get("address") or fields.get("host_name")
+    if address:
+        port = fields.get("port", "")
+        shown = f"{address}:{port}" if port.isdigit() else address
+        obs.append(Observation(signal="channel.address", value=device_text(shown), source=NAME))
+    return BehindCamera(
+        channel=number,
+        api=api,
+        address=device_text(address, 64) if address else None,
+        mac=normalise_mac(fields.get("mac", "")) or None,
+        observations=tuple(obs),
+    )
+
+
+def _http_outcome(page: Fetched, what: str) -> _Outcome | None:
+    """The outcome a non-200 answer means, or None for a 200."""
+    if page.status == 200:
+        return None
+    if page.status == 401:
+        return _Outcome(AttemptStatus.DENIED, f"{what}: credentials refused (HTTP 401)")
+    if page.status == 403:
+        return _Outcome(AttemptStatus.DENIED, f"{what}: HTTP 403, the user may not read it")
+    return _Outcome(AttemptStatus.NO_ANSWER, f"{what}: HTTP {page.status}, not offered")
+
+
+async def _hikvision(client: httpx.AsyncClient, base: str, port: int, s: ProbeSettings) -> _Outcome:
+    api = "ISAPI InputProxy"
+    page = await fetch(client, base + hikvision.CHANNELS_PATH, port, s, CAP)
+    if (bad := _http_outcome(page, api)) is not None:
+        return bad
+    if page.truncated:
+        return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
+    try:
+        channels = hikvision.parse_channels(page.body)
+    except ValueError as exc:
+        return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
+    note = ""
+    try:
+        status_page = await fetch(client, base + hikvision.STATUS_PATH, port, s, CAP)
+        if status_page.status == 200 and not status_page.truncated:
+            for number, fields in hikvision.parse_channels(status_page.body).items():
+                merged = channels.setdefault(number, {})
+                for key, value in fields.items():
+                    merged.setdefault(key, value)
+        else:
+            note = f"; status HTTP {status_page.status}"
+    except ValueError as exc:
+        note = f"; status: {exc}"
+    except Exception as exc:  # the list is already read: keep it, note why status is missing
+        note = f"; status: {httpx_status(exc)[1]}"
+    out = _Outcome(AttemptStatus.OK, f"{api}: {len(channels)} IP channels{note}")
+    out.cameras = [camera(n, api, f) for n, f in sorted(channels.items())]
+    return out
+
+
+async def _dahua(client: httpx.AsyncClient, base: str, port: int, s: ProbeSettings) -> _Outcome:
+    api = "Dahua RemoteDevice"
+    page = await fetch(client, base + dahua.REMOTE_DEVICE_PATH, port, s, CAP)
+    if (bad := _http_outcome(page, api)) is not None:
+        return bad
+    if page.truncated:
+        return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
+    try:
+        channels = dahua.parse_remote_devices(page.body)
+    except ValueError as exc:
+        return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
+    out = _Outcome(AttemptStatus.OK, f"{api}: {len(channels)} remote devices")
+    out.cameras = [camera(n, api, f) for n, f in sorted(channels.items())]
+    return out
+
+
+APIS: tuple[Callable[[httpx.AsyncClient, str, int, ProbeSettings], Awaitable[_Outcome]], ...] = (
+    _hikvision,
+    _dahua,
+)
+
+
+class RecorderProbe:
+    """List the cameras behind a recorder, with the login the user gave for its address."""
+
+    name = NAME
+
+    def __init__(self, ports: frozenset[int] = HTTP_PORTS - MAYBE_HTTP_PORTS) -> None:
+        self.ports = ports
+
+    def ports_for(self, target: ProbeTarget) -> list[int]:
+        """Web ports to ask, preferred first; port 80 when discovery knew no open port."""
+        ports = target.open_ports & self.ports if target.open_ports else {80}
+        ordered = [p for p in PREFERRED_PORTS if p in ports] + sorted(
+            p for p in ports if p not in PREFERRED_PORTS
+        )
+        return ordered[:MAX_PORTS]
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        sink = settings.kept()
+        timer = Timer()
+        login = settings.credentials.login_for(target.address)
+        if login is None:
+            reason = "no credentials for this address ([[credentials]] or --username)"
+            sink.attempts.append(attempt(NAME, None, AttemptStatus.SKIPPED, reason, timer))
+        elif not (ports := self.ports_for(target)):
+            sink.attempts.append(
+                attempt(NAME, None, AttemptStatus.SKIPPED, "no open web port", timer)
+            )
+        else:
+            try:
+                await self._ports(target, ports, login, settings, sink)
+            except Exception as exc:  # a probe never raises; record the bug as data
+                status = AttemptStatus.ERROR
+                sink.attempts.append(attempt(NAME, None, status, f"internal error: {exc!r}", timer))
+        return ProbeResult(
+            observations=tuple(sink.observations),
+            attempts=tuple(sink.attempts),
+            cameras=tuple(sink.cameras),
+        )
+
+    async def _ports(
+        self,
+        target: ProbeTarget,
+        ports: list[int],
+        login: Login,
+        settings: ProbeSettings,
+        sink: ProbeSink,
+    ) -> None:
+        budget = Budget(settings.timeout, settings.connect_timeout)
+        for port in ports:
+            scheme = "https" if port in HTTPS_PORTS else "http"
+            base = f"{scheme}://{url_host(target.address)}:{port}"
+            async with make_client(settings, DeviceAuth(login)) as client:
+                for api in APIS:
+                    t = Timer()
+                    if budget.spent():
+                        sink.attempts.append(
+                            attempt(NAME, port, AttemptStatus.SKIPPED, "time budget spent", t)
+                        )
+                        return
+                    try:
+                        out = await api(client, base, port, settings)
+                    except Exception as exc:
+                        status, reason = httpx_status(exc)
+                        sink.attempts.append(attempt(NAME, port, status, reason, t))
+                        if status in (AttemptStatus.TIMEOUT, AttemptStatus.REFUSED):
+                            break  # this port is not answering: do not wait out every API
+                        continue
+                    sink.attempts.append(attempt(NAME, port, out.status, out.reason, t))
+                    if out.status is AttemptStatus.OK:
+                        sink.cameras.extend(out.cameras)
+                        count = str(len(out.cameras))
+                        sink.observations.append(
+                            Observation(
+                                signal="recorder.ip_channels", value=count, port=port, source=NAME
+                            )
+                        )
+                        return
+                    if out.status is AttemptStatus.DENIED:
+                        return  # the login is wrong for this device: do not try it again

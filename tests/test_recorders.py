@@ -1,0 +1,111 @@
+"""Recorder channel counts without credentials, "behind" devices in the store, every summary."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from camscan.models import AttemptStatus, Behind, Device, Observation, ProbeAttempt, ScanDocument
+from camscan.recorders import channels, describe
+from camscan.report import Format, render
+from camscan.report.common import summarize
+from camscan.store.identity import candidate_keys
+from camscan.verdict import annotate
+
+
+def o(signal: str, value: str) -> Observation:
+    return Observation(signal=signal, value=value, source="test")
+
+
+def sadp_nvr(address: str = "192.0.2.26") -> Device:
+    """What a Hikvision NVR's SADP reply says for free (fields as in the sadp fixtures)."""
+    return Device(
+        address=address,
+        observations=[
+            o("sadp.DeviceDescription", "DS-7608NI-K2"),
+            o("sadp.DigitalChannelNum", "8"),
+            o("sadp.AnalogChannelNum", "0"),
+        ],
+    )
+
+
+def scanned(*devices: Device) -> ScanDocument:
+    return annotate(ScanDocument(devices=list(devices), scope=["192.0.2.0/24"]))
+
+
+def test_sadp_counts_without_credentials_in_every_summary() -> None:
+    doc = scanned(sadp_nvr())
+    (nvr,) = doc.devices
+    assert nvr.channels is not None
+    assert (nvr.channels.ip, nvr.channels.analog, nvr.channels.enumerated) == (8, 0, 0)
+    said = "recorder with 8 IP channels, cameras not enumerated (give credentials)"
+    assert describe(nvr.channels) == said
+    assert f"recorders: 192.0.2.26: {said}" in summarize(doc).line()
+    for fmt in (Format.TEXT, Format.HTML, Format.MARKDOWN, Format.TABLE):
+        assert said in render(doc, fmt, width=400), fmt
+    assert json.loads(render(doc, Format.JSON))["devices"][0]["channels"]["ip"] == 8
+
+
+def test_dhip_xvr_counts_ip_and_analog() -> None:
+    xvr = Device(
+        address="192.0.2.27",
+        observations=[
+            o("dhip.DeviceType", "XVR5108HS"),
+            o("dhip.RemoteVideoInputChannels", "8"),
+            o("dhip.VideoInputChannels", "4"),
+        ],
+    )
+    (found,) = scanned(xvr).devices
+    assert found.channels is not None
+    assert describe(found.channels) == (
+        "recorder with 8 IP channels and 4 analog channels, cameras not enumerated "
+        "(give credentials)"
+    )
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [
+        [("sadp.DigitalChannelNum", "1"), ("sadp.AnalogChannelNum", "0")],  # a camera: itself
+        [("dhip.VideoInputChannels", "1"), ("dhip.RemoteVideoInputChannels", "0")],
+        [("sadp.DigitalChannelNum", "x99")],
+    ],
+)
+def test_a_camera_is_no_recorder(signals: list[tuple[str, str]]) -> None:
+    device = Device(address="192.0.2.30", observations=[o(s, v) for s, v in signals])
+    assert channels(device) is None
+
+
+def test_refused_login_and_enumerated_cameras() -> None:
+    denied = sadp_nvr().model_copy(
+        update={
+            "attempts": [
+                ProbeAttempt(probe="recorder", status=AttemptStatus.DENIED, reason="HTTP 401")
+            ]
+        }
+    )
+    assert channels(denied) is not None
+    assert channels(denied).note == "cameras not enumerated (credentials refused)"  # type: ignore[union-attr]
+    cam = Device(
+        address="198.51.100.11",
+        behind=Behind(recorder="192.0.2.26", channel=1, api="ISAPI InputProxy"),
+        observations=[o("channel.model", "DS-2CD2143G2-I")],
+    )
+    doc = scanned(sadp_nvr(), cam)
+    nvr = next(d for d in doc.devices if d.behind is None)
+    assert nvr.channels is not None
+    assert nvr.channels.note == "1 cameras enumerated"
+    behind = next(d for d in doc.devices if d.behind is not None)
+    assert behind.channels is None
+    assert behind.identification.vendor == "Hikvision"
+    assert "behind 192.0.2.26 channel 1" in render(doc, Format.TEXT)
+
+
+def test_behind_devices_keep_their_identity_across_recorders() -> None:
+    first = Device(address="198.51.100.11", behind=Behind(recorder="192.0.2.26", channel=3))
+    same_address = Device(address="198.51.100.11", behind=Behind(recorder="192.0.2.27", channel=3))
+    assert candidate_keys(first) == ["behind:192.0.2.26#3"]
+    assert candidate_keys(same_address) == ["behind:192.0.2.27#3"]
+    with_serial = first.model_copy(update={"observations": [o("channel.serial", "LAB0DAHUA0021")]})
+    assert candidate_keys(with_serial) == ["serial:LAB0DAHUA0021", "behind:192.0.2.26#3"]
