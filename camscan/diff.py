@@ -7,7 +7,8 @@ seen before that was missing from the older run is "back", not "new".
 Only what both runs looked at is compared (:class:`Coverage`): a device missing from the newer
 run at an address outside its scope, or missing from an interrupted or incomplete run, is *not
 compared* rather than gone; a device at an address the older run did not cover is not compared
-rather than new (unless the site never saw it); open ports are compared on the ports both runs'
+rather than new (unless the site never saw it) — a camera behind a recorder counts at its
+recorder's address; open ports are compared on the ports both runs'
 sweeps tried. What could not be compared is listed, with the reason, in every format.
 """
 
@@ -178,8 +179,8 @@ def _ports_note(old: Coverage, new: Coverage) -> tuple[frozenset[int] | None, st
 
 def _missing_reason(state: DeviceState, seen_by: Coverage, missed_by: Coverage) -> str | None:
     """Why a device ``seen_by`` one run and missing from ``missed_by`` is not a change."""
-    if missed_by.covers(state.address) is False:
-        return f"{state.address} is outside {missed_by.label}'s scope"
+    if missed_by.covers(state.reached_at) is False:
+        return f"{state.reached_at} is outside {missed_by.label}'s scope"
     if not missed_by.complete:
         return f"{missed_by.label} was interrupted or incomplete and may not have reached it"
     return None
@@ -219,9 +220,9 @@ def diff_states(
             back.append(new[key])
         elif key in known:
             uncompared.append(Uncompared(new[key], why or ""))
-        elif old_cov.covers(new[key].address) is False:  # first seen, where no run looked
+        elif old_cov.covers(new[key].reached_at) is False:  # first seen where no run looked
             uncompared.append(
-                Uncompared(new[key], f"{new[key].address} is outside {old_cov.label}'s scope")
+                Uncompared(new[key], f"{new[key].reached_at} is outside {old_cov.label}'s scope")
             )
         else:
             fresh.append(new[key])

@@ -27,7 +27,7 @@ from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
 from camscan.store.history import state_word
 from camscan.words import plural
 
-_KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
+_KEY = re.compile(r"^(mac|serial|wsd|ip|behind):.+")
 _KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
 _KEEP_DAYS = {"d": 1, "w": 7, "y": 365}
 

@@ -135,6 +135,12 @@ class DeviceState:
     switch: str | None = None
     switch_port: str | None = None
     vlan: int | None = None
+    behind: str | None = None  # "<recorder address>#<channel>" for a camera only a recorder reaches
+
+    @property
+    def reached_at(self) -> str:
+        """The address a scan reached the device through: its recorder's when behind one."""
+        return self.behind.rsplit("#", 1)[0] if self.behind else self.address
 
     @classmethod
     def of(cls, device: Device, key: str) -> DeviceState:
@@ -162,16 +168,19 @@ class DeviceState:
             switch=switch,
             switch_port=switch_port,
             vlan=vlan,
+            behind=f"{device.behind.recorder}#{device.behind.channel}" if device.behind else None,
         )
 
     def digest(self, observations: Sequence[Observation]) -> str:
         """SHA-256 over the state (without its key) and its observations: equal means unchanged."""
         data = [getattr(self, name) for name in _DIGESTED]
         data.append([[o.signal, o.value, o.port, o.source] for o in observations])
+        if self.behind is not None:  # only then: digests stored before the field stay valid
+            data.append(["behind", self.behind])
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
-_DIGESTED = tuple(f.name for f in fields(DeviceState) if f.name != "key")
+_DIGESTED = tuple(f.name for f in fields(DeviceState) if f.name not in ("key", "behind"))
 
 
 def states_of(doc: ScanDocument, ambiguous: Iterable[str] = ()) -> dict[str, DeviceState]:

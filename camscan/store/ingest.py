@@ -66,7 +66,7 @@ def _state_row(s: DeviceState, device_id: int, digest: str) -> dict[str, Any]:
         "restricted": s.restricted, "suspected": s.suspected, "acknowledged": s.acknowledged,
         "policies": json.dumps(list(s.policies)), "clauses": json.dumps(list(s.clauses)),
         "ports": json.dumps(list(s.ports)), "switch": s.switch, "switch_port": s.switch_port,
-        "vlan": s.vlan,
+        "vlan": s.vlan, "behind": s.behind,
     }  # fmt: skip
 
 

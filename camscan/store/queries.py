@@ -47,7 +47,7 @@ _STATE_COLUMNS = (
     states.c.brand, states.c.model, states.c.firmware, states.c.device_type,
     states.c.confidence, states.c.restricted, states.c.suspected, states.c.acknowledged,
     states.c.policies, states.c.ports, states.c.clauses, states.c.switch, states.c.switch_port,
-    states.c.vlan,
+    states.c.vlan, states.c.behind,
 )  # fmt: skip
 N_RUN = len(_RUN_COLUMNS)
 
@@ -72,6 +72,7 @@ def state_of(r: Sequence[Any]) -> DeviceState:
         restricted=bool(r[10]), suspected=bool(r[11]), acknowledged=r[12],
         policies=tuple(json.loads(r[13])), ports=tuple(json.loads(r[14])),
         clauses=tuple(json.loads(r[15])), switch=r[16], switch_port=r[17], vlan=r[18],
+        behind=r[19],
     )  # fmt: skip
 
 

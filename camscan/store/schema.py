@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 ALL_SITES = "*"  # acks.site for an acknowledgement that holds at every site
-SQLITE_SCHEMA_VERSION = 3  # PRAGMA user_version mirror: older camscans refuse a newer file
+SQLITE_SCHEMA_VERSION = 4  # PRAGMA user_version mirror: older camscans refuse a newer file
 
 metadata = MetaData()
 
@@ -107,6 +107,7 @@ states = Table(
     Column("switch", Text),
     Column("switch_port", Text),
     Column("vlan", Integer),
+    Column("behind", Text),  # "<recorder address>#<channel>" for a camera behind a recorder
     UniqueConstraint("device_id", "digest", name="states_device_digest"),
 )
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+from alembic import command
+
 from camscan.diff import Coverage, diff_states, render_diff_text
-from camscan.models import Observation, ScanDocument
-from camscan.store import History, StoreTarget, states_of
+from camscan.models import Behind, Device, Identification, Observation, ScanDocument
+from camscan.store import History, StoreTarget, schema, states_of
+from camscan.store.engine import make_engine
 from tests.pgserver import PW_VAR
 from tests.report.cli_env import cli_env, run_camscan
 from tests.report.sample_docs import amcrest_recorder, axis_camera, building, lts_camera, printer
@@ -105,7 +109,8 @@ def test_diff_command_compares_only_what_both_runs_looked_at(
     assert "outside run " + str(second) + "'s scope" in result.stdout
     assert "both sweeps tried (80 554)" in result.stdout
     data = json.loads(run_camscan("diff", *args, "-f", "json", env=_env(target)).stdout)
-    assert data["gone"] == [] and data["changed"] == []
+    assert data["gone"] == []
+    assert data["changed"] == []
     assert [(d["key"], d["reason"]) for d in data["not_compared"]] == [
         (PRINTER, f"192.0.2.90 is outside run {second}'s scope")
     ]
@@ -126,7 +131,8 @@ def test_interrupted_run_is_named_and_never_makes_devices_gone(
         f"# run {ids[2]} was interrupted; compared the last two complete runs, "
         f"{ids[0]} and {ids[1]}"
     ) in default.stdout
-    assert "1 new" not in default.stdout and "0 new, 1 gone" in default.stdout
+    assert "1 new" not in default.stdout
+    assert "0 new, 1 gone" in default.stdout
 
     explicit = run_camscan("diff", str(ids[1]), str(ids[2]), *args, "-f", "json",
                            env=_env(target))  # fmt: skip
@@ -153,3 +159,44 @@ def test_too_few_complete_runs_says_which_run_was_interrupted(
     assert f"run {cut} was interrupted; compare it by id: camscan diff A B" in result.stderr
     assert run_camscan("diff", str(first), str(cut), "--db", str(target), "--site", "hq",
                        env=_env(target)).exit_code == 0  # fmt: skip
+
+
+def test_a_camera_behind_a_recorder_counts_at_the_recorders_address() -> None:
+    """Its PoE-side address is in no scan's scope; the recorder's address is what was scanned."""
+    channel = Device(
+        address="203.0.113.5",  # the address the recorder reports, on its private PoE side
+        behind=Behind(recorder="192.0.2.30", channel=3, api="ISAPI"),
+        identification=Identification(vendor="Hikvision", model="DS-2CD2143G2-I"),
+    )
+    night1 = building([amcrest_recorder(), channel])
+    night2 = building([amcrest_recorder()])
+    scope = Coverage("run 2", ("192.0.2.0/24",))
+    diff = diff_states(states_of(night1), states_of(night2), new_cov=scope)
+    assert [s.key for s in diff.gone] == ["behind:192.0.2.30#3"]  # really gone from channel 3
+    elsewhere = Coverage("run 2", ("192.0.2.0/27",))  # the recorder at .30 still in, ok
+    assert len(diff_states(states_of(night1), states_of(night2), new_cov=elsewhere).gone) == 1
+    outside = Coverage("run 2", ("192.0.2.64/26",))
+    moved = diff_states(states_of(night1), states_of(night2), new_cov=outside)
+    assert [(u.state.key, u.reason) for u in moved.uncompared] == [
+        ("behind:192.0.2.30#3", "192.0.2.30 is outside run 2's scope")  # judged by its recorder
+    ]
+
+
+def test_states_recorded_before_the_new_columns_are_upgraded_in_place(
+    target: StoreTarget,
+) -> None:
+    """A history of the previous release (revision 0002, no runs.ports / states.behind)."""
+    engine = make_engine(target)
+    with engine.begin() as conn:
+        command.upgrade(schema._alembic_config(conn), "0002")
+        conn.execute(sa.text("ALTER TABLE runs DROP COLUMN ports"))
+        conn.execute(sa.text("ALTER TABLE states DROP COLUMN behind"))
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA application_id = 1667329395")  # "cams"
+            conn.exec_driver_sql("PRAGMA user_version = 2")
+    engine.dispose()
+    with History(target, site="hq") as h:
+        run = h.record(building(ports=[80, 554]))
+        assert h.run(run).ports == (80, 554)
+        with h.transaction() as conn:
+            assert schema.current_revision(conn) == schema.head_revision()
