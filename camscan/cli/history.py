@@ -83,6 +83,7 @@ def history_command(
     """List recorded runs (newest first), or one device's history (oldest first).
 
     'restr.' counts restricted devices that are not acknowledged; 'ack.' the acknowledged ones.
+    Exit 0, or 2 for a usage error, an unknown device or a missing/unreadable history.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -205,9 +206,14 @@ def _label(run: RunInfo) -> str:
 def diff_command(
     runs: tuple[int, ...], fmt: str, db: str | None, site: str | None, config_file: str | None
 ) -> None:
-    """Compare two runs (default: the site's last two complete runs). Exit 1 when they differ.
+    """Compare two runs (default: the site's last two complete runs).
 
-    With --site all and no run ids, each site's last two complete runs are compared.
+    Only what both runs looked at is compared: devices outside a run's scope, or missed by an
+    interrupted run, are listed as not compared; ports only on those both sweeps tried. With
+    --site all and no run ids, each site's last two complete runs are compared.
+
+    Exit 0: no change; 1: something changed; 2: usage error, no such run, fewer than two
+    complete runs, or the history cannot be read.
     """
     if len(runs) not in (0, 2):
         raise CamscanUsageError("give two run ids (RUN_A RUN_B), or none for the last two runs")

@@ -67,6 +67,8 @@ def report_cmd(
 
     Counts by site, maker, label and policy; restricted devices with their location; what is
     new, back, gone or changed; acknowledgements and their expiry; restricted devices over time.
+    Exit 0 (findings are reported, not failed on), or 2 for a usage error, an unknown site or
+    an unreadable history.
     """
     since_day = since.date() if hasattr(since, "date") else None
     if since_day is not None and since_day > date.today():
