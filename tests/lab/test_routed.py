@@ -94,6 +94,14 @@ def test_v2c_every_camera_gets_mac_port_and_maker(routed: Any, tmp_path: Path) -
     assert vendors["192.0.2.28"] == "Hikvision"  # EZVIZ: its MAC prefix is the only clue
     assert vendors["192.0.2.40"] == "Dahua"
     assert vendors["192.0.2.52"] == "Axis"
+    # Without logins the recorders say what they say for free: unicast DHIP gives the Dahua
+    # NVR's 8 IP channels; multicast SADP does not cross the router, so the Hikvision count is
+    # unknown. No camera behind either is listed.
+    channels = {d["address"]: d["channels"] for d in doc["devices"] if d["channels"]}
+    assert (channels["192.0.2.27"]["ip"], channels["192.0.2.26"]["ip"]) == (8, None)
+    for recorder in ("192.0.2.26", "192.0.2.27"):
+        assert channels[recorder]["note"] == "cameras not enumerated (give credentials)"
+    assert not [d for d in doc["devices"] if d["behind"]]
     for secret in LAB_SECRETS:
         assert secret not in run.stdout + run.stderr
 
@@ -290,5 +298,10 @@ def test_scan_with_the_lab_logins_reports_every_camera_behind_both_recorders(
     doc = json.loads(run.stdout)
     check_behind(doc)
     assert {d["address"] for d in doc["devices"]} >= CAMERAS  # the routed VLAN as before
+    # Dahua's RemoteDevice carries each camera's MAC (which the NVR read from the camera).
+    macs = {d["address"]: d["mac"] for d in doc["devices"] if d["behind"]}
+    for address, (recorder, _, _) in BEHIND.items():
+        if recorder == "192.0.2.27":
+            assert macs[address] == routed.host(address).mac, address
     for secret in NVR_SECRETS:
         assert secret not in run.stdout + run.stderr
