@@ -216,28 +216,26 @@ class OnvifDevice:
             "</tt:Info></tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>"
         )
 
-    def video_sources(self) -> str:
-        """A recorder's video sources: one per channel."""
-        items = "".join(
-            f'<trt:VideoSources token="VideoSource_{n}"><tt:Framerate>25</tt:Framerate>'
-            "<tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height>"
-            "</tt:Resolution></trt:VideoSources>"
-            for n in range(1, self.channels + 1)
-        )
-        return f"<trt:GetVideoSourcesResponse>{items}</trt:GetVideoSourcesResponse>"
-
-    def profiles(self) -> str:
-        """A recorder's media profiles: the main stream of each channel."""
-        items = "".join(
-            f'<trt:Profiles token="Profile_{n}01" fixed="true"><tt:Name>Channel{n}_MainStream'
-            f'</tt:Name><tt:VideoSourceConfiguration token="VideoSourceConfig_{n}">'
-            f"<tt:Name>VideoSourceConfig_{n}</tt:Name><tt:UseCount>1</tt:UseCount>"
-            f"<tt:SourceToken>VideoSource_{n}</tt:SourceToken>"
-            '<tt:Bounds x="0" y="0" width="1920" height="1080"/></tt:VideoSourceConfiguration>'
-            "</trt:Profiles>"
-            for n in range(1, self.channels + 1)
-        )
-        return f"<trt:GetProfilesResponse>{items}</trt:GetProfilesResponse>"
+    def media(self, operation: str) -> str:
+        """A recorder's GetVideoSources (one source per channel) or GetProfiles (the main
+        stream of each channel) response body."""
+        if operation == "GetVideoSources":
+            item = (
+                '<trt:VideoSources token="VideoSource_{n}"><tt:Framerate>25</tt:Framerate>'
+                "<tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height>"
+                "</tt:Resolution></trt:VideoSources>"
+            )
+        else:
+            item = (
+                '<trt:Profiles token="Profile_{n}01" fixed="true"><tt:Name>Channel{n}_MainStream'
+                '</tt:Name><tt:VideoSourceConfiguration token="VideoSourceConfig_{n}">'
+                "<tt:Name>VideoSourceConfig_{n}</tt:Name><tt:UseCount>1</tt:UseCount>"
+                "<tt:SourceToken>VideoSource_{n}</tt:SourceToken>"
+                '<tt:Bounds x="0" y="0" width="1920" height="1080"/>'
+                "</tt:VideoSourceConfiguration></trt:Profiles>"
+            )
+        items = "".join(item.replace("{n}", str(n)) for n in range(1, self.channels + 1))
+        return f"<trt:{operation}Response>{items}</trt:{operation}Response>"
 
     def _refused(self) -> Response:
         return self.fault(
@@ -268,10 +266,9 @@ class OnvifDevice:
                 if not ok:
                     return self._refused()
             return self._response(200, identity[name]())
-        media = {"GetVideoSources": self.video_sources, "GetProfiles": self.profiles}
-        if name in media and self.channels:
+        if name in ("GetVideoSources", "GetProfiles") and self.channels:
             ok, _why = check_username_token(envelope, self.cfg, self.now())
-            return self._response(200, media[name]()) if ok else self._refused()
+            return self._response(200, self.media(name)) if ok else self._refused()
         return self.fault(500, "Receiver", "ter:ActionNotSupported", "Action Not Implemented")
 
 
