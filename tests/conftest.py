@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -128,15 +129,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Any]:
-    """The small simulated building (9 hosts, every discovery protocol), shared by a session."""
+@contextlib.contextmanager
+def built_lab(topology: Path) -> Iterator[Any]:
+    """The lab of ``topology``, up for the ``with`` block and torn down after it, also when
+    the block fails; skips (fails in CI) where this machine cannot build labs."""
     problem = root_problem()
     if problem:
         skip_or_fail(problem)
     from camscan.lab import Lab
 
-    with Lab(SMALL_TOPOLOGY) as running:
+    with Lab(topology) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Any]:
+    """The small simulated building (9 hosts, every discovery protocol), shared by a session."""
+    with built_lab(SMALL_TOPOLOGY) as running:
         yield running
 
 

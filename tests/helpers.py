@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import NameOID
 
 from camscan.models import Observation
 from camscan.signatures import SignatureSet
@@ -77,20 +78,35 @@ FIXED_KEY = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 
 def self_signed(
     subject: x509.Name,
+    issuer: x509.Name | None = None,
     *,
     key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey = FIXED_KEY,
     start: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     days: int = 3650,
 ) -> x509.Certificate:
-    """A self-signed certificate for ``subject`` (serial 0x1234) valid ``days`` from ``start``."""
+    """A certificate for ``subject`` signed by ``key`` in the name of ``issuer`` (default:
+    self-signed), serial 0x1234, valid ``days`` from ``start``."""
     digest = hashes.SHA256() if isinstance(key, ec.EllipticCurvePrivateKey) else None
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject)
+        .issuer_name(issuer or subject)
         .public_key(key.public_key())
         .serial_number(0x1234)
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=days))
         .sign(key, digest)
     )
+
+
+# The default subject of Hikvision DVR/NVR certificates (recog xml/x509_subjects.xml:825).
+HIKVISION_DVR_SUBJECT = x509.Name(
+    [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "ZheJiang"),
+        x509.NameAttribute(NameOID.LOCALITY_NAME, "HangZhou"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HIKVISION"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "DVRNVR"),
+        x509.NameAttribute(NameOID.COMMON_NAME, "www.hikvision.com"),
+    ]
+)

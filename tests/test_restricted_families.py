@@ -15,7 +15,6 @@ from pathlib import Path
 import netaddr
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
@@ -29,7 +28,7 @@ from camscan.probe.soap import parse_xml
 from camscan.probe.tls import describe_certificate
 from camscan.sanitize import device_text
 from camscan.signatures import load_signatures
-from tests.helpers import obs, protocol_bytes, protocol_text
+from tests.helpers import HIKVISION_DVR_SUBJECT, obs, protocol_bytes, protocol_text, self_signed
 
 SIGS = load_signatures()
 TODAY = dt.date(2026, 11, 28)
@@ -135,18 +134,8 @@ def test_hikvision_snmp_record_gives_model_and_firmware() -> None:
 
 def _self_signed(name: x509.Name, issuer: x509.Name | None = None) -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer or name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(Encoding.DER)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    return self_signed(name, issuer, key=key, start=start).public_bytes(Encoding.DER)
 
 
 def _tls_observations(der: bytes) -> list[Observation]:
@@ -155,17 +144,7 @@ def _tls_observations(der: bytes) -> list[Observation]:
 
 
 def test_hikvision_recorder_default_certificate() -> None:
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "ZheJiang"),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, "HangZhou"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HIKVISION"),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "DVRNVR"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "www.hikvision.com"),
-        ]
-    )
-    ident = _identify(_tls_observations(_self_signed(name)))
+    ident = _identify(_tls_observations(_self_signed(HIKVISION_DVR_SUBJECT)))
     assert ident.vendor == "Hikvision"
     assert ident.confidence >= 0.8
     assert _verdict(ident).restricted

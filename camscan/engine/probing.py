@@ -98,8 +98,9 @@ class Prober:
         """After an interruption: a ``cancelled`` attempt for every probe of every host that
         did not finish (cut mid-way, keeping what it read, or never started), so the summary
         counts those hosts as incompletely probed."""
+        probes = self.probes()
         for record in records:
-            for probe in self.probes():
+            for probe in probes:
                 key = (record.address, probe.name)
                 if key in self.finished:
                     continue

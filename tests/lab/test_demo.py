@@ -77,5 +77,10 @@ def test_demo_scans_a_real_lab_and_removes_it() -> None:
     assert int(summary["devices"]) == 9
     assert int(summary["restricted"]) == 4  # Hikvision, LTS, Dahua, Amcrest
     assert run.returncode == 1
+    # The inner scan writes the scan document, and says so (it once said "report written to
+    # …scan.json" while the demo's report is report.html).
+    assert re.search(r"; scan document written to \S+scan\.json\n", run.stderr), run.stderr
+    assert "report written to" not in run.stderr
+    assert re.search(r"^report: \S+report\.html$", run.stderr, re.M), run.stderr
     assert "192.0.2.11" in run.stdout
     assert nsmod.lab_namespaces(summary["where"].removeprefix("lab ")) == []  # torn down

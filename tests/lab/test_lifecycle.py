@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from camscan.cli import main
-from camscan.lab import Lab, LabError, down_all, read_state, runner
+from camscan.lab import Lab, LabError, down_all, read_state
 from camscan.lab import netns as nsmod
+from camscan.lab import state as statemod
 from camscan.lab.topology import parse_topology
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def assert_gone(lab_id: str, pids: list[int]) -> None:
 def only_labs(monkeypatch: pytest.MonkeyPatch, *ours: str) -> None:
     """Let ``down_all`` see only the labs ``ours`` (the real ones, torn down for real): the
     machine's other labs belong to other people, running or crashed."""
-    namespaces, states = nsmod.lab_namespaces, runner.list_labs
+    namespaces, states = nsmod.lab_namespaces, statemod.list_labs
     monkeypatch.setattr(
         nsmod,
         "lab_namespaces",
@@ -69,7 +70,7 @@ def only_labs(monkeypatch: pytest.MonkeyPatch, *ours: str) -> None:
             namespaces(lab_id) if lab_id else [n for i in ours for n in namespaces(i)]
         ),
     )
-    monkeypatch.setattr(runner, "list_labs", lambda: [s for s in states() if s.id in ours])
+    monkeypatch.setattr(statemod, "list_labs", lambda: [s for s in states() if s.id in ours])
 
 
 @pytest.mark.root

@@ -11,14 +11,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from camscan.models import AttemptStatus
 from camscan.probe.banner import BannerProbe, banner_observations, strip_telnet
 from camscan.probe.base import ProbeResult, ProbeTarget
 from camscan.probe.rtsp import RtspProbe, parse_response
 from camscan.probe.tls import TlsProbe
-from tests.helpers import self_signed
+from tests.helpers import HIKVISION_DVR_SUBJECT, self_signed
 from tests.probe.conftest import FAST, tcp_server
 
 
@@ -127,18 +126,6 @@ def test_rtsp_parse_folding_and_escapes() -> None:
 
 # --- TLS --------------------------------------------------------------------------------
 
-# The default subject of Hikvision DVR/NVR certificates (recog xml/x509_subjects.xml:825).
-HIK_SUBJECT = x509.Name(
-    [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "ZheJiang"),
-        x509.NameAttribute(NameOID.LOCALITY_NAME, "HangZhou"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HIKVISION"),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "DVRNVR"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "www.hikvision.com"),
-    ]
-)
-
 
 def tls_context(tmp_path: Path, name: x509.Name) -> ssl.SSLContext:
     key = ec.generate_private_key(ec.SECP256R1())
@@ -157,7 +144,7 @@ def tls_context(tmp_path: Path, name: x509.Name) -> ssl.SSLContext:
 
 
 async def test_tls_reads_hikvision_style_certificate(loopback: str, tmp_path: Path) -> None:
-    ctx = tls_context(tmp_path, HIK_SUBJECT)
+    ctx = tls_context(tmp_path, HIKVISION_DVR_SUBJECT)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(10)

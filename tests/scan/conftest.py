@@ -8,7 +8,6 @@ CAMSCAN_REQUIRE_ROOT_TESTS=1, as CI runs them).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,14 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import built_lab
+
 REPO = Path(__file__).resolve().parents[2]
 SMALL = REPO / "examples" / "lab" / "small.yaml"
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CAMSCAN_REQUIRE_ROOT_TESTS") == "1":
-        pytest.fail(f"root-only test could not run: {reason}")
-    pytest.skip(reason)
 
 
 @dataclass
@@ -77,15 +72,7 @@ class ScanLab:
 
 @pytest.fixture(scope="session")
 def scan_lab() -> Iterator[ScanLab]:
-    try:
-        from camscan.lab import Lab, lab_support_problem
-    except ImportError as exc:  # the lab package is another engineer's; say so clearly
-        _skip_or_fail(f"camscan.lab unavailable: {exc}")
-        raise
-    problem = lab_support_problem()
-    if problem:
-        _skip_or_fail(problem)
-    with Lab(SMALL) as lab:
+    with built_lab(SMALL) as lab:
         yield ScanLab(lab)
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.scan.conftest import REPO, _skip_or_fail
+from tests.conftest import built_lab
+from tests.scan.conftest import REPO
 
 pytestmark = pytest.mark.root
 
@@ -29,15 +30,7 @@ BAD = {
 
 
 def test_building_scan_survives_every_misbehaviour(tmp_path: Path) -> None:
-    try:
-        from camscan.lab import Lab, lab_support_problem
-    except ImportError as exc:
-        _skip_or_fail(f"camscan.lab unavailable: {exc}")
-        return
-    problem = lab_support_problem()
-    if problem:
-        _skip_or_fail(problem)
-    with Lab(BUILDING) as lab:
+    with built_lab(BUILDING) as lab:
         hosts = {h.address for h in lab.hosts}
         # No --iface: the routing table gives the interface, as a new user expects.
         argv = [sys.executable, "-m", "camscan", "scan", "--no-db", "-f", "json",
