@@ -245,7 +245,12 @@ def _loose(path: Path) -> bool:
 
 def secret_warnings(config: Config) -> list[str]:
     """Warnings for secrets that group or others can read (the password file, its config)."""
-    warnings = []
+    warnings = [
+        f"{table.password_file} holds a device password and is readable by group/others; "
+        f"run: chmod 600 {table.password_file}"
+        for table in config.credentials
+        if table.password_file is not None and _loose(table.password_file)
+    ]
     if config.email.password_file is not None:
         if _loose(config.email.password_file):
             warnings.append(

@@ -17,6 +17,7 @@ from pathlib import Path
 from camscan.identify import device_confidence
 from camscan.models import Identification, PolicyMatch, PolicyResult
 from camscan.signatures import Policy, SignatureError, SignatureSet, default_dir
+from camscan.signatures.cache import cached
 from camscan.signatures.loader import load_policies, policy_files
 
 # Below this confidence a covered vendor is only "suspected"; below the floor, not even that
@@ -30,11 +31,17 @@ class PolicyNotFound(LookupError):
 
 
 def shipped_policies() -> list[Policy]:
-    """All policies shipped with camscan, validated."""
-    policies, problems = load_policies(policy_files(default_dir()))
-    if problems:
-        raise SignatureError(problems)
-    return policies
+    """All policies shipped with camscan, validated (from the per-user cache when no policy
+    file changed: camscan.signatures.cache)."""
+    files = policy_files(default_dir())
+
+    def build() -> list[Policy]:
+        policies, problems = load_policies(files)
+        if problems:
+            raise SignatureError(problems)
+        return policies
+
+    return list(cached("policies", files, build))
 
 
 def resolve(specs: Sequence[str]) -> list[Policy]:

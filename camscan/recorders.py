@@ -26,9 +26,7 @@ def _count(device: Device, names: Sequence[str]) -> tuple[int | None, str]:
     for name in names:
         for o in device.observations:
             signal = o.signal
-            if signal == name or (
-                signal.startswith("dhip.") and signal.rsplit(".", 1)[-1] == name
-            ):
+            if signal == name or (signal.startswith("dhip.") and signal.rsplit(".", 1)[-1] == name):
                 value = o.value.strip()
                 if value.isdigit() and len(value) <= 5:
                     return int(value), signal.split(".", 1)[0]

@@ -15,7 +15,8 @@ def test_example_config_loads_and_names_shipped_policies() -> None:
 
 def test_example_crontab_runs_a_quiet_emailing_scan() -> None:
     lines = [
-        line for line in (REPO / "examples" / "crontab").read_text().splitlines()
+        line
+        for line in (REPO / "examples" / "crontab").read_text().splitlines()
         if line and not line.startswith("#") and "=" not in line.split()[0]
     ]
     (line,) = lines

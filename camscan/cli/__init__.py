@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from camscan import __version__
@@ -20,7 +22,17 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
 
 
 class _Group(click.Group):
-    """Turns known input errors into a message and exit code 2 instead of a traceback."""
+    """Turns known input errors into a message and exit code 2 instead of a traceback, and
+    imports each subcommand's module only when that subcommand is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module, attr = _COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         from camscan.document import DocumentError
@@ -50,36 +62,18 @@ def main() -> None:
     """
 
 
-def _register() -> None:
-    from camscan.cli.identify import identify_cmd
-    from camscan.cli.policies import policies_group
-    from camscan.cli.signatures import signatures_group
-
-    main.add_command(signatures_group)
-    main.add_command(policies_group)
-    main.add_command(identify_cmd)
-
-    from camscan.cli.config import config_group
-    from camscan.cli.history import ack_command, diff_command, history_command
-
-    main.add_command(history_command)
-    main.add_command(diff_command)
-    main.add_command(ack_command)
-
-    from camscan.cli.report import report_cmd
-
-    main.add_command(report_cmd)
-    main.add_command(config_group)
-
-    from camscan.cli.scan import scan_cmd
-
-    main.add_command(scan_cmd)
-
-    from camscan.cli.demo import demo_cmd
-    from camscan.cli.lab import lab_group
-
-    main.add_command(lab_group)
-    main.add_command(demo_cmd)
-
-
-_register()
+# Subcommands are imported when used: `camscan scan --no-db` does not pay for the history
+# store (SQLAlchemy, Alembic), the BOM exporter or the lab (docs/benchmarks.md, start-up).
+_COMMANDS = {
+    "signatures": ("camscan.cli.signatures", "signatures_group"),
+    "policies": ("camscan.cli.policies", "policies_group"),
+    "identify": ("camscan.cli.identify", "identify_cmd"),
+    "history": ("camscan.cli.history", "history_command"),
+    "diff": ("camscan.cli.history", "diff_command"),
+    "ack": ("camscan.cli.history", "ack_command"),
+    "report": ("camscan.cli.report", "report_cmd"),
+    "config": ("camscan.cli.config", "config_group"),
+    "scan": ("camscan.cli.scan", "scan_cmd"),
+    "lab": ("camscan.cli.lab", "lab_group"),
+    "demo": ("camscan.cli.demo", "demo_cmd"),
+}

@@ -21,7 +21,7 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import platformdirs
@@ -33,20 +33,20 @@ from camscan.models import ScanDocument
 from camscan.notify import NotifyError, build_message, decide, send
 from camscan.report import SUFFIX, Format, render
 from camscan.report.common import summarize
-from camscan.store import (
+from camscan.store.engine import (
     SITE_ALL,
-    History,
     HistoryError,
     StoreTarget,
+    check_site,
     default_db_path,
     default_site,
     parse_target,
-    run_lock,
-    states_of,
 )
-from camscan.store.engine import check_site
-from camscan.store.queries import RunInfo
+from camscan.store.identity import states_of
 from camscan.words import plural
+
+if TYPE_CHECKING:  # SQLAlchemy-free imports above: the store is imported when a run uses it
+    from camscan.store.queries import RunInfo
 
 FAIL_ON = ("restricted", "suspected", "unidentified", "new", "changed", "any", "never")
 EMAIL_ON = ("findings", "changes", "always")
@@ -228,6 +228,8 @@ def history_guard(opts: OutputOptions) -> Iterator[None]:
     if opts.db is None:
         yield
         return
+    from camscan.store import History, run_lock
+
     with ExitStack() as stack:
         try:
             stack.enter_context(run_lock(opts.db, opts.site))
@@ -298,6 +300,8 @@ def _with_history(
     doc: ScanDocument, opts: OutputOptions, db: StoreTarget, record: bool
 ) -> tuple[ScanDocument, _Baseline]:
     """Apply acknowledgements, compare with the site's earlier runs, record the run."""
+    from camscan.store import History, run_lock
+
     with run_lock(db, opts.site) if record else nullcontext(), History(db, opts.site) as history:
         doc = history.apply_acks(doc, date.today())
         now = history.states_of(doc)
@@ -367,6 +371,8 @@ def finish(doc: ScanDocument, opts: OutputOptions, *, record: bool) -> int:
                     except OSError as werr:
                         errors.append(f"cannot save the report to {fallback}: {werr}")
             if base.run_id is not None and opts.db is not None:
+                from camscan.store import History
+
                 try:
                     with History(opts.db, opts.site) as history:
                         history.mark_notified(base.run_id, delivered)

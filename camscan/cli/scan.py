@@ -30,6 +30,7 @@ from camscan.cli.running import ProgressView, run_with_signals
 from camscan.discover.registry import METHODS
 from camscan.discover.tcp import parse_ports
 from camscan.engine import DEFAULT_METHODS, ScanSettings, default_concurrency
+from camscan.engine.settings import MAX_CONCURRENCY, raise_open_files_limit
 from camscan.probe.base import Credentials
 from camscan.scope import (
     DEFAULT_MAX_HOSTS,
@@ -156,7 +157,7 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 4096),
+    type=click.IntRange(1, MAX_CONCURRENCY),
     help="Global cap on simultaneous connections [default: from the open-files limit].",
 )
 @click.option(
@@ -167,7 +168,13 @@ def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
     help="Probes run at once against one host.",
 )
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Per-request timeout, s [3].")
-@seconds_option("--discovery-timeout", 0.2, 2.0, "How long multicast discovery listens, s.")
+@seconds_option(
+    "--discovery-timeout",
+    0.2,
+    2.0,
+    "At most how long multicast discovery listens, s (each protocol stops sooner once its "
+    "own reply-delay rule says every answer is in).",
+)
 @seconds_option(
     "--host-timeout", 0, 15.0, "Wall-clock budget for all probes of one host, s (0 = none)."
 )
@@ -329,6 +336,7 @@ def scan_cmd(
         chosen.append("infra")
     if import_files and "import" not in chosen:
         chosen.append("import")
+    raise_open_files_limit()  # before default_concurrency() reads it
     settings = ScanSettings(
         scope=scope,
         iface=iface,

@@ -109,6 +109,16 @@ async def receive_until(
             continue  # e.g. ICMP port unreachable surfaced as ECONNREFUSED on Linux
         count += 1
         handle(data, (str(addr[0]), int(addr[1])))
+    # Datagrams that arrived in time but were not read yet (a busy host) still count.
+    for _ in range(max_replies - count):
+        try:
+            data, addr = sock.recvfrom(MAX_DATAGRAM)
+        except (BlockingIOError, InterruptedError):
+            break
+        except OSError:
+            continue
+        count += 1
+        handle(data, (str(addr[0]), int(addr[1])))
     return count
 
 
@@ -140,6 +150,13 @@ def retransmit_delays(repeat: int = UDP_REPEAT, rng: random.Random | None = None
         out.append(delay)
         delay = min(delay * 2, UDP_UPPER_DELAY)
     return out
+
+
+def quick_delays(repeat: int = UDP_REPEAT) -> list[float]:
+    """The schedule for protocols that ask for repeated queries but set no timing (SSDP) or
+    say nothing (SADP, DHIP): copies ``UDP_MIN_DELAY`` apart, so the answer window after the
+    last one starts early."""
+    return [0.0] + [UDP_MIN_DELAY] * repeat
 
 
 async def send_repeated(
@@ -180,6 +197,29 @@ def unicast_socket() -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+# How long to listen after the last copy of a query went out: the longest a device may wait
+# before answering by its protocol's own rule (``reply_delay``), plus GRACE for the round
+# trip and this host's own scheduling. Never longer than ``--discovery-timeout``, which
+# stays the upper bound. Answers already queued when the window closes are still read.
+GRACE = 0.3
+# For protocols that publish no reply delay (SADP, DHIP: devices answer at once) we allow
+# as long as WS-Discovery's APP_MAX_DELAY, the longest delay a camera protocol asks for.
+PROMPT_REPLY = 0.5
+
+
+def answer_deadline(
+    started: float,
+    settings: DiscoverySettings,
+    delays: Sequence[float],
+    reply_delay: float,
+    per_host: int = 1,
+) -> float:
+    """The monotonic time a query method may stop listening (see GRACE above), plus the
+    ``--rate`` spacing of a unicast run."""
+    window = min(settings.timeout, sum(delays) + reply_delay + GRACE)
+    return started + window + spacing(settings, per_host)
 
 
 def spacing(settings: DiscoverySettings, per_host: int = 2) -> float:
@@ -241,13 +281,15 @@ async def exchange(
     handle: Callable[[bytes, tuple[str, int]], None],
     limiter: AsyncLimiter | None = None,
     listeners: Sequence[socket.socket] = (),
+    delays: Sequence[float] | None = None,
 ) -> tuple[int, int, list[str]]:
-    """Send ``messages`` on the retransmission schedule while feeding replies to ``handle``
-    (from ``sock`` and any ``listeners``) until ``deadline``; closes every socket.
-    Returns (datagrams received, datagrams sent, send errors)."""
+    """Send ``messages`` on the retransmission schedule (``delays``, default a fresh
+    :func:`retransmit_delays`) while feeding replies to ``handle`` (from ``sock`` and any
+    ``listeners``) until ``deadline``; closes every socket. Returns (datagrams received,
+    datagrams sent, send errors)."""
     sockets = (sock, *listeners)
     try:
-        sending = asyncio.ensure_future(send_repeated(sock, messages, limiter))
+        sending = asyncio.ensure_future(send_repeated(sock, messages, limiter, delays))
         counts = await asyncio.gather(*(receive_until(s, deadline, handle) for s in sockets))
         sent, errors = await sending
     finally:

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from camscan.discover._common import (
+    PROMPT_REPLY,
     QueryMethod,
     SenderHosts,
+    answer_deadline,
     exchange,
     is_ipv4,
     obs,
     query_outcome,
     query_socket,
-    spacing,
+    quick_delays,
 )
 from camscan.discover.base import DiscoveryResult, DiscoverySettings
 from camscan.models import Observation
@@ -182,9 +184,13 @@ class DhipDiscovery(QueryMethod):
         replies = SenderHosts(lambda data: _facts(parse_dhip(data)))
         targets = settings.unicast_hosts if unicast else [GROUP, *_broadcast_targets(settings)]
         messages = [(build_search(), (target, PORT)) for target in targets]
-        deadline = started + settings.timeout + spacing(settings, 1)
+        # DHIP has no published reply delay; devices answer at once (PROMPT_REPLY, _common).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
         limiter = settings.limiter if unicast else None
-        count, sent, errors = await exchange(sock, messages, deadline, replies.feed, limiter)
+        count, sent, errors = await exchange(
+            sock, messages, deadline, replies.feed, limiter, delays=delays
+        )
         outcome = query_outcome(
             NAME, PORT, started, hosts=len(replies.hosts), received=count, sent=sent,
             errors=errors, asked=len(targets) if unicast else 0, malformed=replies.malformed,

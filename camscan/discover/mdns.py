@@ -13,15 +13,18 @@ import contextlib
 import time
 
 from camscan.discover._common import (
+    GRACE,
+    PROMPT_REPLY,
     QueryMethod,
+    answer_deadline,
     attempt,
     exchange,
     is_ipv4,
     obs,
     query_outcome,
     query_socket,
+    quick_delays,
     skipped,
-    spacing,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation
@@ -30,6 +33,12 @@ from camscan.sanitize import device_text
 from camscan.words import plural
 
 NAME = "mdns"
+# python-zeroconf's browser sends its first query 20-120 ms after it starts and the second
+# one second later (RFC 6762 section 5.2: at least one second between the first two);
+# answers about shared records such as PTR come 20-120 ms after a query (section 6). So the
+# answers to both queries are in after this long (GRACE: round trip and scheduling); the
+# rest of --discovery-timeout goes to resolving the instances found.
+BROWSE_TWICE = 0.12 + 1.0 + 0.12 + GRACE
 PORT = 5353
 MAX_SERVICES = 512
 SERVICE_TYPES = tuple(
@@ -177,7 +186,7 @@ class MdnsDiscovery(QueryMethod):
         unresolved = 0
         browser = AsyncServiceBrowser(azc.zeroconf, list(SERVICE_TYPES), handlers=[on_change])
         try:
-            browse_until = started + settings.timeout * 0.6
+            browse_until = started + min(BROWSE_TWICE, max(settings.timeout - 0.3, 0.2))
             while time.monotonic() < browse_until:
                 await asyncio.sleep(0.1)
             resolve_ms = max(int((started + settings.timeout - time.monotonic()) * 1000), 300)
@@ -234,8 +243,13 @@ class MdnsDiscovery(QueryMethod):
 
         query = build_query()
         messages = [(query, (host, PORT)) for host in settings.unicast_hosts]
-        deadline = started + settings.timeout + spacing(settings, 1)
-        count, sent, errors = await exchange(sock, messages, deadline, feed, settings.limiter)
+        # A directed query is answered at once (PROMPT_REPLY, as for SADP); no schedule is
+        # set for repeating it (quick_delays).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
+        count, sent, errors = await exchange(
+            sock, messages, deadline, feed, settings.limiter, delays=delays
+        )
         result_hosts = tuple(
             DiscoveredHost(address=a, mac=mac, observations=tuple(items))
             for a, (items, mac) in hosts.items()

@@ -19,13 +19,16 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
+    PROMPT_REPLY,
     QueryMethod,
     SenderHosts,
+    answer_deadline,
     attempt,
     exchange,
     is_ipv4,
     obs,
     query_outcome,
+    quick_delays,
     skipped,
     udp_socket,
 )
@@ -119,8 +122,10 @@ class SadpDiscovery(QueryMethod):
         # Other scanners' inquiries reach the group too: they are not errors.
         replies = SenderHosts(lambda data: _facts(parse_sadp(data)), lambda d: b"<Probe>" in d)
         messages = [(build_probe(), (GROUP, PORT))]
-        deadline = started + settings.timeout
-        count, sent, errors = await exchange(sock, messages, deadline, replies.feed)
+        # SADP has no published reply delay; devices answer at once (PROMPT_REPLY, _common).
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, PROMPT_REPLY)
+        count, sent, errors = await exchange(sock, messages, deadline, replies.feed, delays=delays)
         outcome = query_outcome(
             NAME, PORT, started, hosts=len(replies.hosts), received=count, sent=sent,
             errors=errors, malformed=replies.malformed,

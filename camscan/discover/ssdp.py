@@ -18,6 +18,7 @@ from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
     QueryMethod,
+    answer_deadline,
     attempt,
     exchange,
     group_listener,
@@ -25,7 +26,7 @@ from camscan.discover._common import (
     obs,
     query_outcome,
     query_socket,
-    spacing,
+    quick_delays,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -35,6 +36,7 @@ GROUP = "239.255.255.250"
 PORT = 1900
 MAX_DESCRIPTION = 64 * 1024
 MAX_LOCATIONS_PER_HOST = 2
+MX = 1  # s: the shortest wait UDA 1.1 allows (MX >= 1)
 
 
 def build_msearch(mx: int = 1, st: str = "ssdp:all", host: str | None = None) -> bytes:
@@ -166,6 +168,16 @@ class SsdpDiscovery(QueryMethod):
             return DiscoveryResult(NAME, attempts=sock)
         own = local_addresses()
         found: dict[str, tuple[list[Observation], list[str]]] = {}
+        # Each description is fetched as soon as its LOCATION arrives, within this limit.
+        limit = max(settings.timeout * 0.4, 0.5)
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(limit, connect=min(limit, 1.5)),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=0),
+            verify=False,
+            follow_redirects=False,
+            trust_env=False,
+        )
+        fetches: dict[str, asyncio.Future[tuple[list[Observation], ProbeAttempt]]] = {}
 
         def feed(data: bytes, addr: tuple[str, int]) -> None:
             if addr[0] in own:
@@ -182,46 +194,44 @@ class SsdpDiscovery(QueryMethod):
             location = message.headers.get("LOCATION", "")
             if (
                 location
-                and location not in locations
+                and location[:512] not in locations
                 and len(locations) < MAX_LOCATIONS_PER_HOST
                 and same_host_location(location, addr[0])
             ):
                 locations.append(location[:512])
+                fetches[location[:512]] = asyncio.ensure_future(
+                    fetch_description(client, location[:512], limit)
+                )
 
         # Devices also announce themselves (NOTIFY ssdp:alive) to the group on :1900.
         notify_sock, cannot = group_listener(settings, PORT, GROUP)
         note = f"not listening for NOTIFY: {cannot}" if cannot else ""
-        # Most of the budget for answers (MX), the rest for descriptions.
-        search_time = max(settings.timeout * 0.6, 0.2) + spacing(settings, 1)
+        # UPnP Device Architecture 1.1 (1.3.3): a device delays its answer by a random time up
+        # to MX seconds (a unicast search: answered within 1 s). UDA asks only that a search
+        # go out more than once, without a schedule: the copies go UDP_MIN_DELAY apart, so the
+        # window covers MX after the last one.
+        delays = quick_delays()
+        deadline = answer_deadline(started, settings, delays, float(MX))
         if unicast:
             messages = [(build_msearch(host=h), (h, PORT)) for h in settings.unicast_hosts]
         else:
-            messages = [(build_msearch(), (GROUP, PORT))]
-        count, sent, errors = await exchange(
-            sock, messages, started + search_time, feed,
-            settings.limiter if unicast else None, [notify_sock] if notify_sock else [],
-        )  # fmt: skip
+            messages = [(build_msearch(MX), (GROUP, PORT))]
+        try:
+            count, sent, errors = await exchange(
+                sock, messages, deadline, feed, settings.limiter if unicast else None,
+                [notify_sock] if notify_sock else [], delays,
+            )  # fmt: skip
+            fetched = dict(zip(fetches, await asyncio.gather(*fetches.values()), strict=True))
+        finally:
+            for pending in fetches.values():
+                pending.cancel()
+            await client.aclose()
         attempts: list[ProbeAttempt] = []
         hosts: list[DiscoveredHost] = []
-        budget = max(settings.timeout - search_time, 0.5)
-        timeout = httpx.Timeout(budget, connect=min(budget, 1.5))
-        limits = httpx.Limits(max_connections=32, max_keepalive_connections=0)
-        async with httpx.AsyncClient(
-            timeout=timeout, limits=limits, verify=False, follow_redirects=False, trust_env=False
-        ) as client:
-            fetched = await asyncio.gather(
-                *(
-                    fetch_description(client, loc, budget)
-                    for _, locations in found.values()
-                    for loc in locations
-                )
-            )
-        index = 0
         for address, (items, locations) in found.items():
             extra: list[Observation] = []
-            for _ in locations:
-                more, record = fetched[index]
-                index += 1
+            for location in locations:
+                more, record = fetched[location]
                 extra.extend(x for x in more if x not in extra)
                 attempts.append(record)
             hosts.append(

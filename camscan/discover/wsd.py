@@ -22,6 +22,7 @@ from defusedxml import DefusedXmlException
 
 from camscan.discover._common import (
     QueryMethod,
+    answer_deadline,
     attempt,
     exchange,
     group_listener,
@@ -29,7 +30,7 @@ from camscan.discover._common import (
     obs,
     query_outcome,
     query_socket,
-    spacing,
+    retransmit_delays,
 )
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -40,6 +41,7 @@ GROUP = "239.255.255.250"
 PORT = 3702
 MAX_XML = 64 * 1024
 PROBE_TYPES = ("dn:NetworkVideoTransmitter", "tds:Device")
+APP_MAX_DELAY = 0.5  # s, WS-Discovery 1.1 protocol constant (see WsdDiscovery.discover)
 
 _PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" \
@@ -229,10 +231,13 @@ class WsdDiscovery(QueryMethod):
         targets = settings.unicast_hosts if unicast else (GROUP,)
         # One MessageID per Probe, reused by its retransmissions (they are copies).
         messages = [(build_probe(t), (host, PORT)) for t in PROBE_TYPES for host in targets]
-        deadline = started + settings.timeout + spacing(settings, len(PROBE_TYPES))
+        # WS-Discovery 1.1 (OASIS, 2009): a Target Service answering a multicast Probe waits
+        # a random time up to APP_MAX_DELAY (500 ms) first; a directed Probe is answered at once.
+        delays = retransmit_delays()
+        deadline = answer_deadline(started, settings, delays, APP_MAX_DELAY, len(PROBE_TYPES))
         count, sent, errors = await exchange(
             probe_sock, messages, deadline, collector.feed,
-            settings.limiter if unicast else None, [hello_sock] if hello_sock else [],
+            settings.limiter if unicast else None, [hello_sock] if hello_sock else [], delays,
         )  # fmt: skip
         outcome = query_outcome(
             NAME, PORT, started, hosts=len(collector.hosts), received=count, sent=sent,

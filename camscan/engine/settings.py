@@ -61,8 +61,11 @@ def notify(observer: Observer | None, event: Progress) -> None:
         observer(event)
 
 
+MAX_CONCURRENCY = 8192
+
+
 def default_concurrency() -> int:
-    """The global cap: up to 4,096 connections in flight (a silent /16 needs ~2 × 65k pings
+    """The global cap: up to 8,192 connections in flight (a silent /16 needs ~2 × 65k pings
     of 0.5-1 s each), never more than half the open-files limit."""
     try:
         import resource
@@ -70,4 +73,21 @@ def default_concurrency() -> int:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     except (ImportError, ValueError, OSError):
         soft = 1024
-    return max(16, min(4096, (soft - 64) // 2))
+    return max(16, min(MAX_CONCURRENCY, (soft - 64) // 2))
+
+
+def raise_open_files_limit() -> None:
+    """Lift this process's soft open-files limit towards the hard one (as far as
+    2 × MAX_CONCURRENCY + 64 needs): many systems start processes at 1,024 although the
+    hard limit allows far more, which would cap a scan at ~480 connections in flight."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 2 * MAX_CONCURRENCY + 64
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, ValueError, OSError):
+        return

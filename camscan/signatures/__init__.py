@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from camscan.signatures.cache import cached
 from camscan.signatures.loader import (
     Problem,
     SignatureError,
     default_dir,
+    family_files,
     load_families,
     load_meta,
 )
@@ -42,10 +44,18 @@ def validate(extra_dirs: Sequence[Path] = ()) -> tuple[SignatureSet | None, list
 
 @lru_cache(maxsize=8)
 def _cached(extra_dirs: tuple[Path, ...]) -> SignatureSet:
-    sigset, problems = validate(extra_dirs)
-    if problems or sigset is None:
-        raise SignatureError(problems)
-    return sigset
+    base = default_dir()
+    dirs = [base, *extra_dirs]
+
+    def build() -> tuple[list[Family], dict[str, str]]:
+        loaded, problems = load_families(dirs)
+        if problems:
+            raise SignatureError(problems)
+        return [f for _, f in loaded], load_meta(base)
+
+    # The validated families come from the per-user cache when no file changed (cache.py).
+    families, meta = cached("families", family_files(dirs), build)
+    return SignatureSet.build(base, meta["version"], meta["date"], families)
 
 
 def load_signatures(extra_dirs: Sequence[Path] = ()) -> SignatureSet:

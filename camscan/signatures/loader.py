@@ -103,7 +103,6 @@ def parse_text(text: str, path: Path, model: type[M]) -> tuple[M | None, list[Pr
     a key) and RecursionError (deep nesting); all of them are the file's problem.
     """
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -120,6 +119,8 @@ def parse_text(text: str, path: Path, model: type[M]) -> tuple[M | None, list[Pr
     except RecursionError:
         return None, [Problem(path, None, "nested too deeply")]
     except ValidationError as exc:
+        # The node tree (for line numbers) is built only when there is something to locate.
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
         problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
@@ -131,6 +132,11 @@ def parse_text(text: str, path: Path, model: type[M]) -> tuple[M | None, list[Pr
 
 def _yaml_files(directory: Path) -> Iterator[Path]:
     yield from sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def family_files(dirs: Iterable[Path]) -> list[Path]:
+    """Every file :func:`load_families` reads from ``dirs``, meta.yaml included, in order."""
+    return [p for directory in dirs for p in _yaml_files(directory)]
 
 
 def load_families(dirs: Iterable[Path]) -> tuple[list[tuple[Path, Family]], list[Problem]]:

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from camscan.models import Observation
@@ -33,24 +34,32 @@ class Hit:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule with its pattern compiled once."""
+    """A rule whose pattern is compiled once, on its first use: a scan compiles only the
+    rules of the signals it observed (compiling all ~2,000 took about 0.3 s of every start)."""
 
     rule: Rule
     family: Family
-    regex: re.Pattern[str] | None
     exact: str | None
 
     @classmethod
     def compile(cls, rule: Rule, family: Family) -> CompiledRule:
-        """Compile ``rule`` (already validated by the schema)."""
-        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        """Prepare ``rule`` (already validated by the schema)."""
+        exact = None
         if rule.match is MatchType.EXACT:
             exact = rule.pattern.strip()
-            return cls(rule, family, None, exact if rule.case_sensitive else exact.casefold())
+            exact = exact if rule.case_sensitive else exact.casefold()
+        return cls(rule, family, exact)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled pattern (None for exact rules)."""
+        rule = self.rule
+        if rule.match is MatchType.EXACT:
+            return None
         pattern = rule.pattern
         if rule.match is MatchType.WORD:
             pattern = rf"(?<!\w){re.escape(rule.pattern)}(?!\w)"
-        return cls(rule, family, re.compile(pattern, flags), None)
+        return re.compile(pattern, 0 if rule.case_sensitive else re.IGNORECASE)
 
     def match(self, value: str) -> Hit | None:
         """Match a normalised value; return the hit with extracted fields, or None."""

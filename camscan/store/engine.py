@@ -18,13 +18,13 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a store is used, not by every CLI start
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
 
 MAX_SECRET_BYTES = 4096
 _PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -103,6 +103,9 @@ def parse_target(
     env: Mapping[str, str] | None = None,
 ) -> StoreTarget:
     """Turn ``--db`` into a target; HistoryError for a password in the URL or a bad URL."""
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+
     text = str(value)
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if not scheme:
@@ -145,6 +148,9 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: object) -> None:
 
 def make_engine(target: StoreTarget) -> Engine:
     """An engine for the target (SQLite: no pooling, immediate write transactions)."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
     if target.path is not None:
         engine = create_engine(target.url, poolclass=NullPool)
         event.listen(engine, "connect", _sqlite_on_connect)
