@@ -19,6 +19,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from camscan.credentials import CredentialsConfig
+from camscan.files import InputFileError, read_capped
 from camscan.infra.config import INLINE_SECRETS, InfraConfig
 
 SYSTEM_CONFIG = Path("/etc/camscan/config.toml")
@@ -166,12 +167,9 @@ def env_table() -> list[tuple[str, str, str]]:
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes")
+        data = read_capped(path, MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from exc
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
     except RecursionError as exc:
