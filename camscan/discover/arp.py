@@ -1,20 +1,22 @@
 """ARP sweep of the interface's own subnets: the one method that finds hosts which answer
 nothing else, and the source of MAC addresses (hence OUIs) for everything on the segment.
 
-Uses scapy's native Linux packet sockets (``conf.use_pcap = False``), so no libpcap is
-needed. Without root (no CAP_NET_RAW) it falls back to the kernel's neighbour table in
-``/proc/net/arp`` — only hosts this machine already talked to — and says so in its attempt.
+Sends from a raw packet socket that the event loop watches (no thread, no libpcap); scapy
+builds the request and decodes the replies. Without root (no CAP_NET_RAW) it falls back to
+the kernel's neighbour table in ``/proc/net/arp`` — only hosts this machine already talked
+to — and says so in its attempt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import threading
+import socket
 import time
 from collections.abc import Callable, Iterable
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
+from typing import Any
 
 from camscan.discover._common import attempt, obs, skipped
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
@@ -82,38 +84,81 @@ def arp_budget(settings: DiscoverySettings) -> float:
     return limit
 
 
-def _srp(
-    addresses: list[str],
-    iface: str,
-    inter: float,
-    report: Callable[[dict[str, str]], None],
-    stop: threading.Event,
-) -> None:
-    """Blocking scapy who-has sweep in bursts; run in a worker thread. Each burst's answers
-    go to ``report`` as soon as it ends; ``stop`` ends the sweep between bursts."""
+ETH_P_ARP = 0x0806
+_TPA = slice(38, 42)  # target protocol address in an Ethernet + ARP frame (RFC 826 layout)
+
+
+def _scapy() -> tuple[Any, Any]:
+    """scapy's Ether and ARP layers on its native Linux sockets (no libpcap)."""
     from scapy.config import conf
 
     conf.use_pcap = False
     from scapy.layers.l2 import ARP, Ether
-    from scapy.sendrecv import srp
 
-    for first in range(0, len(addresses), CHUNK):
-        if stop.is_set():
-            return
-        answered, _ = srp(
-            Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=addresses[first : first + CHUNK]),
-            iface=iface,
-            timeout=ARP_WAIT,
-            inter=inter,
-            verbose=0,
-            retry=0,
+    return Ether, ARP
+
+
+async def _sweep(
+    addresses: list[str],
+    iface: str,
+    source: str,
+    inter: float,
+    report: Callable[[dict[str, str]], None],
+) -> None:
+    """Who-has for ``addresses`` in bursts from a raw packet socket watched by the event loop
+    (no thread: a busy scan cannot starve it of the interpreter lock). scapy builds one
+    request, into which each target address is written, and decodes the replies. Each
+    burst's answers go to ``report`` when ``ARP_WAIT`` has passed after its last request.
+    PermissionError without CAP_NET_RAW."""
+    ether, arp = await asyncio.to_thread(_scapy)  # the import, off the event loop
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+    try:
+        sock.bind((iface, ETH_P_ARP))
+        sock.setblocking(False)
+        own_mac = ":".join(f"{b:02x}" for b in sock.getsockname()[4][:6])
+        template = bytearray(
+            bytes(
+                ether(dst="ff:ff:ff:ff:ff:ff", src=own_mac)
+                / arp(op=1, hwsrc=own_mac, psrc=source, pdst="0.0.0.0")
+            )
         )
+        asked: set[str] = set()
         found: dict[str, str] = {}
-        for _sent, received in answered:
-            mac = normalise_mac(str(received[ARP].hwsrc))
-            if mac:
-                found[str(received[ARP].psrc)] = mac
-        report(found)
+
+        def readable() -> None:
+            while True:
+                try:
+                    frame = sock.recv(2048)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    return
+                packet = ether(frame)
+                if arp not in packet or packet[arp].op != 2:  # is-at only
+                    continue
+                address = str(packet[arp].psrc)
+                mac = normalise_mac(str(packet[arp].hwsrc))
+                if mac and address in asked and address not in found:
+                    found[address] = mac
+
+        loop.add_reader(sock.fileno(), readable)
+        try:
+            for first in range(0, len(addresses), CHUNK):
+                before = set(found)
+                for address in addresses[first : first + CHUNK]:
+                    asked.add(address)
+                    template[_TPA] = socket.inet_aton(address)
+                    await loop.sock_sendall(sock, bytes(template))
+                    if inter:
+                        await asyncio.sleep(inter)
+                await asyncio.sleep(ARP_WAIT)
+                readable()  # anything queued when the wait ends still counts
+                report({a: m for a, m in found.items() if a not in before})
+        finally:
+            loop.remove_reader(sock.fileno())
+    finally:
+        sock.close()
 
 
 def _hosts(found: dict[str, str], nets: list[IPv4Network]) -> tuple[DiscoveredHost, ...]:
@@ -148,30 +193,23 @@ class ArpDiscovery:
             return self._neighbour_table(settings.iface, nets, started, "not root")
         addresses = [str(a) for n in nets for a in n]  # scapy does not expand CIDR lists
         inter = 1.0 / settings.rate if settings.rate > 0 else 0.0
-        loop = asyncio.get_running_loop()
-        stop = threading.Event()
         seen: dict[str, str] = {}
 
         def report(found: dict[str, str]) -> None:
-            def keep() -> None:
-                for host in _hosts(found, nets):
-                    if host.address not in seen:
-                        seen[host.address] = host.mac or ""
-                        if settings.sink is not None:
-                            settings.sink.add(host)
-
-            loop.call_soon_threadsafe(keep)
+            for host in _hosts(found, nets):
+                if host.address not in seen:
+                    seen[host.address] = host.mac or ""
+                    if settings.sink is not None:
+                        settings.sink.add(host)
 
         try:
-            await asyncio.to_thread(_srp, addresses, settings.iface, inter, report, stop)
+            source = settings.iface_address or "0.0.0.0"
+            await _sweep(addresses, settings.iface, source, inter, report)
         except PermissionError:
             return self._neighbour_table(settings.iface, nets, started, "no CAP_NET_RAW")
         except (OSError, ValueError) as exc:
             reason = f"ARP sweep failed: {exc}"
             return DiscoveryResult(NAME, attempts=(attempt(NAME, AttemptStatus.ERROR, reason),))
-        finally:
-            stop.set()  # also when the engine cuts the sweep off: the thread ends its burst
-        await asyncio.sleep(0)  # let the last burst's report run
         hosts = tuple(
             DiscoveredHost(address=a, mac=m, observations=(obs("arp.mac", m, NAME),))
             for a, m in seen.items()
