@@ -225,21 +225,28 @@ async def test_onvif_media_lists_one_source_and_profile_per_channel_with_a_token
 
 
 @ASYNC
-async def test_a_camera_does_not_serve_recorder_media() -> None:
-    """Only a recorder with channels answers Media calls; a camera still refuses them."""
+async def test_a_camera_lists_its_one_video_source_with_a_token() -> None:
+    """A camera answers Media where it announces it: one source, and only with its login."""
     cam = lab_persona("axis-m1065")
+    assert cam.onvif is not None
     dev = await start_device(cam, fresh_address())
+    headers = {"Content-Type": "application/soap+xml"}
+    token = _token(cam.onvif.username, cam.onvif.password)
     try:
         async with httpx.AsyncClient(timeout=5) as c:
+            anon = await c.post(
+                base(dev) + "/onvif/media_service", content=_media("GetVideoSources"),
+                headers=headers,
+            )  # fmt: skip
             r = await c.post(
-                base(dev) + "/onvif/device_service",
-                content=_media("GetVideoSources", _token("root", "pass")),
-                headers={"Content-Type": "application/soap+xml"},
-            )
+                base(dev) + "/onvif/media_service", content=_media("GetVideoSources", token),
+                headers=headers,
+            )  # fmt: skip
     finally:
         await dev.aclose()
-    assert r.status_code == 500
-    assert b"ActionNotSupported" in r.content
+    assert b"ter:NotAuthorized" in anon.content
+    trt = "{http://www.onvif.org/ver10/media/wsdl}"
+    assert len(ET.fromstring(r.content).findall(f".//{trt}VideoSources")) == 1
 
 
 def test_digest_response_is_rfc_7616_md5_with_qop_auth() -> None:

@@ -5,9 +5,10 @@ spec's PRE_AUTH class); GetDeviceInformation and GetNetworkInterfaces are open o
 PasswordDigest, as the persona says — the WSS UsernameToken profile digest is
 Base64(SHA1(nonce + created + password)) and a Created more than 5 minutes from the device
 clock is refused, as cameras do. Refusals are the ``ter:NotAuthorized`` fault seen from real
-devices (``env:Sender/ter:NotAuthorized``). A recorder (``channels`` > 0) also answers the
-Media service's GetVideoSources and GetProfiles (ONVIF Media Service Specification ver10:
-one ``trt:VideoSources`` and one ``trt:Profiles`` per channel), always with a valid token.
+devices (``env:Sender/ter:NotAuthorized``). A device listing the Media service answers its
+GetVideoSources and GetProfiles (ONVIF Media Service Specification ver10) at the announced
+XAddr: a camera one ``trt:VideoSources`` and ``trt:Profiles`` (with a token when its identity
+needs one), a recorder (``channels`` > 0) one per channel and always only with a valid token.
 Requests are parsed with defusedxml (no DTDs, no entities).
 """
 
@@ -216,28 +217,32 @@ class OnvifDevice:
             "</tt:Info></tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>"
         )
 
-    def video_sources(self) -> str:
-        """A recorder's video sources: one per channel."""
-        items = "".join(
-            f'<trt:VideoSources token="VideoSource_{n}"><tt:Framerate>25</tt:Framerate>'
-            "<tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height>"
-            "</tt:Resolution></trt:VideoSources>"
-            for n in range(1, self.channels + 1)
-        )
-        return f"<trt:GetVideoSourcesResponse>{items}</trt:GetVideoSourcesResponse>"
+    @property
+    def serves_media(self) -> bool:
+        """Whether the device lists the Media service (then it answers it)."""
+        return any(s.name == "media" for s in self._services())
 
-    def profiles(self) -> str:
-        """A recorder's media profiles: the main stream of each channel."""
-        items = "".join(
-            f'<trt:Profiles token="Profile_{n}01" fixed="true"><tt:Name>Channel{n}_MainStream'
-            f'</tt:Name><tt:VideoSourceConfiguration token="VideoSourceConfig_{n}">'
-            f"<tt:Name>VideoSourceConfig_{n}</tt:Name><tt:UseCount>1</tt:UseCount>"
-            f"<tt:SourceToken>VideoSource_{n}</tt:SourceToken>"
-            '<tt:Bounds x="0" y="0" width="1920" height="1080"/></tt:VideoSourceConfiguration>'
-            "</trt:Profiles>"
-            for n in range(1, self.channels + 1)
-        )
-        return f"<trt:GetProfilesResponse>{items}</trt:GetProfilesResponse>"
+    def media(self, operation: str) -> str:
+        """GetVideoSources (one source per channel; a camera has one) or GetProfiles (the
+        main stream of each) response body."""
+        if operation == "GetVideoSources":
+            item = (
+                '<trt:VideoSources token="VideoSource_{n}"><tt:Framerate>25</tt:Framerate>'
+                "<tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height>"
+                "</tt:Resolution></trt:VideoSources>"
+            )
+        else:
+            item = (
+                '<trt:Profiles token="Profile_{n}01" fixed="true"><tt:Name>Channel{n}_MainStream'
+                '</tt:Name><tt:VideoSourceConfiguration token="VideoSourceConfig_{n}">'
+                "<tt:Name>VideoSourceConfig_{n}</tt:Name><tt:UseCount>1</tt:UseCount>"
+                "<tt:SourceToken>VideoSource_{n}</tt:SourceToken>"
+                '<tt:Bounds x="0" y="0" width="1920" height="1080"/>'
+                "</tt:VideoSourceConfiguration></trt:Profiles>"
+            )
+        count = max(self.channels, 1)
+        items = "".join(item.replace("{n}", str(n)) for n in range(1, count + 1))
+        return f"<trt:{operation}Response>{items}</trt:{operation}Response>"
 
     def _refused(self) -> Response:
         return self.fault(
@@ -268,19 +273,21 @@ class OnvifDevice:
                 if not ok:
                     return self._refused()
             return self._response(200, identity[name]())
-        media = {"GetVideoSources": self.video_sources, "GetProfiles": self.profiles}
-        if name in media and self.channels:
-            ok, _why = check_username_token(envelope, self.cfg, self.now())
-            return self._response(200, media[name]()) if ok else self._refused()
+        if name in ("GetVideoSources", "GetProfiles") and self.serves_media:
+            # A recorder always wants a login for its channels; a camera as for its identity.
+            if self.channels or self.cfg.device_info_requires_auth:
+                ok, _why = check_username_token(envelope, self.cfg, self.now())
+                if not ok:
+                    return self._refused()
+            return self._response(200, self.media(name))
         return self.fault(500, "Receiver", "ter:ActionNotSupported", "Action Not Implemented")
 
 
 def onvif_dynamic(ctx: DeviceContext, cfg: OnvifConfig, port: int, channels: int = 0) -> Dynamic:
     """A web-server plug-in answering POSTs to the device service (and a recorder's media)."""
     device = OnvifDevice(ctx, cfg, port, channels)
-    paths = {cfg.path}
-    if channels:  # the Media service answers where GetCapabilities/GetServices point
-        paths |= {urlsplit(device.xaddr(s)).path for s in cfg.services if s.name == "media"}
+    # The Media service answers where GetCapabilities/GetServices point.
+    paths = {cfg.path, *(urlsplit(device.xaddr(s)).path for s in cfg.services if s.name == "media")}
 
     def handler(request: Request) -> Response | None:
         if request.path not in paths:
