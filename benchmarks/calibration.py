@@ -50,9 +50,19 @@ from corpus import (
     observations,
 )
 
-from camscan.evidence import CALIBRATION_FILE, Calibration, logit, rule_class, sigmoid
-from camscan.identify import OUI_WEIGHT, identify
+from camscan.evidence import (
+    CALIBRATION_FILE,
+    Calibration,
+    group_of,
+    logit,
+    rule_class,
+    sigmoid,
+)
+from camscan.identify import OUI_WEIGHT, identify, label_bearing
+from camscan.models import EvidenceKind
+from camscan.policy import CONFIRM_CONFIDENCE, evaluate, resolve
 from camscan.signatures import SignatureSet, load_signatures
+from camscan.signatures.schema import RuleKind
 
 PRIOR = 1.0  # variance of the Gaussian prior on each class intercept (logit units)
 FOLDS = 5  # cross-validation folds
@@ -163,6 +173,52 @@ def cross_validate(
     }
 
 
+def confirmations(
+    devices: list[dict[str, Any]], sigset: SignatureSet, calibration: Calibration
+) -> dict[str, int]:
+    """Confirmed restricted devices under the default policy: right (restricted in truth)
+    and wrong, to show how much of the restricted recall calibration brings."""
+    policies = resolve([])
+    right = wrong = 0
+    for device in devices:
+        ident = identify(observations(device), device.get("mac"), sigset, calibration)
+        if evaluate(ident, policies, sigset).restricted:
+            if device["truth"].get("restricted_under_ndaa"):
+                right += 1
+            else:
+                wrong += 1
+    return {"right": right, "wrong": wrong}
+
+
+def crossings(sigset: SignatureSet, calibration: Calibration) -> list[dict[str, Any]]:
+    """Firmware rules of a family the default policy covers, not corroborate-only, whose
+    hand-set weight is below the confirm threshold but whose calibrated weight is not: one such
+    clue alone now confirms a restricted device. (A rule whose examples are label-bearing values
+    counts as a label at run time and is left out unless it is a marker.)"""
+    covered = {f for policy in resolve([]) for e in policy.entities for f in e.families}
+    out = []
+    for name in sorted(covered & set(sigset.families)):
+        for rule in sigset.families[name].rules:
+            if rule.kind is not RuleKind.FIRMWARE or rule.corroborate:
+                continue
+            values = [e if isinstance(e, str) else e.value for e in rule.examples]
+            if not rule.marker and any(v and label_bearing(rule.signal, v) for v in values):
+                continue
+            cls = rule_class(group_of(rule.signal.replace("*", "x")), EvidenceKind.FIRMWARE)
+            calibrated = calibration.weight(cls, rule.weight)
+            if rule.weight < CONFIRM_CONFIDENCE <= calibrated:
+                out.append(
+                    {
+                        "family": name,
+                        "rule": rule.id,
+                        "class": cls,
+                        "hand-set": rule.weight,
+                        "calibrated": calibrated,
+                    }
+                )
+    return out
+
+
 def write(calibration: Calibration, data: list[Sample], devices: int, path: Path) -> None:
     """Store the fitted weights as data with how they were made."""
     counts = Counter(c for c, _, _ in data)
@@ -207,6 +263,7 @@ def report(write_to: Path | None = None) -> dict[str, Any]:
             for c, v in fitted.intercepts.items()
         },
         "cross-validated": cross_validate(training, sigset),
+        "confirm_crossings": crossings(sigset, fitted),
         "training": {
             "hand-set": reliability(training, sigset, Calibration()),
             "calibrated": reliability(training, sigset, fitted),
@@ -215,6 +272,8 @@ def report(write_to: Path | None = None) -> dict[str, Any]:
             "devices": len(held_out),
             "hand-set": reliability(held_out, sigset, Calibration()),
             "calibrated": reliability(held_out, sigset, fitted),
+            "confirmed_hand_set": confirmations(held_out, sigset, Calibration()),
+            "confirmed_calibrated": confirmations(held_out, sigset, fitted),
         },
     }
 
@@ -254,6 +313,27 @@ def markdown(result: dict[str, Any]) -> str:
         f"({result['held-out']['calibrated']['named']} named devices).\n\n"
         + _table(result["held-out"]["calibrated"]),
     ]
+    held = result["held-out"]
+    parts.append(
+        f"Confirmed restricted held-out devices (default policy): "
+        f"{held['confirmed_hand_set']['right']} right and {held['confirmed_hand_set']['wrong']} "
+        f"wrong with hand-set weights, {held['confirmed_calibrated']['right']} right and "
+        f"{held['confirmed_calibrated']['wrong']} wrong with calibrated weights.\n"
+    )
+    cross = result["confirm_crossings"]
+    if cross:
+        listed = ", ".join(f"`{c['rule']}` ({c['hand-set']} → {c['calibrated']})" for c in cross)
+        parts.append(
+            f"**Calibration crosses the confirm threshold for {len(cross)} firmware rule(s) of "
+            f"restricted families**: hand-set below {CONFIRM_CONFIDENCE}, calibrated at or above "
+            f"it, so one such clue alone now confirms: {listed}.\n"
+        )
+    else:
+        parts.append(
+            "No firmware rule of a restricted family that is not corroborate-only moves from "
+            f"below {CONFIRM_CONFIDENCE} to {CONFIRM_CONFIDENCE} or above: calibration alone "
+            "never turns a weak clue into a confirmed accusation.\n"
+        )
     return "\n".join(parts)
 
 
@@ -276,6 +356,8 @@ def main() -> int:
     print(f"{result['samples']} samples from {result['devices']} training devices")
     for cls, value in result["classes"].items():
         print(f"  {cls:<40} intercept {value['intercept']:+.3f}")
+    for c in result["confirm_crossings"]:
+        print(f"  crosses the confirm threshold: {c['rule']} {c['hand-set']} -> {c['calibrated']}")
     sections = {
         "cross-validated": result["cross-validated"],
         "training": result["training"],

@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import yaml
 
 from camscan.evidence import CALIBRATION_FILE, load_calibration
 from camscan.signatures import load_signatures
+from camscan.signatures.schema import Rule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,3 +67,22 @@ def test_folds_are_stable_and_cover_every_device() -> None:
     folds = [CAL.fold_of(d) for d in devices]
     assert folds == [CAL.fold_of(d) for d in devices]
     assert set(folds) == set(range(CAL.FOLDS))
+
+
+def test_the_report_names_rules_calibration_lifts_over_the_confirm_threshold() -> None:
+    assert not CAL.crossings(load_signatures(), CAL.Calibration())  # hand-set: nothing crosses
+    hikvision = load_signatures().families["hikvision"]
+
+    def rule(rule_id: str, weight: float, **extra: object) -> Rule:
+        return Rule.model_validate(
+            {"id": rule_id, "signal": "http.server", "kind": "firmware", "match": "exact",
+             "pattern": "X", "weight": weight, "references": ["t"], "examples": ["X"], **extra}
+        )  # fmt: skip
+
+    rules = [rule("weak", 0.5), rule("strong", 0.7), rule("hint", 0.5, corroborate=True)]
+    sigset = SimpleNamespace(families={"hikvision": hikvision.model_copy(update={"rules": rules})})
+    lifted = CAL.Calibration(1.0, {"web server/firmware": 2.0})
+    (crossing,) = CAL.crossings(sigset, lifted)
+    assert (crossing["rule"], crossing["hand-set"]) == ("weak", 0.5)
+    assert crossing["calibrated"] >= 0.6
+    assert not CAL.crossings(sigset, CAL.Calibration(1.0, {"web server/firmware": -2.0}))

@@ -75,7 +75,9 @@ def _next_steps(doc_path: Path, report: Path) -> str:
 def demo_infra_args(lab: Lab, out_dir: Path) -> list[str]:
     """``--config FILE --infra HOST...`` for the lab's SNMP switches and routers (personas with
     ``snmp.infra_tables``), using their first v3 user (authPriv) with the pass phrases in files
-    under ``out_dir`` (lab data, mode 0600), else their v2c community; [] when there are none."""
+    under ``out_dir`` (lab data, mode 0600), else their v2c community; the config also holds
+    the lab's ``[[credentials]]`` (recorder logins, password files in the lab's directory).
+    [] when there is neither."""
     from camscan.lab.persona import load_persona
 
     tables: list[str] = []
@@ -103,7 +105,9 @@ def demo_infra_args(lab: Lab, out_dir: Path) -> list[str]:
                 lines.append(f'{key}_file = "{path.resolve()}"')
         tables.append("[[infra]]\n" + "\n".join(lines) + "\n")
         hosts += ["--infra", host.address]
-    if not hosts:
+    if lab.credentials_config is not None:
+        tables.append(lab.credentials_config.read_text(encoding="utf-8"))
+    if not tables:
         return []
     config = out_dir / "infra.toml"
     config.write_text("\n".join(tables), encoding="utf-8")

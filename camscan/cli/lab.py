@@ -114,6 +114,8 @@ def up_cmd(topology: str | None, detach: bool, ready_timeout: float) -> None:
         click.echo(
             _describe(state.id, state.auditor_iface, state.auditor_addresses, state.scan_targets)
         )
+        if state.credentials_config:  # recorder logins the topology declares (lab data)
+            click.echo(f"logins for --config: {state.credentials_config}")
         if detach:
             lab.release()
             released = True

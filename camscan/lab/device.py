@@ -1,10 +1,12 @@
 """Run one simulated device: every responder its persona asks for, on one address.
 
 ``python -m camscan.lab.device PERSONA.yaml --address 192.0.2.10 [--iface veth0] [--mac M]``
-prints exactly one line ``ready <address>`` once everything listens, then serves until
-SIGTERM/SIGINT and closes cleanly. On a loopback address (127.0.0.0/8, usable without root
-when the persona's ports are above 1024) nothing joins a multicast group or multicasts:
-WS-Discovery, SADP, DHIP and SSDP answer unicast requests only and mDNS is not started.
+prints exactly one line ``ready <address>`` once everything listens (a recorder given
+``--recorder PLAN.json`` first asks the cameras on its channels who they are, up to
+:data:`LEARN_WITHIN` seconds), then serves until SIGTERM/SIGINT and closes cleanly. On a
+loopback address (127.0.0.0/8, usable without root when the persona's ports are above 1024)
+nothing joins a multicast group or multicasts: WS-Discovery, SADP, DHIP and SSDP answer
+unicast requests only and mDNS is not started.
 
 The lab may instead call :func:`start_device` to run many devices in one event loop.
 """
@@ -21,9 +23,13 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from camscan.lab.persona import Persona, PersonaError, SnmpValue, load_persona
+from camscan.lab.persona import Persona, PersonaError, RecorderPlan, SnmpValue, load_persona
+from camscan.lab.responders.channels import ChannelBook
 from camscan.lab.responders.common import DeviceContext, Running, start_silent_tcp, start_udp
 from camscan.lab.responders.http import Dynamic
+
+#: How long a recorder waits for the cameras on its channels before saying it is ready (s).
+LEARN_WITHIN = 20.0
 
 
 @dataclass
@@ -34,6 +40,7 @@ class RunningDevice:
     parts: list[Running] = field(default_factory=list)
     web_ports: set[int] = field(default_factory=set)  # TCP ports served by a web server
     snmp_tables: dict[str, SnmpValue] = field(default_factory=dict)  # lab infra OIDs
+    book: ChannelBook | None = None  # a recorder's channels and what it learned of them
 
     @property
     def endpoints(self) -> list[str]:
@@ -73,17 +80,24 @@ async def start_device(
     *,
     mac: str | None = None,
     snmp_tables: Mapping[str, SnmpValue] | None = None,
+    recorder: RecorderPlan | None = None,
 ) -> RunningDevice:
     """Start every responder of ``persona`` on ``address``; on failure nothing stays open.
 
-    ``snmp_tables`` are extra OIDs for the SNMP agent (the lab's ARP/FDB/LLDP view).
+    ``snmp_tables`` are extra OIDs for the SNMP agent (the lab's ARP/FDB/LLDP view);
+    ``recorder`` gives a recorder persona its login and channels (call
+    :meth:`ChannelBook.learn` on ``device.book`` to read the cameras).
 
     Raises OSError when a port cannot be bound (in use, or privileged without root) and
     ValueError when two of the persona's servers would share a TCP port.
     """
     persona.check_tcp_ports()
+    book = None
+    if recorder is not None and persona.recorder is not None:
+        persona = with_login(persona, recorder)
+        book = ChannelBook(recorder)
     ctx = DeviceContext(persona, address, iface, mac or persona.resolved_mac())
-    device = RunningDevice(ctx, snmp_tables=dict(snmp_tables or {}))
+    device = RunningDevice(ctx, snmp_tables=dict(snmp_tables or {}), book=book)
     silent = set(persona.misbehave.silent_tcp_ports)
     try:
         for port in sorted(silent):
@@ -106,6 +120,17 @@ async def start_device(
     return device
 
 
+def with_login(persona: Persona, plan: RecorderPlan) -> Persona:
+    """The recorder persona with the lab's login on its channel API and ONVIF service."""
+    login = {"username": plan.username, "password": plan.password}
+    update: dict[str, object] = {}
+    if persona.recorder is not None:
+        update["recorder"] = persona.recorder.model_copy(update=login)
+    if persona.onvif is not None:
+        update["onvif"] = persona.onvif.model_copy(update=login)
+    return persona.model_copy(update=update)
+
+
 async def _add(device: RunningDevice, starting: Awaitable[Running]) -> None:
     device.parts.append(await starting)
 
@@ -115,12 +140,18 @@ async def _start_web(device: RunningDevice, silent: set[int]) -> None:
     ctx, persona = device.context, device.context.persona
     from camscan.lab.responders.http import start_http
     from camscan.lab.responders.onvif import onvif_dynamic, start_onvif
+    from camscan.lab.responders.recorder import recorder_dynamic
     from camscan.lab.responders.ssdp import description_dynamic, description_port
+
+    book = device.book
+    channels = len(book.plan.channels) if book is not None else 0
 
     def plugins(port: int) -> tuple[Dynamic, ...]:
         found: list[Dynamic] = []
+        if book is not None and persona.recorder is not None:
+            found.append(recorder_dynamic(ctx, persona.recorder, book))
         if persona.onvif and persona.onvif.port == port:
-            found.append(onvif_dynamic(ctx, persona.onvif, port))
+            found.append(onvif_dynamic(ctx, persona.onvif, port, channels))
         if persona.ssdp and description_port(ctx, persona.ssdp) == port:
             found.append(description_dynamic(ctx, persona.ssdp))
         return tuple(found)
@@ -135,7 +166,7 @@ async def _start_web(device: RunningDevice, silent: set[int]) -> None:
         web_ports.add(persona.https.port)
         await _add(device, start_https(ctx, persona.https, dynamic=plugins(persona.https.port)))
     if persona.onvif and persona.onvif.port not in web_ports | silent:
-        await _add(device, start_onvif(ctx, persona.onvif))
+        await _add(device, start_onvif(ctx, persona.onvif, channels))
 
 
 async def _start_discovery(device: RunningDevice) -> None:
@@ -203,17 +234,23 @@ async def _serve(
     iface: str | None,
     mac: str | None,
     tables: Mapping[str, SnmpValue] | None = None,
+    recorder: RecorderPlan | None = None,
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        device = await start_device(persona, address, iface, mac=mac, snmp_tables=tables)
+        device = await start_device(
+            persona, address, iface, mac=mac, snmp_tables=tables, recorder=recorder
+        )
     except (OSError, ValueError) as exc:
         print(f"error: {persona.id} on {address}: {exc}", file=sys.stderr)
         return 1
     async with device:
+        if device.book is not None:
+            await device.book.learn(LEARN_WITHIN)
+            print(f"channels {len(device.book.facts)}/{len(device.book.plan.channels)} online")
         print(f"ready {address}", flush=True)
         await stop.wait()
     return 0
@@ -239,15 +276,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--snmp-tables", help="JSON file of extra SNMP OIDs (the lab's ARP/FDB/LLDP view)"
     )
+    parser.add_argument(
+        "--recorder", help="JSON file of a recorder's login and channels (RecorderPlan)"
+    )
     args = parser.parse_args(argv)
     try:
         persona = load_persona(args.persona)
         tables = load_snmp_tables(Path(args.snmp_tables)) if args.snmp_tables else None
+        plan = (
+            RecorderPlan.model_validate_json(Path(args.recorder).read_text(encoding="utf-8"))
+            if args.recorder
+            else None
+        )
     except (PersonaError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(_serve(persona, args.address, args.iface, args.mac, tables))
+        return asyncio.run(_serve(persona, args.address, args.iface, args.mac, tables, plan))
     return 0
 
 

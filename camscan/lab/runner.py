@@ -25,7 +25,9 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from camscan.lab import netns as nsmod
+from camscan.lab import state as statemod
 from camscan.lab.cleanup import teardown
+from camscan.lab.logins import write_credentials
 from camscan.lab.plan import plan_network
 from camscan.lab.state import HostState, LabError, LabState, new_lab_id, write_state
 from camscan.lab.supervise import READY_TIMEOUT, start_devices, wait_ready
@@ -81,6 +83,12 @@ class Lab:
         return self._state().auditor_addresses[0]
 
     @property
+    def credentials_config(self) -> Path | None:
+        """``credentials.toml`` with the topology's logins (for ``scan --config``), or None."""
+        path = self._state().credentials_config
+        return Path(path) if path else None
+
+    @property
     def hosts(self) -> list[HostState]:
         """Running hosts."""
         return list(self._state().hosts)
@@ -121,6 +129,11 @@ class Lab:
                 scan_targets=[str(n) for n in topo.scan_targets],
             )
             self._write_state()  # before creating anything, so a crash leaves a trace
+            logdir = statemod.STATE_DIR / lab_id
+            logdir.mkdir(parents=True, exist_ok=True)
+            logins = write_credentials(topo, logdir)
+            if logins is not None:
+                self.state = self.state.model_copy(update={"credentials_config": str(logins)})
             nsmod.build_network(plan)
             self._say(
                 f"network {lab_id}: {len(plan.namespaces)} namespaces in "

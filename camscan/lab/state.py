@@ -54,6 +54,9 @@ class LabState(BaseModel):
     auditor_addresses: list[str]
     scan_targets: list[str]
     hosts: list[HostState] = Field(default_factory=list)
+    credentials_config: str = Field(
+        default="", description="credentials.toml with the topology's logins ('' = none)."
+    )
 
     @property
     def namespaces(self) -> list[str]:

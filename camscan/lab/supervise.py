@@ -16,6 +16,7 @@ from pathlib import Path
 from camscan.lab import netns as nsmod
 from camscan.lab import state as statemod
 from camscan.lab.infra import lab_tables
+from camscan.lab.logins import recorder_plan, write_plan
 from camscan.lab.state import HostState, LabError, LabState
 from camscan.lab.topology import Topology, load_personas
 
@@ -49,6 +50,7 @@ def start_devices(
     if topo.router is not None and plan.router and router_path is not None:
         first = plan.router[0]
         devices.insert(0, (0, topo.router.addresses[0], router_path, first, topo.router.label))
+    specs = dict(topo.iter_hosts())
     hosts: list[HostState] = []
     for index, address, persona, ep, label in devices:
         log = logdir / f"h{index}.log"
@@ -59,6 +61,10 @@ def start_devices(
             data = lab_tables(snmp.infra_tables, topo, plan, personas, ep)
             tables.write_text(json.dumps(data), encoding="utf-8")
             extra = ["--snmp-tables", str(tables)]
+        spec = specs.get(index)
+        if spec is not None and spec.channels:
+            recorder = write_plan(logdir, index, recorder_plan(topo, spec, personas))
+            extra += ["--recorder", str(recorder)]
         cmd = [
             *command([python, "-m", "camscan.lab.device"], ep.netns),
             str(persona),

@@ -36,6 +36,18 @@ def _allowed(net: IPv4Network) -> bool:
     return any(net.subnet_of(allowed) for allowed in ALLOWED_NETWORKS)
 
 
+class Login(BaseModel):
+    """A device login the topology declares (lab data, not a secret): a recorder's channel API
+    and ONVIF accept only it; the lab writes the password to a file for ``[[credentials]]``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(
+        min_length=8, max_length=64, pattern=r"^[A-Za-z0-9!#$%&()*+,./:;<=>?@^_{|}~-]+$"
+    )
+
+
 class HostSpec(BaseModel):
     """One simulated host: its address, the persona it plays and, optionally, a fixed MAC."""
 
@@ -51,6 +63,13 @@ class HostSpec(BaseModel):
         default_factory=list,
         description="Further addresses, each on its own interface (eth1, eth2...) in another "
         "subnet, e.g. a recorder's private PoE side (routed topologies only).",
+    )
+    credentials: Login | None = Field(
+        default=None, description="The host's login (a recorder's); else the persona's own."
+    )
+    channels: list[IPv4Address] = Field(
+        default_factory=list,
+        description="A recorder's IP channels 1..N: hosts on its PoE side (its links' subnets).",
     )
 
     @field_validator("mac")
@@ -143,6 +162,7 @@ class Topology(BaseModel):
             seen[addr] = "auditor"
         routed = self._check_router(seen)
         private = self._check_links(seen)
+        self._check_channels()
         macs: dict[str, IPv4Address] = {}
         for host in self.hosts:
             net = self._subnet_of(host.address, f"host {host.address}")
@@ -178,6 +198,22 @@ class Topology(BaseModel):
                 own.add(net)
                 nets.add(net)
         return nets
+
+    def _check_channels(self) -> None:
+        """Each channel is a host on its recorder's PoE side, and on one recorder only."""
+        hosts = {h.address for h in self.hosts}
+        owner: dict[IPv4Address, IPv4Address] = {}
+        for host in self.hosts:
+            poe = [self._subnet_of(a, str(a)) for a in host.links]
+            for addr in host.channels:
+                if addr not in hosts or not any(addr in net for net in poe):
+                    raise ValueError(
+                        f"host {host.address}: channel {addr} is not a host on its PoE side "
+                        "(a subnet of its links)"
+                    )
+                if addr in owner:
+                    raise ValueError(f"{addr} is a channel of {owner[addr]} and {host.address}")
+                owner[addr] = host.address
 
     def _check_router(self, seen: dict[IPv4Address, str]) -> set[IPv4Network]:
         """Router addresses and VLANs are consistent; returns the routed subnets."""
@@ -308,6 +344,13 @@ def load_personas(topo: Topology) -> dict[Path, Persona]:
             personas[path] = load_persona(path)
         except PersonaError as exc:
             problems.append(f"{what}: {exc}")
+    problems += [
+        f"host {h.address}: channels need a recorder persona (a `recorder:` section)"
+        for h in topo.hosts
+        if h.channels
+        and (p := personas.get(topo.persona_path(h))) is not None
+        and p.recorder is None
+    ]
     if problems:
         raise TopologyError("\n".join(problems))
     owners: dict[str, IPv4Address] = {}

@@ -32,7 +32,7 @@ from camscan.probe.httpclient import (
     port_of,
     same_host,
 )
-from camscan.probe.onvifmedia import MEDIA_NS, count_items, media_xaddr
+from camscan.probe.onvifmedia import MEDIA_NS, RECORDER_SERVICES, count_items, media_xaddr
 from camscan.probe.soap import (
     TDS,
     SoapReply,
@@ -266,6 +266,7 @@ class OnvifProbe:
             ("GetServices", "<IncludeCapability>false</IncludeCapability>", parse_services),
         )
         capabilities = None
+        found: list[str] = []
         for operation, inner, parser in calls:
             t = Timer()
             reply = await self._safe_call(client, url, operation, settings, inner)
@@ -275,6 +276,7 @@ class OnvifProbe:
             if operation == "GetCapabilities":
                 capabilities = reply.root
             services = parser(reply.root) if reply.root is not None else []
+            found.extend(services)
             obs.extend(self._obs("onvif.service", ns, port) for ns in services)
             attempts.append(self._answered(operation, reply, port, t, f"{len(services)} services"))
 
@@ -312,6 +314,8 @@ class OnvifProbe:
             if fault:
                 obs.append(self._obs("onvif.fault", fault, port))
 
+        if login is None and not RECORDER_SERVICES.intersection(found):
+            return  # a plain camera: its channel count is itself, not worth two round trips
         media = media_xaddr(capabilities)
         media_url = media if media and same_host(media, host_of(url)) else url
         await self._media(client, media_url, port, settings, offset, login, obs, attempts)

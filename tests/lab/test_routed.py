@@ -1,6 +1,9 @@
 """The routed lab (examples/lab/routed.yaml): cameras behind a router get their MAC and switch
 port/VLAN from `--infra`, over SNMP v2c and v3 (authPriv); wrong v3 credentials are a clear
-attempt error. Root: real namespaces, a real router namespace and real pysnmp agents."""
+attempt error; the cameras on the two NVRs' private PoE sides exist, only their recorder
+reaches them, and a scan with the lab's logins lists every one behind its recorder with its
+maker. Root: real namespaces, a real router namespace, real pysnmp agents and NVRs that learn
+their cameras over ONVIF."""
 
 from __future__ import annotations
 
@@ -28,6 +31,17 @@ ROUTER, SWITCH = "198.51.100.1", "198.51.100.2"
 CAMERAS = {"192.0.2.20", "192.0.2.28", "192.0.2.30", "192.0.2.40", "192.0.2.44", "192.0.2.50",
            "192.0.2.52"}  # fmt: skip
 LAB_SECRETS = ("lab-community", "lab-auth-pass", "lab-priv-pass")
+# Cameras on the recorders' private PoE sides: address -> (recorder, channel, maker).
+BEHIND = {
+    "203.0.113.10": ("192.0.2.26", 1, "Hikvision"),
+    "203.0.113.11": ("192.0.2.26", 2, "Dahua"),  # Amcrest label, Dahua firmware
+    "203.0.113.12": ("192.0.2.26", 3, "Dahua"),
+    "203.0.113.140": ("192.0.2.27", 1, "Dahua"),
+    "203.0.113.141": ("192.0.2.27", 2, "Dahua"),  # Amcrest
+    "203.0.113.142": ("192.0.2.27", 3, "Axis"),
+    "203.0.113.143": ("192.0.2.27", 4, "Hikvision"),
+}
+NVR_SECRETS = ("Lab-Hik-NVR-2026", "Lab-Dahua-NVR-2026", "admin12345")
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +50,12 @@ def routed() -> Iterator[Any]:
     if problem:
         skip_or_fail(problem)
     from camscan.lab import Lab
+    from camscan.lab import netns as nsmod
 
     with Lab(ROUTED) as lab:
+        lab_id = lab.id
         yield lab
+    assert nsmod.lab_namespaces(lab_id) == []  # every namespace removed, PoE sides included
 
 
 def scan(lab: Any, config: Path, *extra: str, env: dict[str, str] | None = None) -> Any:
@@ -80,6 +97,14 @@ def test_v2c_every_camera_gets_mac_port_and_maker(routed: Any, tmp_path: Path) -
     assert vendors["192.0.2.28"] == "Hikvision"  # EZVIZ: its MAC prefix is the only clue
     assert vendors["192.0.2.40"] == "Dahua"
     assert vendors["192.0.2.52"] == "Axis"
+    # Without logins the recorders say what they say for free: unicast DHIP gives the Dahua
+    # NVR's 8 IP channels; multicast SADP does not cross the router, so the Hikvision count is
+    # unknown. No camera behind either is listed.
+    channels = {d["address"]: d["channels"] for d in doc["devices"] if d["channels"]}
+    assert (channels["192.0.2.27"]["ip"], channels["192.0.2.26"]["ip"]) == (8, None)
+    for recorder in ("192.0.2.26", "192.0.2.27"):
+        assert channels[recorder]["note"] == "cameras not enumerated (give credentials)"
+    assert not [d for d in doc["devices"] if d["behind"]]
     for secret in LAB_SECRETS:
         assert secret not in run.stdout + run.stderr
 
@@ -130,38 +155,119 @@ def test_demo_runs_the_routed_topology(tmp_path: Path) -> None:
     located = [d for d in doc["devices"] if d["location"]]
     assert {d["address"] for d in located} >= CAMERAS
     assert "cam-sw1 port p" in result.output
+    # The demo passes the lab's recorder logins: the cameras behind both NVRs are in the report.
+    check_behind(doc)
+    for address, (recorder, channel, _) in BEHIND.items():
+        assert f"behind {recorder} channel {channel}" in result.output, address
+    for secret in NVR_SECRETS:
+        assert secret not in result.output + (tmp_path / "scan.json").read_text()
 
 
-PROBE_TCP = "import socket,sys; socket.create_connection((sys.argv[1], 80), 2).close()"
+def check_behind(doc: dict[str, Any]) -> None:
+    """Every PoE-side camera is a device behind its recorder, with its maker, judged by policy."""
+    behind = {d["address"]: d for d in doc["devices"] if d["behind"]}
+    assert set(behind) == set(BEHIND)
+    for address, (recorder, channel, maker) in BEHIND.items():
+        device = behind[address]
+        assert (device["behind"]["recorder"], device["behind"]["channel"]) == (recorder, channel)
+        assert device["identification"]["vendor"] == maker, address
+        assert device["policy"]["restricted"] is (maker != "Axis"), address
+    recorders = {d["address"]: d for d in doc["devices"] if d["channels"]}
+    assert recorders["192.0.2.26"]["channels"]["enumerated"] == 3
+    assert recorders["192.0.2.27"]["channels"]["enumerated"] == 4
+    # Routed: SADP (multicast only) does not cross the router, so the Hikvision count is ONVIF
+    # Media's (one video source per channel); unicast DHIP gives the Dahua NVR's 8 slots.
+    hik, dahua = recorders["192.0.2.26"]["channels"], recorders["192.0.2.27"]["channels"]
+    assert (hik["ip"], hik["source"]) == (3, "onvif")
+    assert (dahua["ip"], dahua["source"]) == (8, "dhip")
 
 
-def test_a_recorders_poe_side_is_reached_only_through_the_recorder(tmp_path: Path) -> None:
-    """Extension point for recorders (issue 11 §3): a host's `links` put it on a private,
-    unrouted segment; only that host reaches the cameras there, and no switch table shows it."""
-    problem = root_problem()
-    if problem:
-        skip_or_fail(problem)
-    from camscan.lab import Lab
+POE_PROBE = """
+import json, socket, sys
+out = {}
+for address in sys.argv[1:]:
+    try:
+        socket.create_connection((address, 80), 2).close()
+        out[address] = True
+    except OSError:
+        out[address] = False
+print(json.dumps(out))
+"""
 
-    personas = REPO / "examples" / "lab" / "personas"
-    (tmp_path / "poe.yaml").write_text(
-        "name: poe\nsubnets: [198.51.100.0/24, 192.0.2.0/24, 203.0.113.0/24]\n"
-        "vlans: {198.51.100.0/24: 10, 192.0.2.0/24: 20, 203.0.113.0/24: 30}\n"
-        "auditor: 198.51.100.250\n"
-        f"router: {{persona: {personas}/router-core.yaml, addresses: [198.51.100.1, 192.0.2.1]}}\n"
-        "hosts:\n"
-        f"  - {{address: 192.0.2.26, persona: {personas}/hikvision-nvr-ds7608ni.yaml, "
-        "links: [203.0.113.1]}\n"
-        f"  - {{address: 203.0.113.10, persona: {personas}/hikvision-ipc-ds2cd2185fwd.yaml}}\n"
-    )
-    with Lab(tmp_path / "poe.yaml") as lab:
-        recorder = lab.host("192.0.2.26").netns
-        from_recorder = subprocess.run(
-            lab.command([sys.executable, "-c", PROBE_TCP, "203.0.113.10"], netns=recorder),
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
-        from_auditor = lab.exec([sys.executable, "-c", PROBE_TCP, "203.0.113.10"], timeout=30)
-        to_recorder = lab.exec([sys.executable, "-c", PROBE_TCP, "192.0.2.26"], timeout=30)
-    assert from_recorder.returncode == 0, from_recorder.stderr
-    assert to_recorder.returncode == 0, to_recorder.stderr  # routed
-    assert from_auditor.returncode != 0  # no route to the PoE side
+
+def reach(lab: Any, netns: str | None) -> dict[str, bool]:
+    run = subprocess.run(
+        lab.command([sys.executable, "-c", POE_PROBE, *BEHIND], netns=netns),
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return dict(json.loads(run.stdout))
+
+
+def test_poe_cameras_exist_and_only_their_recorder_reaches_them(routed: Any) -> None:
+    hik, dahua = routed.host("192.0.2.26").netns, routed.host("192.0.2.27").netns
+    assert reach(routed, None) == dict.fromkeys(BEHIND, False)  # the auditor: no route
+    assert reach(routed, hik) == {a: r == "192.0.2.26" for a, (r, _, _) in BEHIND.items()}
+    assert reach(routed, dahua) == {a: r == "192.0.2.27" for a, (r, _, _) in BEHIND.items()}
+
+
+GET = """
+import httpx, json, sys
+url, user, password_file = sys.argv[1:4]
+password = open(password_file).read().strip()
+anon = httpx.get(url, timeout=10)
+login = httpx.get(url, timeout=10, auth=httpx.DigestAuth(user, password))
+print(json.dumps({"anon": anon.status_code, "status": login.status_code, "body": login.text}))
+"""
+
+
+def lab_login(lab: Any, address: str) -> tuple[str, str]:
+    """(username, password file) of ``address`` from the lab's credentials config."""
+    import tomllib
+
+    tables = tomllib.loads(lab.credentials_config.read_text())["credentials"]
+    table = next(t for t in tables if t["hosts"] == [address])
+    return table["username"], table["password_file"]
+
+
+def get(lab: Any, url: str, address: str) -> dict[str, Any]:
+    run = lab.exec([sys.executable, "-c", GET, url, *lab_login(lab, address)], timeout=60)
+    assert run.returncode == 0, run.stderr
+    return dict(json.loads(run.stdout))
+
+
+def test_recorder_apis_from_the_auditor_need_the_lab_login(routed: Any) -> None:
+    status = get(routed, "http://192.0.2.26/ISAPI/ContentMgmt/InputProxy/channels/status",
+                 "192.0.2.26")  # fmt: skip
+    assert (status["anon"], status["status"]) == (401, 200)
+    for model in ("DS-2CD2143G2-I", "IP8M-2496EB", "IPC-HFW2228M-I1-V2"):
+        assert f"<model>{model}</model>" in status["body"]
+    assert status["body"].count("<online>true</online>") == 3  # learned from the cameras
+    remote = get(
+        routed, "http://192.0.2.27/cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice",
+        "192.0.2.27",
+    )  # fmt: skip
+    assert (remote["anon"], remote["status"]) == (401, 200)
+    axis = routed.host("203.0.113.142")
+    entry = "table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_2"
+    assert f"{entry}.Vendor=AXIS" in remote["body"].splitlines()
+    assert f"{entry}.Mac={axis.mac}" in remote["body"].splitlines()  # the camera's real MAC
+    assert "Vendor=Amcrest" in remote["body"]
+
+
+def test_scan_with_the_lab_logins_reports_every_camera_behind_both_recorders(routed: Any) -> None:
+    run = routed.exec(
+        [sys.executable, "-m", "camscan", "scan", "--no-db", "-f", "json", "--config",
+         str(routed.credentials_config), "192.0.2.0/24"],
+        timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr[-3000:]  # restricted cameras found
+    doc = json.loads(run.stdout)
+    check_behind(doc)
+    assert {d["address"] for d in doc["devices"]} >= CAMERAS  # the routed VLAN as before
+    # Dahua's RemoteDevice carries each camera's MAC (which the NVR read from the camera).
+    macs = {d["address"]: d["mac"] for d in doc["devices"] if d["behind"]}
+    for address, (recorder, _, _) in BEHIND.items():
+        if recorder == "192.0.2.27":
+            assert macs[address] == routed.host(address).mac, address
+    for secret in NVR_SECRETS:
+        assert secret not in run.stdout + run.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from camscan.lab.persona import PersonaError, load_persona
 from camscan.lab.plan import plan_network
@@ -228,7 +229,7 @@ def test_routed_plan_and_lab_tables_match_the_real_ports_and_macs() -> None:
     t = load_topology(EXAMPLES / "routed.yaml")
     plan = plan_network(t, "cs-abcdef")
     assert [ep.port for ep in plan.router] == ["r10", "r20"]
-    assert {ep.bridge for ep in plan.endpoints} == {"br10", "br20"}
+    assert {ep.bridge for ep in plan.endpoints} == {"br10", "br20", "br30", "br31"}  # 2 PoE sides
     assert plan.auditor.routes == ("192.0.2.0/24 via 198.51.100.1",)
     cam = next(ep for ep in plan.hosts if ep.addresses[0][0] == IPv4Address("192.0.2.20"))
     assert cam.routes == ("default via 192.0.2.1",)
@@ -289,3 +290,60 @@ def test_links_need_a_router() -> None:
     hosts = [{"address": "192.0.2.26", "persona": PERSONA, "links": ["198.51.100.1"]}]
     with pytest.raises(TopologyError, match="links need a routed topology"):
         parse(topo(subnets=["192.0.2.0/24", "198.51.100.0/24"], hosts=hosts))
+
+
+NVR = "personas/hikvision-nvr-ds7608ni.yaml"
+CAM = "personas/axis-m1065.yaml"
+RECORDER = {
+    **POE,
+    "hosts": [
+        {"address": "192.0.2.26", "persona": NVR, "links": ["203.0.113.1"],
+         "credentials": {"username": "audit", "password": "Lab-NVR-pass"},
+         "channels": ["203.0.113.10"]},
+        {"address": "203.0.113.10", "persona": CAM},
+        {"address": "192.0.2.30", "persona": CAM},
+    ],
+}  # fmt: skip
+
+
+def test_a_recorder_plan_names_its_cameras_and_how_it_reaches_them(tmp_path: Path) -> None:
+    from camscan.lab.logins import recorder_plan, write_credentials
+    from camscan.lab.topology import load_personas
+
+    t = parse(topo(**RECORDER))
+    plan = recorder_plan(t, t.hosts[0], load_personas(t))
+    (channel,) = plan.channels
+    assert (plan.username, plan.password) == ("audit", "Lab-NVR-pass")
+    assert (channel.channel, channel.address, channel.protocol, channel.port) == (
+        1, "203.0.113.10", "ONVIF", 80,
+    )  # fmt: skip
+    config = write_credentials(t, tmp_path)
+    assert config is not None
+    assert config.stat().st_mode & 0o777 == 0o600
+    text = config.read_text()
+    assert '[[credentials]]\nhosts = ["192.0.2.26"]\nusername = "audit"' in text
+    assert "Lab-NVR-pass" not in text  # only the file that holds it
+    assert (tmp_path / "h1.password").read_text() == "Lab-NVR-pass\n"
+
+
+@pytest.mark.parametrize(
+    ("channels", "message"),
+    [
+        (["192.0.2.30"], "not a host on its PoE side"),  # routed, not behind the recorder
+        (["203.0.113.99"], "not a host on its PoE side"),  # nobody there
+    ],
+)
+def test_rejects_channels_off_the_poe_side(channels: list[str], message: str) -> None:
+    hosts = [{**RECORDER["hosts"][0], "channels": channels}, *RECORDER["hosts"][1:]]
+    with pytest.raises(TopologyError, match=message):
+        parse(topo(**{**RECORDER, "hosts": hosts}))
+
+
+def test_channels_need_a_recorder_persona(tmp_path: Path) -> None:
+    data = topo(**RECORDER)
+    data["hosts"][0] = {**data["hosts"][0], "persona": CAM}
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(data).replace("personas/", f"{EXAMPLES}/personas/"))
+    with pytest.raises(TopologyError, match="channels need a recorder persona") as caught:
+        load_topology(path)
+    assert str(caught.value).count("\n") == 0  # the one problem, every persona found

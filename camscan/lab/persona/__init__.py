@@ -23,6 +23,7 @@ from camscan.lab.persona.discovery import (
 )
 from camscan.lab.persona.model import Misbehave, Persona, PersonaError, load_persona
 from camscan.lab.persona.onvif import KNOWN_TYPE_PREFIXES, OnvifConfig, OnvifService, WsdConfig
+from camscan.lab.persona.recorder import ChannelPlan, RecorderConfig, RecorderPlan
 from camscan.lab.persona.snmp import SnmpConfig, SnmpUser, SnmpValue
 from camscan.lab.persona.web import (
     NAME_ATTRIBUTES,
@@ -40,6 +41,7 @@ __all__ = [
     "Banner",
     "Body",
     "CertConfig",
+    "ChannelPlan",
     "DhipConfig",
     "Header",
     "HttpConfig",
@@ -53,6 +55,8 @@ __all__ = [
     "OnvifService",
     "Persona",
     "PersonaError",
+    "RecorderConfig",
+    "RecorderPlan",
     "RtspConfig",
     "SadpConfig",
     "SnmpConfig",

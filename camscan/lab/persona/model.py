@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from camscan.lab.persona.base import Model, unicast_mac
 from camscan.lab.persona.discovery import DhipConfig, MdnsConfig, SadpConfig, SsdpConfig
 from camscan.lab.persona.onvif import OnvifConfig, WsdConfig
+from camscan.lab.persona.recorder import RecorderConfig
 from camscan.lab.persona.snmp import SnmpConfig
 from camscan.lab.persona.web import Banner, HttpConfig, HttpsConfig, RtspConfig
 
@@ -71,6 +72,9 @@ class Persona(Model):
     ssdp: SsdpConfig | None = Field(default=None, description="SSDP + UPnP description.")
     mdns: MdnsConfig | None = Field(default=None, description="mDNS/DNS-SD services.")
     snmp: SnmpConfig | None = Field(default=None, description="SNMP agent (v1/v2c/v3).")
+    recorder: RecorderConfig | None = Field(
+        default=None, description="NVR channel API (ISAPI or Dahua CGI) behind digest auth."
+    )
     banners: dict[int, Banner] = Field(
         default_factory=dict, description="Raw TCP banners by port (8000, 37777, 34567...)."
     )

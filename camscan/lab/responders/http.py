@@ -35,13 +35,14 @@ _TITLE_RE = re.compile(rb"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
 
 @dataclass(frozen=True)
 class Request:
-    """One parsed request (headers keyed by lower-case name)."""
+    """One parsed request (headers keyed by lower-case name; ``target`` as sent, with query)."""
 
     method: str
     path: str
     version: str
     headers: dict[str, str]
     body: bytes
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     path = target.split("?", 1)[0].split("#", 1)[0]
     if path.startswith(("http://", "https://")):  # absolute-form target
         path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
-    return Request(method.upper(), path, version, headers, body)
+    return Request(method.upper(), path, version, headers, body, target)
 
 
 async def write_response(writer: asyncio.StreamWriter, response: Response) -> None:

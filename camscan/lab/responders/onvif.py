@@ -1,11 +1,15 @@
 """ONVIF device service: SOAP 1.2 over HTTP POST, with WS-UsernameToken digest checks.
 
 GetSystemDateAndTime, GetCapabilities and GetServices answer without credentials (the Core
-spec's PRE_AUTH class); GetDeviceInformation is open or needs a PasswordDigest, as the
-persona says — the WSS UsernameToken profile digest is Base64(SHA1(nonce + created +
-password)) and a Created more than 5 minutes from the device clock is refused, as cameras
-do. Refusals are the ``ter:NotAuthorized`` fault seen from real devices
-(``env:Sender/ter:NotAuthorized``). Requests are parsed with defusedxml (no DTDs, no entities).
+spec's PRE_AUTH class); GetDeviceInformation and GetNetworkInterfaces are open or need a
+PasswordDigest, as the persona says — the WSS UsernameToken profile digest is
+Base64(SHA1(nonce + created + password)) and a Created more than 5 minutes from the device
+clock is refused, as cameras do. Refusals are the ``ter:NotAuthorized`` fault seen from real
+devices (``env:Sender/ter:NotAuthorized``). A device listing the Media service answers its
+GetVideoSources and GetProfiles (ONVIF Media Service Specification ver10) at the announced
+XAddr: a camera one ``trt:VideoSources`` and ``trt:Profiles`` (with a token when its identity
+needs one), a recorder (``channels`` > 0) one per channel and always only with a valid token.
+Requests are parsed with defusedxml (no DTDs, no entities).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
@@ -28,6 +33,7 @@ SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 NS_TT = "http://www.onvif.org/ver10/schema"
 NS_TDS = "http://www.onvif.org/ver10/device/wsdl"
 NS_TER = "http://www.onvif.org/ver10/error"
+NS_TRT = "http://www.onvif.org/ver10/media/wsdl"
 MAX_SKEW = dt.timedelta(minutes=5)
 
 #: Service namespaces by short name (ONVIF WSDL namespaces).
@@ -101,8 +107,8 @@ def check_username_token(envelope: Element, cfg: OnvifConfig, now: dt.datetime) 
 class OnvifDevice:
     """Builds the device service's answers for one persona on one port."""
 
-    def __init__(self, ctx: DeviceContext, cfg: OnvifConfig, port: int) -> None:
-        self.ctx, self.cfg, self.port = ctx, cfg, port
+    def __init__(self, ctx: DeviceContext, cfg: OnvifConfig, port: int, channels: int = 0) -> None:
+        self.ctx, self.cfg, self.port, self.channels = ctx, cfg, port, channels
         http = ctx.persona.http
         server = [h for h in (http.default_headers if http else ()) if h.name.lower() == "server"]
         self._server = [(h.name, h.value) for h in server] if http and http.port == port else []
@@ -116,7 +122,7 @@ class OnvifDevice:
         return (
             f"{self.cfg.xml_declaration}\n"
             f'<{p}:Envelope xmlns:{p}="{SOAP_ENV}" xmlns:tt="{NS_TT}" xmlns:tds="{NS_TDS}" '
-            f'xmlns:ter="{NS_TER}"><{p}:Body>{body}</{p}:Body></{p}:Envelope>'
+            f'xmlns:ter="{NS_TER}" xmlns:trt="{NS_TRT}"><{p}:Body>{body}</{p}:Body></{p}:Envelope>'
         ).encode()
 
     def _response(self, status: int, body: str) -> Response:
@@ -137,7 +143,8 @@ class OnvifDevice:
             f'<{p}:Text xml:lang="en">{escape(reason)}</{p}:Text></{p}:Reason></{p}:Fault>',
         )
 
-    def _xaddr(self, service: OnvifService) -> str:
+    def xaddr(self, service: OnvifService) -> str:
+        """The service's URL as this device announces it."""
         values = self.ctx.values(port=str(self.port), name=service.name)
         if service.name == "device" and "{name}" in service.xaddr:
             return f"http://{self.ctx.address}:{self.port}{self.cfg.path}"
@@ -164,7 +171,7 @@ class OnvifDevice:
     def capabilities(self) -> str:
         main, ext = [], []
         for s in self._services():
-            xaddr = f"<tt:XAddr>{escape(self._xaddr(s))}</tt:XAddr>"
+            xaddr = f"<tt:XAddr>{escape(self.xaddr(s))}</tt:XAddr>"
             if s.name in _CAPABILITY:
                 main.append(f"<tt:{_CAPABILITY[s.name]}>{xaddr}</tt:{_CAPABILITY[s.name]}>")
             elif s.name in _EXTENSION:
@@ -182,7 +189,7 @@ class OnvifDevice:
             major, _, minor = s.version.partition(".")
             items.append(
                 f"<tds:Service><tds:Namespace>{escape(namespace)}</tds:Namespace>"
-                f"<tds:XAddr>{escape(self._xaddr(s))}</tds:XAddr><tds:Version>"
+                f"<tds:XAddr>{escape(self.xaddr(s))}</tds:XAddr><tds:Version>"
                 f"<tt:Major>{escape(major)}</tt:Major><tt:Minor>{escape(minor or '0')}</tt:Minor>"
                 "</tds:Version></tds:Service>"
             )
@@ -201,6 +208,47 @@ class OnvifDevice:
         inner = "".join(f"<tds:{k}>{escape(expand(v, values))}</tds:{k}>" for k, v in fields)
         return f"<tds:GetDeviceInformationResponse>{inner}</tds:GetDeviceInformationResponse>"
 
+    def network_interfaces(self) -> str:
+        """One enabled interface with the device's MAC (tt:NetworkInterfaceInfo HwAddress)."""
+        return (
+            '<tds:GetNetworkInterfacesResponse><tds:NetworkInterfaces token="eth0">'
+            "<tt:Enabled>true</tt:Enabled><tt:Info><tt:Name>eth0</tt:Name>"
+            f"<tt:HwAddress>{escape(self.ctx.mac.lower())}</tt:HwAddress><tt:MTU>1500</tt:MTU>"
+            "</tt:Info></tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>"
+        )
+
+    @property
+    def serves_media(self) -> bool:
+        """Whether the device lists the Media service (then it answers it)."""
+        return any(s.name == "media" for s in self._services())
+
+    def media(self, operation: str) -> str:
+        """GetVideoSources (one source per channel; a camera has one) or GetProfiles (the
+        main stream of each) response body."""
+        if operation == "GetVideoSources":
+            item = (
+                '<trt:VideoSources token="VideoSource_{n}"><tt:Framerate>25</tt:Framerate>'
+                "<tt:Resolution><tt:Width>1920</tt:Width><tt:Height>1080</tt:Height>"
+                "</tt:Resolution></trt:VideoSources>"
+            )
+        else:
+            item = (
+                '<trt:Profiles token="Profile_{n}01" fixed="true"><tt:Name>Channel{n}_MainStream'
+                '</tt:Name><tt:VideoSourceConfiguration token="VideoSourceConfig_{n}">'
+                "<tt:Name>VideoSourceConfig_{n}</tt:Name><tt:UseCount>1</tt:UseCount>"
+                "<tt:SourceToken>VideoSource_{n}</tt:SourceToken>"
+                '<tt:Bounds x="0" y="0" width="1920" height="1080"/>'
+                "</tt:VideoSourceConfiguration></trt:Profiles>"
+            )
+        count = max(self.channels, 1)
+        items = "".join(item.replace("{n}", str(n)) for n in range(1, count + 1))
+        return f"<trt:{operation}Response>{items}</trt:{operation}Response>"
+
+    def _refused(self) -> Response:
+        return self.fault(
+            self.cfg.auth_fault_status, "Sender", "ter:NotAuthorized", "Sender not Authorized"
+        )
+
     def handle(self, body: bytes) -> Response:
         """Answer one SOAP request body."""
         try:
@@ -215,24 +263,34 @@ class OnvifDevice:
             return self._response(200, self.capabilities())
         if name == "GetServices":
             return self._response(200, self.services())
-        if name == "GetDeviceInformation":
+        identity = {
+            "GetDeviceInformation": self.device_information,
+            "GetNetworkInterfaces": self.network_interfaces,
+        }
+        if name in identity:
             if self.cfg.device_info_requires_auth:
                 ok, _why = check_username_token(envelope, self.cfg, self.now())
                 if not ok:
-                    return self.fault(
-                        self.cfg.auth_fault_status, "Sender", "ter:NotAuthorized",
-                        "Sender not Authorized",
-                    )  # fmt: skip
-            return self._response(200, self.device_information())
+                    return self._refused()
+            return self._response(200, identity[name]())
+        if name in ("GetVideoSources", "GetProfiles") and self.serves_media:
+            # A recorder always wants a login for its channels; a camera as for its identity.
+            if self.channels or self.cfg.device_info_requires_auth:
+                ok, _why = check_username_token(envelope, self.cfg, self.now())
+                if not ok:
+                    return self._refused()
+            return self._response(200, self.media(name))
         return self.fault(500, "Receiver", "ter:ActionNotSupported", "Action Not Implemented")
 
 
-def onvif_dynamic(ctx: DeviceContext, cfg: OnvifConfig, port: int) -> Dynamic:
-    """A web-server plug-in answering POSTs to the device service path."""
-    device = OnvifDevice(ctx, cfg, port)
+def onvif_dynamic(ctx: DeviceContext, cfg: OnvifConfig, port: int, channels: int = 0) -> Dynamic:
+    """A web-server plug-in answering POSTs to the device service (and a recorder's media)."""
+    device = OnvifDevice(ctx, cfg, port, channels)
+    # The Media service answers where GetCapabilities/GetServices point.
+    paths = {cfg.path, *(urlsplit(device.xaddr(s)).path for s in cfg.services if s.name == "media")}
 
     def handler(request: Request) -> Response | None:
-        if request.path != cfg.path:
+        if request.path not in paths:
             return None
         if request.method != "POST":
             return simple_response(405, [("Allow", "POST"), ("Connection", "close")], b"")
@@ -241,8 +299,7 @@ def onvif_dynamic(ctx: DeviceContext, cfg: OnvifConfig, port: int) -> Dynamic:
     return handler
 
 
-async def start_onvif(ctx: DeviceContext, cfg: OnvifConfig) -> Running:
+async def start_onvif(ctx: DeviceContext, cfg: OnvifConfig, channels: int = 0) -> Running:
     """The device service on its own port (when it does not share the web server's)."""
-    return await start_http(
-        ctx, HttpConfig(port=cfg.port), dynamic=(onvif_dynamic(ctx, cfg, cfg.port),), name="onvif"
-    )
+    dynamic = (onvif_dynamic(ctx, cfg, cfg.port, channels),)
+    return await start_http(ctx, HttpConfig(port=cfg.port), dynamic=dynamic, name="onvif")

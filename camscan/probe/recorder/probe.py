@@ -15,6 +15,7 @@ probes' observations, and channels read before a failure are kept.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -53,14 +54,13 @@ SIGNALS = {
 }
 
 
+@dataclass
 class _Outcome:
-    """What one API call sequence yielded: status, reason, cameras, recorder observations."""
+    """What one API's calls yielded: the attempt's status and reason, and the cameras."""
 
-    def __init__(self, status: AttemptStatus, reason: str) -> None:
-        self.status = status
-        self.reason = reason
-        self.cameras: list[BehindCamera] = []
-        self.observations: list[Observation] = []
+    status: AttemptStatus
+    reason: str
+    cameras: list[BehindCamera] = field(default_factory=list)
 
 
 def camera(number: int, api: str, fields: dict[str, str]) -> BehindCamera:
@@ -104,6 +104,8 @@ async def _hikvision(client: httpx.AsyncClient, base: str, port: int, s: ProbeSe
         return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
     try:
         channels = hikvision.parse_channels(page.body)
+    except hikvision.NotOffered as exc:  # a camera's ResponseStatus: no proxied channels
+        return _Outcome(AttemptStatus.NO_ANSWER, f"{api}: {exc}")
     except ValueError as exc:
         return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
     note = ""
@@ -134,6 +136,8 @@ async def _dahua(client: httpx.AsyncClient, base: str, port: int, s: ProbeSettin
         return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
     try:
         channels = dahua.parse_remote_devices(page.body)
+    except dahua.NotOffered as exc:  # the CGI's "Error / Bad Request!": no such table
+        return _Outcome(AttemptStatus.NO_ANSWER, f"{api}: {exc}")
     except ValueError as exc:
         return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
     out = _Outcome(AttemptStatus.OK, f"{api}: {len(channels)} remote devices")
