@@ -19,6 +19,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from camscan.credentials import CredentialsConfig
+from camscan.files import InputFileError, read_capped
 from camscan.infra.config import INLINE_SECRETS, InfraConfig
 
 SYSTEM_CONFIG = Path("/etc/camscan/config.toml")
@@ -166,12 +167,9 @@ def env_table() -> list[tuple[str, str, str]]:
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes")
+        data = read_capped(path, MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from exc
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
     except RecursionError as exc:
@@ -247,7 +245,12 @@ def _loose(path: Path) -> bool:
 
 def secret_warnings(config: Config) -> list[str]:
     """Warnings for secrets that group or others can read (the password file, its config)."""
-    warnings = []
+    warnings = [
+        f"{table.password_file} holds a device password and is readable by group/others; "
+        f"run: chmod 600 {table.password_file}"
+        for table in config.credentials
+        if table.password_file is not None and _loose(table.password_file)
+    ]
     if config.email.password_file is not None:
         if _loose(config.email.password_file):
             warnings.append(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pydantic_core
 from pydantic import ValidationError
 
+from camscan.files import InputFileError, read_capped
 from camscan.models import SCHEMA_VERSION, ScanDocument
 
 # A scan document of a /16 with rich evidence stays far below this; more is not a scan.
@@ -72,10 +73,7 @@ def load_document(source: str | Path) -> ScanDocument:
         return parse_document(data, "<stdin>")
     path = Path(source)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        raise DocumentError(
-            f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
-        ) from exc
+        data = read_capped(path, MAX_DOCUMENT_BYTES)
+    except InputFileError as exc:
+        raise DocumentError(str(exc)) from exc
     return parse_document(data, str(path))

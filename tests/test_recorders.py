@@ -85,8 +85,9 @@ def test_refused_login_and_enumerated_cameras() -> None:
             ]
         }
     )
-    assert channels(denied) is not None
-    assert channels(denied).note == "cameras not enumerated (credentials refused)"  # type: ignore[union-attr]
+    refused = channels(denied)
+    assert refused is not None
+    assert refused.note == "cameras not enumerated (credentials refused)"
     cam = Device(
         address="198.51.100.11",
         behind=Behind(recorder="192.0.2.26", channel=1, api="ISAPI InputProxy"),

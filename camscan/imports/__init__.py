@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from camscan.files import InputFileError, read_capped
+
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 MAX_HOSTS = 100_000
 
@@ -65,12 +67,9 @@ def read_import(path: Path) -> ImportResult:
     from camscan.imports.nmapxml import parse_nmap_xml
 
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_IMPORT_BYTES + 1)
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"{path}: larger than {MAX_IMPORT_BYTES} bytes")
+        data = read_capped(path, MAX_IMPORT_BYTES)
+    except InputFileError as exc:
+        raise ImportFileError(str(exc)) from None
     text = data.decode("utf-8", "replace")
     try:
         fmt = detect(text)

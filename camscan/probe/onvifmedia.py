@@ -4,8 +4,10 @@ Two read-only calls of the Media service (ONVIF Media Service Specification, ver
 ``http://www.onvif.org/ver10/media/wsdl``): ``GetVideoSources`` (one ``VideoSources``
 element per physical or proxied input — a recorder's channels) and ``GetProfiles`` (one
 ``Profiles`` element per stream profile). Sent anonymously, and with a WS-UsernameToken when
-the user gave a login for the host. The Media XAddr comes from GetCapabilities and is used
-only when it points at the same host; otherwise the device-service URL is asked.
+the user gave a login for the host; without one, only a device that lists a recording,
+search, replay or receiver service (a recorder) is asked. The Media XAddr comes from
+GetCapabilities and is used only when it points at the same host; otherwise the
+device-service URL is asked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,16 @@ from typing import Any
 from camscan.probe.soap import local, text
 
 MEDIA_NS = "http://www.onvif.org/ver10/media/wsdl"
+# Services of ONVIF Profile G (recording, search, replay) or a receiver: a device that offers
+# one is worth asking for its channel count even without a login.
+RECORDER_SERVICES = frozenset(
+    {
+        "http://www.onvif.org/ver10/recording/wsdl",
+        "http://www.onvif.org/ver10/search/wsdl",
+        "http://www.onvif.org/ver10/replay/wsdl",
+        "http://www.onvif.org/ver10/receiver/wsdl",
+    }
+)
 MAX_COUNT = 4096
 
 

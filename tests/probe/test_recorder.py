@@ -8,7 +8,7 @@ import pytest
 from camscan.credentials import HostLogin, Login
 from camscan.models import AttemptStatus
 from camscan.probe.base import Credentials, ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.recorder import dahua, hikvision
+from camscan.probe.recorder import NotOffered, dahua, hikvision
 from camscan.probe.recorder.probe import RecorderProbe
 from camscan.probe.soap import SoapError
 from camscan.scope import parse_target
@@ -99,8 +99,13 @@ def test_isapi_garbage_is_the_documented_error(body: bytes) -> None:
 
 
 def test_isapi_wrong_document_and_wrong_types() -> None:
+    with pytest.raises(NotOffered, match="notSupport"):
+        hikvision.parse_channels(
+            b"<ResponseStatus><statusCode>4</statusCode><statusString>Invalid Operation"
+            b"</statusString><subStatusCode>notSupport</subStatusCode></ResponseStatus>"
+        )
     with pytest.raises(ValueError, match="not a channel list"):
-        hikvision.parse_channels(b"<ResponseStatus><statusCode>4</statusCode></ResponseStatus>")
+        hikvision.parse_channels(b"<DeviceInfo><model>DS-2CD2143G2-I</model></DeviceInfo>")
     odd = (
         b"<InputProxyChannelList><InputProxyChannel><id>x1</id></InputProxyChannel>"
         b"<InputProxyChannel><id>99999999999</id></InputProxyChannel>"
@@ -120,8 +125,10 @@ def test_isapi_many_channels_are_capped() -> None:
 
 
 def test_dahua_garbage() -> None:
-    with pytest.raises(ValueError, match=r"no table\.RemoteDevice"):
+    with pytest.raises(NotOffered):
         dahua.parse_remote_devices(b"Error\r\nBad Request!\r\n")
+    with pytest.raises(ValueError, match=r"no table\.RemoteDevice"):
+        dahua.parse_remote_devices(b"\x00\x01 binary junk = 1\r\n")
     huge = b"table.RemoteDevice.x.Address=203.0.113.9\r\ntable.RemoteDevice.x.Name=" + b"A" * 99_999
     (name,) = (v["name"] for v in dahua.parse_remote_devices(huge).values())
     assert name.startswith("AAAA")
@@ -202,3 +209,23 @@ async def test_no_credentials_no_request(loopback: str) -> None:
         )
     assert [a.status for a in result.attempts] == [AttemptStatus.SKIPPED]
     assert nvr.requests == []
+
+
+async def test_a_camera_with_a_login_is_no_recorder(loopback: str) -> None:
+    """A Hikvision camera answers InputProxy with a ResponseStatus, the Dahua CGI with Error:
+    both are "not offered", and no camera is invented."""
+    camera = Recorder(
+        {
+            hikvision.CHANNELS_PATH: (
+                200,
+                b"<ResponseStatus><statusCode>4</statusCode><subStatusCode>notSupport"
+                b"</subStatusCode></ResponseStatus>",
+            ),
+            dahua.REMOTE_DEVICE_PATH: (200, b"Error\r\nBad Request!\r\n"),
+        }
+    )
+    async with serve(camera, loopback) as port:
+        result = await probe(loopback, port, settings_for(loopback))
+    assert [a.status for a in result.attempts] == [AttemptStatus.NO_ANSWER] * 2
+    assert result.cameras == ()
+    assert result.observations == ()

@@ -73,9 +73,10 @@ def test_cameras_behind_a_recorder_in_every_format(nvr: tuple[str, int], tmp_pat
     env = {**os.environ, "HOME": str(tmp_path), "CAMSCAN_CONFIG": str(tmp_path / "none.toml")}
     (tmp_path / "none.toml").write_text("")
     doc_path = tmp_path / "scan.json"
+    db = tmp_path / "history.db"
     scan = camscan(
         "scan", host, "-m", "tcp", "--ports", str(port), "--probes", "recorder,http",
-        "--username", "audit", "--password-file", str(secret), "-d", "--no-db",
+        "--username", "audit", "--password-file", str(secret), "-d", "--db", str(db),
         "-f", "json", "-o", str(doc_path), env=env,
     )  # fmt: skip
     assert scan.returncode in (0, 1, 3, 4), scan.stderr
@@ -97,8 +98,18 @@ def test_cameras_behind_a_recorder_in_every_format(nvr: tuple[str, int], tmp_pat
         outputs += [shown.stdout, shown.stderr]
         if fmt.value in ("table", "text", "csv", "html", "markdown"):
             assert f"behind {host} channel 2" in shown.stdout, fmt
+    # A second night: the cameras behind the recorder keep their identity (no flapping).
+    again = camscan(
+        "scan", host, "-m", "tcp", "--ports", str(port), "--probes", "recorder,http",
+        "--username", "audit", "--password-file", str(secret), "--db", str(db), "-f", "json",
+        env=env,
+    )  # fmt: skip
+    diff = camscan("diff", "--db", str(db), "-f", "json", env=env)
+    assert diff.returncode == 0, diff.stdout
+    outputs += [again.stdout, again.stderr, diff.stdout]
     for text in outputs:
         assert PASSWORD not in text
+    assert PASSWORD.encode() not in db.read_bytes()
 
 
 def test_credentials_table_and_refused_login(nvr: tuple[str, int], tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from camscan.probe.common import decode_lenient
+from camscan.probe.recorder import NotOffered
 from camscan.sanitize import device_text
 
 REMOTE_DEVICE_PATH = "/cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice"
@@ -48,8 +49,8 @@ _UNSET = frozenset({"", "0.0.0.0", "none"})
 def parse_remote_devices(data: bytes) -> dict[int, dict[str, str]]:
     """Channel number (1-based) → kept fields of each enabled remote device.
 
-    Raises ``ValueError`` when no line is a ``table.RemoteDevice`` field (an error page, a
-    camera that has no such table, or garbage).
+    Raises :class:`NotOffered` for the CGI's ``Error`` answer (a device without the table)
+    and ``ValueError`` when no line is a ``table.RemoteDevice`` field (garbage).
     """
     entries: dict[str, dict[str, str]] = {}
     seen_any = False
@@ -65,6 +66,8 @@ def parse_remote_devices(data: bytes) -> dict[int, dict[str, str]]:
             continue
         entries.setdefault(m["uid"], {}).setdefault(key, device_text(m["value"], 200))
     if not seen_any:
+        if decode_lenient(data[:64]).lstrip().startswith("Error"):
+            raise NotOffered("the CGI answered Error: no RemoteDevice table")
         raise ValueError("no table.RemoteDevice lines")
     out: dict[int, dict[str, str]] = {}
     for order, (uid, fields) in enumerate(entries.items()):

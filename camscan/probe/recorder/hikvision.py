@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from camscan.probe.recorder import NotOffered
 from camscan.probe.soap import local, parse_xml
 from camscan.sanitize import device_text
 
@@ -48,10 +49,16 @@ def _child_text(el: Any) -> str:
 def parse_channels(data: bytes) -> dict[int, dict[str, str]]:
     """Channel id → kept fields, from an ``InputProxyChannelList`` or ``...StatusList`` reply.
 
-    Raises :class:`~camscan.probe.soap.SoapError` (a ``ValueError``) for what is not XML,
-    and ``ValueError`` for XML that is not a channel list (e.g. a ``ResponseStatus``).
+    Raises :class:`NotOffered` for an ISAPI ``ResponseStatus`` (the device has no proxied
+    channels), :class:`~camscan.probe.soap.SoapError` for what is not XML, and ``ValueError``
+    for other XML that is not a channel list; all three are ``ValueError``.
     """
     root = parse_xml(data)
+    if local(root.tag) == "ResponseStatus":
+        said = " ".join(
+            _child_text(c) for c in root if local(c.tag) in ("statusString", "subStatusCode")
+        )
+        raise NotOffered(f"ResponseStatus {said}".strip())
     if local(root.tag) not in ("InputProxyChannelList", "InputProxyChannelStatusList"):
         raise ValueError(f"not a channel list: <{device_text(local(root.tag), 60)}>")
     out: dict[int, dict[str, str]] = {}
