@@ -308,7 +308,8 @@ def startup_section(rows: list[str]) -> str:
             STARTUP_START,
             "## Start-up",
             "",
-            f"Measured {date.today()} on {platform.machine()} ({_cpus()} CPUs, shared) with "
+            f"Measured {date.today()} on {platform.machine()} ({_cpus()} CPUs, shared, "
+            f"{_priority()}) with "
             "`benchmarks/scan_vs_nmap.py`: `camscan scan --no-db -f json --methods tcp "
             "--probes none --ports 1 127.0.0.1`, a scan that finds nothing, so what is left is "
             "interpreter start-up, imports, validating the signatures and policies and "
@@ -361,7 +362,6 @@ def scale_run(count: int, timeout: str) -> str:
 
 
 def scale_section(rows: list[str]) -> str:
-    import os
     import platform
     from datetime import date
 
@@ -371,10 +371,10 @@ def scale_section(rows: list[str]) -> str:
             "## Scale: 16 to 1,000 live devices (loopback personas)",
             "",
             f"Measured {date.today()} on {platform.machine()} ({_cpus()} CPUs, load average "
-            f"{os.getloadavg()[0]:.1f} at the end) with `benchmarks/scan_vs_nmap.py "
-            "--skip-lab`. Processes of 125 personas each serve them (a mix of Hikvision, "
-            "Dahua, Axis, Uniview, Hanwha, Amcrest, no-name ONVIF cameras and Linux PCs) on "
-            "127.N.x.y with "
+            f"{os.getloadavg()[0]:.1f} at the end, {_priority()}) with "
+            "`benchmarks/scan_vs_nmap.py --skip-lab`. Processes of 125 personas each serve "
+            "them (a mix of Hikvision, Dahua, Axis, Uniview, Hanwha, Amcrest, no-name ONVIF "
+            "cameras and Linux PCs) on 127.N.x.y with "
             "unprivileged ports; camscan scans them with its defaults (all discovery methods "
             "and probes, `--timeout 1.5`) and `--ports` set to the personas' ports. The "
             "devices share the machine with the scanner, so wall time includes their own "
@@ -401,7 +401,6 @@ def write_section(start: str, end: str, section: str) -> None:
 
 
 def write_doc(rows: list[str], timeout: str) -> None:
-    import os
     import platform
     from datetime import date
 
@@ -411,8 +410,8 @@ def write_doc(rows: list[str], timeout: str) -> None:
             "## Scan speed: camscan vs nmap (large lab)",
             "",
             f"Measured {date.today()} on {platform.machine()} ({_cpus()} CPUs, load average "
-            f"{os.getloadavg()[0]:.1f} at the end: the machine was shared, so wall times are "
-            "inflated; CPU time is the tool's own user + system time) with "
+            f"{os.getloadavg()[0]:.1f} at the end, {_priority()}: the machine was shared, so "
+            "wall times are inflated; CPU time is the tool's own user + system time) with "
             "`benchmarks/scan_vs_nmap.py`; camscan with no `--iface`; default ports "
             "(camscan/data/ports.yaml) for both tools; nmap "
             f"`-n -sV --script {NMAP_SCRIPTS}` (its ARP ping skips absent hosts, as camscan's "
@@ -446,9 +445,17 @@ def write_doc(rows: list[str], timeout: str) -> None:
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
+
+
+def _priority() -> str:
+    """How this run was scheduled, for the docs: a negative nice value (``nice -n -10
+    python benchmarks/scan_vs_nmap.py``, inherited by the tools and the simulated devices)
+    keeps other work on a shared machine from preempting them."""
+    niceness = os.nice(0)
+    if niceness == 0:
+        return "at normal priority"
+    return f"at nice {niceness} (tools and simulated devices alike; other jobs at 0)"
 
 
 if __name__ == "__main__":

@@ -167,6 +167,15 @@ def test_as_parsed_decodes_only_what_the_parser_decodes() -> None:
     assert as_parsed("http.title", "A%20B") == "A%20B"
 
 
+def test_as_parsed_blanks_challenge_nonces_like_the_probes() -> None:
+    """The HTTP and RTSP probes record auth challenges with nonce/opaque blanked
+    (camscan.probe.common.redact_challenge); a value written as captured reads the same."""
+    raw = 'Digest realm="Hikvision", nonce="0123456789abcdef0123456789abcdef", stale="FALSE"'
+    for signal in ("rtsp.www_authenticate", "http.www_authenticate"):
+        assert as_parsed(signal, raw) == 'Digest realm="Hikvision", nonce="…", stale="FALSE"'
+    assert as_parsed("http.header", 'X: nonce="1"') == 'X: nonce="1"'
+
+
 def test_as_parsed_makes_one_inert_line_like_the_probes() -> None:
     """A telnet prompt after CR/LF reaches rules as the banner probe gives it."""
     assert as_parsed("telnet.banner", "\r\n192.0.0.64 login: ") == "192.0.0.64 login:"

@@ -72,14 +72,24 @@ def test_registrant_prefixes_name_their_maker() -> None:
         "54:2b:57:12:34:56": "Night Owl",  # Night Owl SP
         "54:e0:19:12:34:56": "Ring",  # Ring LLC, listed as an OUI entry
         "a8:dc:5a:12:34:56": "Digital Watchdog",
+        "00:d0:d0:12:34:56": "ZTE",  # ZHONGXING TELECOM LTD., ZTE's own name
+        "00:22:a1:12:34:56": "Huawei",  # Huawei Symantec Technologies, taken over by Huawei
+        "04:5c:06:12:34:56": "Zmodo",  # Zmodo Technology Corporation
+        "30:8c:fb:12:34:56": "Google Nest",  # Dropcam, a Nest brand
+        "00:01:e8:12:34:56": "Dell",  # Force10 Networks, a Dell brand
     }
     for mac, vendor in cases.items():
         assert identify([], mac, SIGS).vendor == vendor, mac
 
 
 def test_lookalike_registrants_name_nobody() -> None:
-    """ "Opelcomm Inc." contains "pelco" and "Align Engineering LLC" contains "ring llc"."""
-    for mac, registrant in (("00:0c:80:00:00:01", "Opelcomm"), ("00:0b:7f:00:00:01", "Align")):
+    """ "Opelcomm Inc." contains "pelco", "Align Engineering LLC" contains "ring llc", and
+    "Wuxi Zhongxing Optoelectronics" shares a word with ZTE's "Zhongxing Telecom"."""
+    for mac, registrant in (
+        ("00:0c:80:00:00:01", "Opelcomm"),
+        ("00:0b:7f:00:00:01", "Align"),
+        ("00:41:b4:00:00:01", "Wuxi Zhongxing Optoelectronics"),  # not Zhongxing Telecom (ZTE)
+    ):
         info = oui.lookup(mac)
         assert info is not None
         assert info.registrant is not None

@@ -10,12 +10,10 @@ hidden by a problem (1, or 5/6 with a problem); without findings the worst probl
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ import platformdirs
 from camscan.config import Config, ConfigError, load_config
 from camscan.diff import RunDiff, diff_states
 from camscan.exitcodes import ExitCode, exit_code
+from camscan.files import write_atomic
 from camscan.models import ScanDocument
 from camscan.notify import NotifyError, build_message, decide, send
 from camscan.report import SUFFIX, Format, render
@@ -238,31 +237,6 @@ def history_guard(opts: OutputOptions) -> Iterator[None]:
         except HistoryError as exc:
             raise CamscanUsageError(f"history: {exc}") from exc
         yield
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
-
-    The directory must exist (a mistyped ``-o`` path is an error, not a new directory tree).
-    A path that exists and is not a regular file (``/dev/null``, a FIFO, a terminal) is written
-    to in place: replacing it would put a regular file where the device was.
-    """
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return
-    if not path.parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, "no such directory", str(path.parent))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def findings_code(doc: ScanDocument, fail_on: str, diff: RunDiff | None) -> ExitCode:

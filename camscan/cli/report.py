@@ -16,10 +16,11 @@ from pathlib import Path
 import click
 
 from camscan.cli.history import db_options, open_history
-from camscan.cli.output import CamscanUsageError, write_atomic
+from camscan.cli.output import CamscanUsageError
 from camscan.estate import Estate
 from camscan.export.bom import estate_bom
 from camscan.export.tables import devices_csv, worklist_csv
+from camscan.files import write_atomic
 from camscan.report.estate_html import render_estate_html
 from camscan.report.estate_md import render_estate_markdown
 from camscan.report.estate_text import render_estate_text

@@ -111,11 +111,6 @@ def _state(code: int) -> str:
     return "refused" if code in _ALIVE_ERRNOS else "silent"
 
 
-async def connect(address: str, port: int, timeout: float) -> tuple[str, float]:
-    """One connect (see :func:`start_connect`): the state and the seconds until the answer."""
-    return await start_connect(address, port, timeout)
-
-
 class RttTimeout:
     """The ping stage's connect timeout, adapted to the round trips seen as nmap adapts its
     RTT timeout (nmap's timing.cc, after RFC 6298): a smoothed round trip plus four times

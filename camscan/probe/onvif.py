@@ -14,6 +14,7 @@ an XAddr that points elsewhere is ignored.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -153,6 +154,20 @@ def parse_capabilities(root: Any) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+@dataclass
+class _Session:
+    """One answering device service: the client and settings, the port, the device's clock
+    offset (for WS-UsernameToken ``Created``), the user's login, and the lists results go to."""
+
+    client: httpx.AsyncClient
+    settings: ProbeSettings
+    port: int
+    offset: float
+    login: Login | None
+    obs: list[Observation]
+    attempts: list[ProbeAttempt]
+
+
 class OnvifProbe:
     """Query the ONVIF device service of one host."""
 
@@ -243,24 +258,15 @@ class OnvifProbe:
                 if device_time:
                     obs.append(self._obs("onvif.clock_offset", str(round(offset)), port))
                 login = settings.credentials.login_for(target.address)
-                await self._device(client, url, port, settings, offset, login, obs, attempts)
+                session = _Session(client, settings, port, offset, login, obs, attempts)
+                await self._device(session, url)
                 break
         return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
 
     def _obs(self, signal: str, value: str, port: int) -> Observation:
         return Observation(signal=signal, value=value, port=port, source=self.name)
 
-    async def _device(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        port: int,
-        settings: ProbeSettings,
-        offset: float,
-        login: Login | None,
-        obs: list[Observation],
-        attempts: list[ProbeAttempt],
-    ) -> None:
+    async def _device(self, c: _Session, url: str) -> None:
         calls = (
             ("GetCapabilities", "<Category>All</Category>", parse_capabilities),
             ("GetServices", "<IncludeCapability>false</IncludeCapability>", parse_services),
@@ -269,68 +275,62 @@ class OnvifProbe:
         found: list[str] = []
         for operation, inner, parser in calls:
             t = Timer()
-            reply = await self._safe_call(client, url, operation, settings, inner)
+            reply = await self._safe_call(c, url, operation, inner)
             if isinstance(reply, ProbeAttempt):
-                attempts.append(reply)
+                c.attempts.append(reply)
                 continue
             if operation == "GetCapabilities":
                 capabilities = reply.root
             services = parser(reply.root) if reply.root is not None else []
             found.extend(services)
-            obs.extend(self._obs("onvif.service", ns, port) for ns in services)
-            attempts.append(self._answered(operation, reply, port, t, f"{len(services)} services"))
+            c.obs.extend(self._obs("onvif.service", ns, c.port) for ns in services)
+            c.attempts.append(
+                self._answered(operation, reply, c.port, t, f"{len(services)} services")
+            )
 
         t = Timer()
-        reply = await self._safe_call(client, url, "GetDeviceInformation", settings)
+        reply = await self._safe_call(c, url, "GetDeviceInformation")
         if isinstance(reply, ProbeAttempt):
-            attempts.append(reply)
+            c.attempts.append(reply)
             return
         info = parse_device_information(reply.root) if reply.root is not None else {}
-        attempts.append(
+        c.attempts.append(
             self._answered(
-                "GetDeviceInformation", reply, port, t, f"{len(info)} fields, no credentials"
+                "GetDeviceInformation", reply, c.port, t, f"{len(info)} fields, no credentials"
             )
         )
-        if not info and login is not None:
+        if not info and c.login is not None:
             t = Timer()
-            header = self._token(login, offset)
-            reply = await self._safe_call(
-                client, url, "GetDeviceInformation", settings, header=header
-            )
+            header = self._token(c.login, c.offset)
+            reply = await self._safe_call(c, url, "GetDeviceInformation", header=header)
             if isinstance(reply, ProbeAttempt):
-                attempts.append(reply)
+                c.attempts.append(reply)
                 return
             info = parse_device_information(reply.root) if reply.root is not None else {}
-            attempts.append(
+            c.attempts.append(
                 self._answered(
-                    "GetDeviceInformation", reply, port, t, f"{len(info)} fields, with credentials"
+                    "GetDeviceInformation",
+                    reply,
+                    c.port,
+                    t,
+                    f"{len(info)} fields, with credentials",
                 )
             )
         for name, signal in DEVICE_FIELDS.items():
             if name in info:
-                obs.append(self._obs(signal, info[name], port))
+                c.obs.append(self._obs(signal, info[name], c.port))
         if not info and reply.root is not None:
             fault = parse_fault(reply.root)
             if fault:
-                obs.append(self._obs("onvif.fault", fault, port))
+                c.obs.append(self._obs("onvif.fault", fault, c.port))
 
-        if login is None and not RECORDER_SERVICES.intersection(found):
+        if c.login is None and not RECORDER_SERVICES.intersection(found):
             return  # a plain camera: its channel count is itself, not worth two round trips
         media = media_xaddr(capabilities)
         media_url = media if media and same_host(media, host_of(url)) else url
-        await self._media(client, media_url, port, settings, offset, login, obs, attempts)
+        await self._media(c, media_url)
 
-    async def _media(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        port: int,
-        settings: ProbeSettings,
-        offset: float,
-        login: Login | None,
-        obs: list[Observation],
-        attempts: list[ProbeAttempt],
-    ) -> None:
+    async def _media(self, c: _Session, url: str) -> None:
         """GetVideoSources and GetProfiles: a recorder's channel count, anonymously if the
         device allows it, else with the user's login (ONVIF Media ver10)."""
         calls = (
@@ -341,28 +341,26 @@ class OnvifProbe:
             t = Timer()
             count = None
             reply: SoapReply | ProbeAttempt | None = None
-            for header in ("", "login"):
-                if header and login is None:
+            for with_login in (False, True):
+                if with_login and c.login is None:
                     break
-                wsse = self._token(login, offset) if header and login is not None else ""
-                reply = await self._safe_call(
-                    client, url, operation, settings, header=wsse, ns=MEDIA_NS
-                )
+                wsse = self._token(c.login, c.offset) if with_login and c.login else ""
+                reply = await self._safe_call(c, url, operation, header=wsse, ns=MEDIA_NS)
                 if isinstance(reply, ProbeAttempt) or reply.root is None:
                     break
                 count = count_items(reply.root, operation + "Response", item)
                 if count is not None:
                     break
             if isinstance(reply, ProbeAttempt):
-                attempts.append(reply)
+                c.attempts.append(reply)
                 continue
             if reply is None:
                 continue
             if count is not None:
-                obs.append(self._obs(signal, str(count), port))
-            how = "with credentials" if login is not None and count is not None else ""
-            note = f"{count} {item}" + (f", {how}" if how else "") if count is not None else ""
-            attempts.append(self._answered(operation, reply, port, t, note or "no count"))
+                c.obs.append(self._obs(signal, str(count), c.port))
+            how = ", with credentials" if with_login else ""
+            note = f"{count} {item}{how}" if count is not None else "no count"
+            c.attempts.append(self._answered(operation, reply, c.port, t, note))
 
     @staticmethod
     def _token(login: Login, offset: float) -> str:
@@ -373,17 +371,16 @@ class OnvifProbe:
 
     async def _safe_call(
         self,
-        client: httpx.AsyncClient,
+        c: _Session,
         url: str,
         operation: str,
-        settings: ProbeSettings,
         inner: str = "",
         header: str = "",
         ns: str = TDS,
     ) -> SoapReply | ProbeAttempt:
         t = Timer()
         try:
-            return await soap_call(client, url, operation, settings, inner, header, ns)
+            return await soap_call(c.client, url, operation, c.settings, inner, header, ns)
         except Exception as exc:
             status, reason = httpx_status(exc)
             return attempt(self.name, port_of(url), status, f"{operation}: {reason}", t)

@@ -91,13 +91,25 @@ def _owned(item: Path, kind: int) -> bool:
 
 
 def _read(path: Path) -> object | None:
-    if not (_owned(path.parent, stat.S_IFDIR) and _owned(path, stat.S_IFREG)):
+    if not _owned(path.parent, stat.S_IFDIR):
         return None
     try:
-        with path.open("rb") as fh:
-            value: object = pickle.load(fh)
-    except Exception:  # corrupt or written by an incompatible version: validate instead
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
         return None
+    with os.fdopen(fd, "rb") as fh:
+        # Checked on the open file itself, so a file swapped in after a check is never read.
+        st = os.fstat(fh.fileno())
+        if (
+            not stat.S_ISREG(st.st_mode)
+            or st.st_uid != os.geteuid()
+            or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        ):
+            return None
+        try:
+            value: object = pickle.load(fh)
+        except Exception:  # corrupt or written by an incompatible version: validate instead
+            return None
     return value
 
 

@@ -40,10 +40,7 @@ def lab_persona(name: str) -> Persona:
 
 @contextlib.asynccontextmanager
 async def recorder_with_cameras(
-    recorder: str,
-    cameras: list[tuple[str, str, int]],
-    *,
-    extra: list[ChannelPlan] = (),  # type: ignore[assignment]
+    recorder: str, cameras: list[tuple[str, str, int]], *, extra: tuple[ChannelPlan, ...] = ()
 ) -> AsyncIterator[tuple[RunningDevice, dict[str, RunningDevice]]]:
     """Cameras (persona, protocol, port) on fresh addresses and a recorder whose plan names
     them as channels 1..N (plus ``extra`` channels); the recorder has learned them."""
@@ -85,7 +82,7 @@ async def test_isapi_channels_need_digest_and_list_the_cameras_the_nvr_reached()
     # Channel 3 names an address where nothing answers: configured, but offline.
     offline = ChannelPlan(channel=3, address="127.0.0.1", protocol="ONVIF", port=80,
                           password="x", onvif_port=9)  # fmt: skip
-    async with recorder_with_cameras("hikvision-nvr-ds7608ni", cameras, extra=[offline]) as (
+    async with recorder_with_cameras("hikvision-nvr-ds7608ni", cameras, extra=(offline,)) as (
         nvr,
         cams,
     ):

@@ -8,7 +8,7 @@ import pytest
 from camscan.credentials import HostLogin, Login
 from camscan.models import AttemptStatus
 from camscan.probe.base import Credentials, ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.recorder import dahua, hikvision
+from camscan.probe.recorder import NotOffered, dahua, hikvision
 from camscan.probe.recorder.probe import RecorderProbe
 from camscan.probe.soap import SoapError
 from camscan.scope import parse_target
@@ -99,7 +99,7 @@ def test_isapi_garbage_is_the_documented_error(body: bytes) -> None:
 
 
 def test_isapi_wrong_document_and_wrong_types() -> None:
-    with pytest.raises(hikvision.NotOffered, match="notSupport"):
+    with pytest.raises(NotOffered, match="notSupport"):
         hikvision.parse_channels(
             b"<ResponseStatus><statusCode>4</statusCode><statusString>Invalid Operation"
             b"</statusString><subStatusCode>notSupport</subStatusCode></ResponseStatus>"
@@ -125,7 +125,7 @@ def test_isapi_many_channels_are_capped() -> None:
 
 
 def test_dahua_garbage() -> None:
-    with pytest.raises(dahua.NotOffered):
+    with pytest.raises(NotOffered):
         dahua.parse_remote_devices(b"Error\r\nBad Request!\r\n")
     with pytest.raises(ValueError, match=r"no table\.RemoteDevice"):
         dahua.parse_remote_devices(b"\x00\x01 binary junk = 1\r\n")

@@ -91,9 +91,9 @@ async def ask_camera(client: httpx.AsyncClient, channel: ChannelPlan) -> CameraF
             url, content=_request("GetNetworkInterfaces", channel.username, channel.password),
             headers=headers,
         )  # fmt: skip
-        mac = _fields(nics.content, ("HwAddress",)).get("HwAddress", "")
-        if nics.status_code != 200:
-            mac = ""
+        mac = ""
+        if nics.status_code == 200:  # a camera without it still has its identity
+            mac = _fields(nics.content, ("HwAddress",)).get("HwAddress", "")
     except (httpx.HTTPError, SafeET.ParseError, ValueError):
         return None
     return CameraFacts(

@@ -3,3 +3,8 @@
 One module per recorder API (:mod:`.hikvision` ISAPI InputProxy, :mod:`.dahua` RemoteDevice
 configuration) and the probe that runs them (:mod:`.probe`). Read-only GETs only.
 """
+
+
+class NotOffered(ValueError):
+    """A documented "no such thing here" answer (an ISAPI ``ResponseStatus``, the Dahua CGI's
+    ``Error``): the device does not offer this API, which is no malformed reply."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from camscan.probe.common import decode_lenient
+from camscan.probe.recorder import NotOffered
 from camscan.sanitize import device_text
 
 REMOTE_DEVICE_PATH = "/cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice"
@@ -43,10 +44,6 @@ _FIELDS = {
     "Enable": "enable",
 }
 _UNSET = frozenset({"", "0.0.0.0", "none"})
-
-
-class NotOffered(ValueError):
-    """The CGI's error answer (``Error`` / ``Bad Request!``): the device has no such table."""
 
 
 def parse_remote_devices(data: bytes) -> dict[int, dict[str, str]]:

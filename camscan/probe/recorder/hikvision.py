@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from camscan.probe.recorder import NotOffered
 from camscan.probe.soap import local, parse_xml
 from camscan.sanitize import device_text
 
@@ -39,10 +40,6 @@ _DESCRIPTOR = {
     "firmwareVersion": "firmware",
 }
 _STATUS = {"online": "online", "chanDetectResult": "detect", "name": "name"}
-
-
-class NotOffered(ValueError):
-    """The device answered with an ISAPI ``ResponseStatus`` (e.g. ``notSupport``), not a list."""
 
 
 def _child_text(el: Any) -> str:

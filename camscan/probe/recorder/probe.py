@@ -34,7 +34,7 @@ from camscan.probe.httpclient import (
     httpx_status,
     make_client,
 )
-from camscan.probe.recorder import dahua, hikvision
+from camscan.probe.recorder import NotOffered, dahua, hikvision
 from camscan.sanitize import device_text
 
 NAME = "recorder"
@@ -84,30 +84,56 @@ def camera(number: int, api: str, fields: dict[str, str]) -> BehindCamera:
     )
 
 
-def _http_outcome(page: Fetched, what: str) -> _Outcome | None:
-    """The outcome a non-200 answer means, or None for a 200."""
-    if page.status == 200:
-        return None
+async def _get(
+    client: httpx.AsyncClient, url: str, port: int, s: ProbeSettings, api: str
+) -> Fetched | _Outcome:
+    """GET one API document: the page when it is a whole 200 answer, else what it means."""
+    page = await fetch(client, url, port, s, CAP)
     if page.status == 401:
-        return _Outcome(AttemptStatus.DENIED, f"{what}: credentials refused (HTTP 401)")
+        return _Outcome(AttemptStatus.DENIED, f"{api}: credentials refused (HTTP 401)")
     if page.status == 403:
-        return _Outcome(AttemptStatus.DENIED, f"{what}: HTTP 403, the user may not read it")
-    return _Outcome(AttemptStatus.NO_ANSWER, f"{what}: HTTP {page.status}, not offered")
+        return _Outcome(AttemptStatus.DENIED, f"{api}: HTTP 403, the user may not read it")
+    if page.status != 200:
+        return _Outcome(AttemptStatus.NO_ANSWER, f"{api}: HTTP {page.status}, not offered")
+    if page.truncated:
+        return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
+    return page
+
+
+ChannelTable = dict[int, dict[str, str]]
+
+
+async def _channels(
+    client: httpx.AsyncClient,
+    url: str,
+    port: int,
+    s: ProbeSettings,
+    api: str,
+    parse: Callable[[bytes], ChannelTable],
+) -> ChannelTable | _Outcome:
+    """The channel table at ``url``, parsed, or the outcome that says why there is none."""
+    page = await _get(client, url, port, s, api)
+    if isinstance(page, _Outcome):
+        return page
+    try:
+        return parse(page.body)
+    except NotOffered as exc:  # a camera given a login: not a recorder, try the next API
+        return _Outcome(AttemptStatus.NO_ANSWER, f"{api}: {exc}")
+    except ValueError as exc:
+        return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
+
+
+def _found(api: str, channels: ChannelTable, what: str) -> _Outcome:
+    cameras = [camera(n, api, f) for n, f in sorted(channels.items())]
+    return _Outcome(AttemptStatus.OK, f"{api}: {len(channels)} {what}", cameras)
 
 
 async def _hikvision(client: httpx.AsyncClient, base: str, port: int, s: ProbeSettings) -> _Outcome:
     api = "ISAPI InputProxy"
-    page = await fetch(client, base + hikvision.CHANNELS_PATH, port, s, CAP)
-    if (bad := _http_outcome(page, api)) is not None:
-        return bad
-    if page.truncated:
-        return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
-    try:
-        channels = hikvision.parse_channels(page.body)
-    except hikvision.NotOffered as exc:  # a camera's ResponseStatus: no proxied channels
-        return _Outcome(AttemptStatus.NO_ANSWER, f"{api}: {exc}")
-    except ValueError as exc:
-        return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
+    url = base + hikvision.CHANNELS_PATH
+    channels = await _channels(client, url, port, s, api, hikvision.parse_channels)
+    if isinstance(channels, _Outcome):
+        return channels
     note = ""
     try:
         status_page = await fetch(client, base + hikvision.STATUS_PATH, port, s, CAP)
@@ -122,27 +148,16 @@ async def _hikvision(client: httpx.AsyncClient, base: str, port: int, s: ProbeSe
         note = f"; status: {exc}"
     except Exception as exc:  # the list is already read: keep it, note why status is missing
         note = f"; status: {httpx_status(exc)[1]}"
-    out = _Outcome(AttemptStatus.OK, f"{api}: {len(channels)} IP channels{note}")
-    out.cameras = [camera(n, api, f) for n, f in sorted(channels.items())]
-    return out
+    return _found(api, channels, f"IP channels{note}")
 
 
 async def _dahua(client: httpx.AsyncClient, base: str, port: int, s: ProbeSettings) -> _Outcome:
     api = "Dahua RemoteDevice"
-    page = await fetch(client, base + dahua.REMOTE_DEVICE_PATH, port, s, CAP)
-    if (bad := _http_outcome(page, api)) is not None:
-        return bad
-    if page.truncated:
-        return _Outcome(AttemptStatus.MALFORMED, f"{api}: reply larger than {CAP} bytes")
-    try:
-        channels = dahua.parse_remote_devices(page.body)
-    except dahua.NotOffered as exc:  # the CGI's "Error / Bad Request!": no such table
-        return _Outcome(AttemptStatus.NO_ANSWER, f"{api}: {exc}")
-    except ValueError as exc:
-        return _Outcome(AttemptStatus.MALFORMED, f"{api}: {exc}")
-    out = _Outcome(AttemptStatus.OK, f"{api}: {len(channels)} remote devices")
-    out.cameras = [camera(n, api, f) for n, f in sorted(channels.items())]
-    return out
+    url = base + dahua.REMOTE_DEVICE_PATH
+    channels = await _channels(client, url, port, s, api, dahua.parse_remote_devices)
+    if isinstance(channels, _Outcome):
+        return channels
+    return _found(api, channels, "remote devices")
 
 
 APIS: tuple[Callable[[httpx.AsyncClient, str, int, ProbeSettings], Awaitable[_Outcome]], ...] = (
