@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,16 @@ import click
 
 from camscan.cli.output import CamscanUsageError, resolve_db, resolve_site
 from camscan.config import Config, ConfigError, load_config
-from camscan.diff import RunDiff, diff_states, render_diff_json, render_diff_text
+from camscan.diff import RunDiff, render_diff_json, render_diff_text
 from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
 from camscan.sanitize import clean
 from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
+from camscan.store.history import state_word
 from camscan.words import plural
 
-_KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
+_KEY = re.compile(r"^(mac|serial|wsd|ip|behind):.+")
 _KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
 _KEEP_DAYS = {"d": 1, "w": 7, "y": 365}
 
@@ -68,10 +70,6 @@ def db_options(func: click.decorators.FC) -> click.decorators.FC:
     )(func)
 
 
-def _state_word(r: RunInfo) -> str:
-    return "interrupted" if r.interrupted else ("complete" if r.complete else "partial")
-
-
 @click.group("history", invoke_without_command=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True)
 @click.option("--device", "-d", help="Show one device over time (MAC, serial, address or key).")
@@ -85,6 +83,7 @@ def history_command(
     """List recorded runs (newest first), or one device's history (oldest first).
 
     'restr.' counts restricted devices that are not acknowledged; 'ack.' the acknowledged ones.
+    Exit 0, or 2 for a usage error, an unknown device or a missing/unreadable history.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -101,7 +100,7 @@ def history_command(
             for r in runs:
                 click.echo(
                     f"{r.id:>5}  {clean(r.site, 12):<12} {r.recorded_at:<25} {r.devices:>7}"
-                    f" {r.restricted:>6} {r.acknowledged:>4}  {_state_word(r)}"
+                    f" {r.restricted:>6} {r.acknowledged:>4}  {state_word(r)}"
                     f"  {clean(' '.join(r.scope), 80)}"
                 )
             return
@@ -176,16 +175,24 @@ def import_command(
 
 
 def _site_diff(history: History, runs: tuple[int, ...]) -> tuple[RunDiff, RunInfo, RunInfo]:
+    """Two given runs, else the site's last two complete runs (saying which newer runs were
+    left out because they were interrupted or incomplete)."""
     if runs:
         old, new = history.run(runs[0]), history.run(runs[1])
-    else:
-        latest = history.runs(2, complete_only=True)
-        if len(latest) < 2:
-            where = f" of site {history.site}" if history.site != SITE_ALL else ""
-            raise CamscanUsageError(f"fewer than two complete runs{where} in the history")
-        new, old = latest
-    known = history.keys_seen(old.id) if old.site == new.site else set()
-    return diff_states(history.states(old.id), history.states(new.id), known), old, new
+        return history.compare(old, new), old, new
+    latest = history.runs(2, complete_only=True)
+    newer = [r for r in history.runs(20) if not latest or r.id > latest[0].id]
+    skipped = ", ".join(f"run {r.id} was {state_word(r)}" for r in reversed(newer))
+    if len(latest) < 2:
+        where = f" of site {history.site}" if history.site != SITE_ALL else ""
+        hint = f" ({skipped}; compare it by id: camscan diff A B)" if newer else ""
+        raise CamscanUsageError(f"fewer than two complete runs{where} in the history{hint}")
+    new, old = latest
+    diff = history.compare(old, new)
+    if newer:
+        note = f"{skipped}; compared the last two complete runs, {old.id} and {new.id}"
+        diff = replace(diff, notes=(note, *diff.notes))
+    return diff, old, new
 
 
 def _label(run: RunInfo) -> str:
@@ -199,9 +206,14 @@ def _label(run: RunInfo) -> str:
 def diff_command(
     runs: tuple[int, ...], fmt: str, db: str | None, site: str | None, config_file: str | None
 ) -> None:
-    """Compare two runs (default: the site's last two complete runs). Exit 1 when they differ.
+    """Compare two runs (default: the site's last two complete runs).
 
-    With --site all and no run ids, each site's last two complete runs are compared.
+    Only what both runs looked at is compared: devices outside a run's scope, or missed by an
+    interrupted run, are listed as not compared; ports only on those both sweeps tried. With
+    --site all and no run ids, each site's last two complete runs are compared.
+
+    Exit 0: no change; 1: something changed; 2: usage error, no such run, fewer than two
+    complete runs, or the history cannot be read.
     """
     if len(runs) not in (0, 2):
         raise CamscanUsageError("give two run ids (RUN_A RUN_B), or none for the last two runs")
