@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from camscan.cli.output import CamscanUsageError, resolve_db, resolve_site
 from camscan.config import Config, ConfigError, load_config
@@ -30,6 +31,7 @@ from camscan.words import plural
 _KEY = re.compile(r"^(mac|serial|wsd|ip|behind):.+")
 _KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
 _KEEP_DAYS = {"d": 1, "w": 7, "y": 365}
+_GROUP_OPTIONS = "camscan.history.options"  # ctx.meta key: --db/--site/--config of the group
 
 
 def _config(config_file: str | None) -> Config:
@@ -40,9 +42,15 @@ def _config(config_file: str | None) -> Config:
 
 
 def open_history(
-    db: str | None, site: str | None, config_file: str | None, *, must_exist: bool = True
-) -> History:
-    """Open the configured history for one site or every site (usage error when impossible)."""
+    db: str | None, site: str | None, config_file: str | None, *, must_exist: bool = True,
+    new_site: bool = False,
+) -> History:  # fmt: skip
+    """Open the configured history for one site or every site (usage error when impossible).
+
+    The one site rule: a named site (also the default, the host name) must have recorded runs,
+    else the error names the sites that have; ``new_site`` lifts it where making the site is
+    the point (``history import``).
+    """
     config = _config(config_file)
     target = resolve_db(db, config)
     if target is None:
@@ -52,7 +60,17 @@ def open_history(
     history = History(target, resolve_site(site, config))
     try:
         history.open()
+        if not new_site and history.site != SITE_ALL:
+            known = history.sites_with_runs()
+            if history.site not in known:
+                history.close()
+                where = f"sites: {', '.join(known)}" if known else "no runs recorded yet"
+                origin = "" if site else " (the default site; choose one with --site)"
+                raise CamscanUsageError(
+                    f"no site {history.site!r}{origin} in the history at {target} ({where})"
+                )
     except HistoryError as exc:
+        history.close()
         raise CamscanUsageError(str(exc)) from exc
     return history
 
@@ -83,9 +101,19 @@ def history_command(
     """List recorded runs (newest first), or one device's history (oldest first).
 
     'restr.' counts restricted devices that are not acknowledged; 'ack.' the acknowledged ones.
-    Exit 0, or 2 for a usage error, an unknown device or a missing/unreadable history.
+    --db, --site and --config given here apply to the subcommand too (history --db X prune).
+    A site with no recorded runs is an error naming the sites that have runs.
+    Exit 0, or 2 for a usage error, an unknown site or device or a missing/unreadable history.
     """
     if ctx.invoked_subcommand is not None:
+        listing = [f"--{p.name}" for p in ctx.command.params if p.name in ("limit", "device", "fmt")
+                   and ctx.get_parameter_source(p.name) is not ParameterSource.DEFAULT]  # fmt: skip
+        if listing:
+            raise CamscanUsageError(
+                f"{', '.join(listing).replace('--fmt', '--format')} lists runs; it does not "
+                f"apply to `history {ctx.invoked_subcommand}`"
+            )
+        ctx.meta[_GROUP_OPTIONS] = {"db": db, "site": site, "config_file": config_file}
         return
     with open_history(db, site, config_file) as history:
         if device is None:
@@ -128,6 +156,21 @@ def history_command(
         )
 
 
+def _inherit(db: str | None, site: str | None, config_file: str | None) -> dict[str, Any]:
+    """A subcommand's ``--db/--site/--config``, taking each from ``camscan history`` when given
+    there (``history --db X prune``); the same option given differently at both levels is an
+    error rather than a guess."""
+    outer = click.get_current_context().meta.get(_GROUP_OPTIONS, {})
+    own = {"db": db, "site": site, "config_file": config_file}
+    for name, value in own.items():
+        given = outer.get(name)
+        if value is not None and given is not None and value != given:
+            flag = "--config" if name == "config_file" else f"--{name}"
+            raise CamscanUsageError(f"{flag} given twice ({given!r} and {value!r}); give it once")
+        own[name] = value if value is not None else given
+    return own
+
+
 def _keep(value: str) -> timedelta:
     match = _KEEP.match(value)
     if not match or int(match.group(1)) == 0:
@@ -141,7 +184,7 @@ def _keep(value: str) -> timedelta:
 def prune_command(keep: str, db: str | None, site: str | None, config_file: str | None) -> None:
     """Delete runs older than --keep (and the device states only they referenced)."""
     cutoff = datetime.now(UTC) - _keep(keep)
-    with open_history(db, site, config_file) as history:
+    with open_history(**_inherit(db, site, config_file)) as history:
         removed = history.prune(cutoff)
         where = "every site" if history.site == SITE_ALL else f"site {history.site}"
     click.echo(
@@ -161,7 +204,7 @@ def import_command(
 
     Each run is dated by the document's finish time and gets the site's acknowledgements.
     """
-    history = open_history(db, site, config_file, must_exist=False)
+    history = open_history(**_inherit(db, site, config_file), must_exist=False, new_site=True)
     if history.site == SITE_ALL:
         history.close()
         raise CamscanUsageError("give the site the documents belong to, not --site all")
@@ -281,14 +324,20 @@ def _ack_key(history: History, ref: str) -> tuple[str, bool]:
 )
 @click.option("--list", "list_", is_flag=True, help="List acknowledgements.")
 @click.option("--remove", is_flag=True, help="Withdraw the acknowledgement of DEVICE.")
+@click.option(
+    "--new-site",
+    is_flag=True,
+    help="Acknowledge at a site that has no recorded runs yet (before its first scan).",
+)
 @db_options
 def ack_command(
     device: str | None, reason: str | None, until: object, list_: bool, remove: bool,
-    db: str | None, site: str | None, config_file: str | None,
+    new_site: bool, db: str | None, site: str | None, config_file: str | None,
 ) -> None:  # fmt: skip
     """Acknowledge a known device: still reported (marked), no longer fails the run or mails.
 
-    An acknowledgement holds at its site; with --site all it holds at every site.
+    An acknowledgement holds at its site; with --site all it holds at every site. A site with
+    no recorded runs is refused (a mistyped --site would hold nowhere) unless --new-site.
     """
     if list_:
         if device or remove:
@@ -307,7 +356,7 @@ def ack_command(
         return
     if not device:
         raise CamscanUsageError("give a DEVICE (MAC, serial, address or key), or --list")
-    with open_history(db, site, config_file, must_exist=False) as history:
+    with open_history(db, site, config_file, must_exist=False, new_site=new_site) as history:
         key, seen = _ack_key(history, device)
         if remove:
             if not history.remove_ack(key):

@@ -75,7 +75,7 @@ def test_acknowledged_as_text(cli_env: Path) -> None:
     db = str(cli_env / "h.db")
     doc = save(building([lts_camera(), axis_camera()]), cli_env / "d.json")
     run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered (ticket 4711)",
-                "--until", "2099-12-31", "--db", db)  # fmt: skip
+                "--until", "2099-12-31", "--db", db, "--new-site")  # fmt: skip
     result = run_report(str(doc), "-f", "text", "--db", db, "--no-record")
     assert result.exit_code == ExitCode.OK
     _check("acknowledged.txt", result.stdout)
