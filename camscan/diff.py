@@ -89,13 +89,14 @@ def recorder_outcomes(doc: ScanDocument) -> dict[str, str]:
     """Each recorder of ``doc`` by address: "" when its channel list was read this run, else
     why not ('recorder login refused', 'no recorder login given', 'recorder API timeout').
 
-    A recorder is a device with :attr:`Device.channels` or a ``recorder`` probe attempt; the
+    A recorder is a device typed so, with :attr:`Device.channels` or a ``recorder`` attempt; the
     probe's attempt statuses are documented in :mod:`camscan.probe.recorder.probe`.
     """
     out: dict[str, str] = {}
     for device in doc.devices:
         tried = [a for a in device.attempts if a.probe == "recorder"]
-        if device.behind is not None or (device.channels is None and not tried):
+        typed = device.identification.device_type == "recorder"
+        if device.behind is not None or (device.channels is None and not tried and not typed):
             continue
         status = {a.status for a in tried} - {AttemptStatus.SKIPPED}
         if AttemptStatus.OK in status:
