@@ -222,6 +222,15 @@ def _site_diff(history: History, runs: tuple[int, ...]) -> tuple[RunDiff, RunInf
     left out because they were interrupted or incomplete)."""
     if runs:
         old, new = history.run(runs[0]), history.run(runs[1])
+        if old.site != new.site:
+            raise CamscanUsageError(
+                f"run {old.id} is of site {old.site} and run {new.id} of site {new.site}; "
+                "a diff compares two runs of one site"
+            )
+        if history.site not in (SITE_ALL, new.site):
+            raise CamscanUsageError(
+                f"runs {old.id} and {new.id} are of site {new.site}, not {history.site}"
+            )
         return history.compare(old, new), old, new
     latest = history.runs(2, complete_only=True)
     newer = [r for r in history.runs(20) if not latest or r.id > latest[0].id]
@@ -242,26 +251,46 @@ def _label(run: RunInfo) -> str:
     return f"run {run.id} {run.site} {run.recorded_at}"
 
 
+def _fails(diff: RunDiff, fail_on: str) -> bool:
+    """Whether ``diff`` makes `camscan diff` exit 1 under ``--fail-on``."""
+    if fail_on == "changed":
+        return not diff.empty
+    if fail_on == "restricted":
+        return any(s.restricted and not s.acknowledged for s in diff.newly_flagged())
+    return False
+
+
 @click.command("diff")
 @click.argument("runs", nargs=-1, type=int)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--fail-on", type=click.Choice(["restricted", "changed", "never"]), default="restricted",
+    show_default=True,
+    help="What makes the exit code 1: restricted hardware that is new, back or newly "
+    "restricted (as scan's 1: act); 'changed': any change; 'never'.",
+)  # fmt: skip
 @db_options
 def diff_command(
-    runs: tuple[int, ...], fmt: str, db: str | None, site: str | None, config_file: str | None
-) -> None:
-    """Compare two runs (default: the site's last two complete runs).
+    runs: tuple[int, ...], fmt: str, fail_on: str, db: str | None, site: str | None,
+    config_file: str | None,
+) -> None:  # fmt: skip
+    """Compare two runs of one site (default: the site's last two complete runs).
 
-    Only what both runs looked at is compared: devices outside a run's scope, or missed by an
-    interrupted run, are listed as not compared; ports only on those both sweeps tried. With
-    --site all and no run ids, each site's last two complete runs are compared.
+    Only what both runs looked at is compared: devices outside a run's scope, missed by an
+    interrupted run, or behind a recorder whose channels a run did not read, are listed as not
+    compared; ports only on those both sweeps tried. With --site all and no run ids, each
+    site's last two complete runs are compared. Runs of two different sites are refused.
 
-    Exit 0: no change; 1: something changed; 2: usage error, no such run, fewer than two
-    complete runs, or the history cannot be read.
+    Exit 0: nothing --fail-on counts (the changes are still listed); 1: restricted hardware
+    appeared (unacknowledged, new, back or newly restricted; with --fail-on changed: any
+    change), read like scan's 1, "act"; 2: usage error, no such run or site, runs of two
+    sites, fewer than two complete runs, or the history cannot be read.
     """
     if len(runs) not in (0, 2):
         raise CamscanUsageError("give two run ids (RUN_A RUN_B), or none for the last two runs")
     results: list[tuple[RunDiff, RunInfo, RunInfo]] = []
-    with open_history(db, site, config_file) as history:
+    chosen = site if site or not runs else SITE_ALL  # run ids name their own site
+    with open_history(db, chosen, config_file) as history:
         try:
             if history.site == SITE_ALL and not runs:
                 for name in history.site_names():
@@ -276,7 +305,7 @@ def diff_command(
         except HistoryError as exc:
             raise CamscanUsageError(str(exc)) from exc
     if fmt == "json":
-        if len(results) == 1 and history.site != SITE_ALL:
+        if len(results) == 1 and (runs or history.site != SITE_ALL):
             diff, old, new = results[0]
             click.echo(render_diff_json(diff, old.id, new.id), nl=False)
         else:
@@ -288,8 +317,8 @@ def diff_command(
     else:
         for diff, old, new in results:
             click.echo(render_diff_text(diff, _label(old), _label(new)), nl=False)
-    changed = any(not diff.empty for diff, _, _ in results)
-    raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
+    fails = any(_fails(diff, fail_on) for diff, _, _ in results)
+    raise SystemExit(int(ExitCode.FINDINGS if fails else ExitCode.OK))
 
 
 def _ack_key(history: History, ref: str) -> tuple[str, bool]:

@@ -92,5 +92,8 @@ def test_diff_between_two_nights(cli_env: Path) -> None:
         h.record(night1)
         h.record(night2)
     result = run_camscan("diff", "--db", str(db), "-f", "json")
-    assert result.exit_code == ExitCode.FINDINGS  # diff(1) convention: 1 = they differ
+    assert result.exit_code == ExitCode.OK  # nothing restricted appeared: not "act"
+    changed = run_camscan("diff", "--db", str(db), "-f", "json", "--fail-on", "changed")
+    assert changed.exit_code == ExitCode.FINDINGS  # a re-flash, a move, a new device
+    assert changed.stdout == result.stdout
     assert '"new_run": 2' in result.stdout

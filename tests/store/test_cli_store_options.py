@@ -12,7 +12,9 @@ Every ``target`` test runs on SQLite and on a real PostgreSQL server.
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
 from pathlib import Path
 
 import click
@@ -23,7 +25,7 @@ from camscan.exitcodes import ExitCode
 from camscan.store import History, StoreTarget
 from tests.pgserver import PW_VAR
 from tests.report.cli_env import cli_env, run_camscan, run_report, save
-from tests.report.sample_docs import axis_camera, building, lts_camera
+from tests.report.sample_docs import axis_camera, building, lts_camera, printer
 
 __all__ = ["cli_env"]
 
@@ -154,3 +156,50 @@ def test_a_site_without_runs_is_one_error_naming_the_sites_that_have_runs(
     made = run_camscan("history", *db, "--site", "annex", "import", str(doc), env=env)
     assert made.exit_code == 0
     assert run_camscan("history", *db, "--site", "annex", env=env).exit_code == 0
+
+
+def test_diff_exit_code_means_act_on_restricted_hardware_as_scans_does(
+    cli_env: Path, target: StoreTarget
+) -> None:
+    """#21: exit 1 is "restricted hardware: act" for diff as for scan, not "they differ"."""
+    env = _env(target)
+    with History(target, "hq") as h:
+        base = h.record(building([axis_camera()]))
+        printer_night = h.record(building([axis_camera(), printer()]))
+        lts_night = h.record(building([axis_camera(), printer(), lts_camera()]))
+    db = ("--db", str(target), "--site", "hq")
+
+    def code(*argv: str) -> int:
+        return run_camscan("diff", *argv, *db, env=env).exit_code
+
+    assert code(str(base), str(printer_night)) == ExitCode.OK  # a printer is not "act"
+    assert code(str(base), str(printer_night), "--fail-on", "changed") == ExitCode.FINDINGS
+    assert code(str(printer_night), str(lts_night)) == ExitCode.FINDINGS  # restricted, new
+    assert code(str(printer_night), str(lts_night), "--fail-on", "never") == ExitCode.OK
+    assert code() == ExitCode.FINDINGS  # the last two runs: the same as above
+    with History(target, "hq") as h:  # acknowledged before it appears: nothing to act on
+        h.add_ack("mac:44:19:b6:12:34:56", "replacement ordered")
+        acked = h.record(h.apply_acks(building([axis_camera(), lts_camera()]), date.today()))
+    assert code(str(base), str(acked)) == ExitCode.OK
+
+
+def test_diff_refuses_runs_of_two_sites(cli_env: Path, target: StoreTarget) -> None:
+    env = _env(target)
+    with History(target, "hq") as h:
+        hq = h.record(building([axis_camera()]))
+    with History(target, "depot") as h:
+        depot = [h.record(building([axis_camera()])), h.record(building([lts_camera()]))]
+    db = ("--db", str(target))
+    cross = run_camscan("diff", str(hq), str(depot[1]), *db, env=env)
+    assert cross.exit_code == ExitCode.USAGE
+    assert cross.stderr == (
+        f"Error: run {hq} is of site hq and run {depot[1]} of site depot; "
+        "a diff compares two runs of one site\n"
+    )
+    other = run_camscan("diff", str(depot[0]), str(depot[1]), *db, "--site", "hq", env=env)
+    assert other.exit_code == ExitCode.USAGE
+    assert "are of site depot, not hq" in other.stderr
+    # Run ids name their site: no --site needed, even when the default site has no runs.
+    by_id = run_camscan("diff", str(depot[0]), str(depot[1]), *db, "-f", "json", env=env)
+    assert by_id.exit_code == ExitCode.FINDINGS, by_id.output
+    assert json.loads(by_id.stdout)["new_run"] == depot[1]
