@@ -134,7 +134,8 @@ def test_routed_recorder_says_why_its_capacity_is_unknown() -> None:
     assert "a routed scan never gets it" in said
     assert said.endswith(", 3 cameras enumerated")
     bare = channels(Device(address="192.0.2.26"), enumerated=1)
-    assert bare is not None and "unknown channels (IP channel count unknown" in describe(bare)
+    assert bare is not None
+    assert "unknown channels (IP channel count unknown" in describe(bare)
 
 
 def test_refused_login_makes_the_scan_incomplete_and_is_named() -> None:
