@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from camscan.cli import main
 from camscan.models import AttemptStatus, Behind, Device, Observation, ProbeAttempt, ScanDocument
 from camscan.recorders import channels, describe
 from camscan.report import Format, render
@@ -205,3 +208,37 @@ def test_a_camera_without_a_mac_from_its_recorder_says_so() -> None:
     assert [d["mac_source"] for d in js["devices"] if d["address"] == "203.0.113.10"] == [
         hik.mac_source
     ]
+
+
+def test_config_show_lists_credentials_without_the_password(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[credentials]]\nhosts = ["192.0.2.26", "192.0.2.40-50"]\nusername = "audit"\n'
+        'password_env = "NVR_PW"\n'
+    )
+    shown = CliRunner().invoke(
+        main, ["config", "show", "--config", str(path)], env={"NVR_PW": "Topsecret-26"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert 'password_env = "NVR_PW"' in shown.stdout
+    assert "Topsecret-26" not in shown.output
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ('hosts = ["192.0.2.300"]\nusername = "a"\npassword_env = "X"\n', "192.0.2.300"),
+        ('hosts = ["192.0.2.26"]\nusername = "a"\n', "give password_env or password_file"),
+        ('hosts = ["192.0.2.26"]\nusername = "a"\npassword_env = "UNSET_NVR_PW"\n', "not set"),
+    ],
+)
+def test_bad_credentials_tables_stop_before_any_packet(
+    tmp_path: Path, table: str, said: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[[credentials]]\n" + table)
+    result = CliRunner().invoke(
+        main, ["scan", "--no-db", "--config", str(path), "127.0.0.1"], env={}
+    )
+    assert result.exit_code == 2
+    assert said in result.output
