@@ -289,10 +289,10 @@ def _measure(pg: PgServer, name: str, repeat: int) -> dict[str, Any]:
         }
         conn.execute("VACUUM ANALYZE")
         vacuumed = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-        last = [r[0] for r in conn.execute(
-            "SELECT max(r.id) FROM runs r JOIN sites s ON s.id = r.site_id "
-            "WHERE s.name IN ('site-000', 'site-001') GROUP BY s.name ORDER BY s.name"
-        )]  # fmt: skip
+        last = sorted(r[0] for r in conn.execute(  # a diff compares two runs of one site
+            "SELECT r.id FROM runs r JOIN sites s ON s.id = r.site_id "
+            "WHERE s.name = 'site-000' ORDER BY r.id DESC LIMIT 2"
+        ))  # fmt: skip
     cli: dict[str, Any] = {"--version": _cli(url, pg.password, "--version", repeat=repeat)}
     for fmt in ("text", "json", "csv", "worklist", "markdown", "html"):
         cli[f"report -f {fmt}"] = _cli(url, pg.password, "report", "-f", fmt, repeat=repeat)
@@ -303,7 +303,7 @@ def _measure(pg: PgServer, name: str, repeat: int) -> dict[str, Any]:
     cli["diff (every site's last two runs)"] = _cli(url, pg.password, "diff", "-f", "json",
                                                     repeat=repeat)  # fmt: skip
     if len(last) == 2:
-        cli["diff site-000 vs site-001"] = _cli(url, pg.password, "diff", str(last[0]),
+        cli["diff site-000's last two runs by id"] = _cli(url, pg.password, "diff", str(last[0]),
                                                 str(last[1]), repeat=repeat)  # fmt: skip
     return {"db_bytes": size, "db_bytes_after_vacuum": vacuumed, "rows": rows, "cli": cli}
 

@@ -8,7 +8,8 @@ Only what both runs looked at is compared (:class:`Coverage`): a device missing 
 run at an address outside its scope, or missing from an interrupted or incomplete run, is *not
 compared* rather than gone; a device at an address the older run did not cover is not compared
 rather than new (unless the site never saw it) — a camera behind a recorder counts at its
-recorder's address; open ports are compared on the ports both runs'
+recorder's address, and one whose recorder's channels were not read in a run (login refused
+or not given) was not looked at by that run; open ports are compared on the ports both runs'
 sweeps tried. What could not be compared is listed, with the reason, in every format.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, ip_address
 
+from camscan.models import AttemptStatus, ScanDocument
 from camscan.sanitize import clean
 from camscan.store.identity import COMPARED, DeviceState
 
@@ -59,6 +61,16 @@ class Coverage:
     scope: tuple[str, ...] = ()
     ports: tuple[int, ...] | None = None
     complete: bool = True
+    # Recorder address → "" when its cameras were enumerated, else why not (None: not recorded)
+    recorders: Mapping[str, str] | None = None
+
+    def unenumerated(self, state: DeviceState) -> str | None:
+        """Why the cameras behind ``state``'s recorder were not looked at in this run (None:
+        they were, ``state`` is not behind a recorder, or the run did not record it)."""
+        if state.behind is None or self.recorders is None:
+            return None
+        why = self.recorders.get(state.reached_at, "recorder not seen")
+        return f"not enumerated in {self.label}: {why}" if why else None
 
     def covers(self, address: str) -> bool | None:
         """True or False when the recorded scope says; None when it cannot (no scope, or
@@ -71,6 +83,31 @@ class Coverage:
         if ranges is None:
             return None
         return any(first <= value <= last for first, last in ranges)
+
+
+def recorder_outcomes(doc: ScanDocument) -> dict[str, str]:
+    """Each recorder of ``doc`` by address: "" when its channel list was read this run, else
+    why not ('recorder login refused', 'no recorder login given', 'recorder API timeout').
+
+    A recorder is a device typed so, with :attr:`Device.channels` or a ``recorder`` attempt; the
+    probe's attempt statuses are documented in :mod:`camscan.probe.recorder.probe`.
+    """
+    out: dict[str, str] = {}
+    for device in doc.devices:
+        tried = [a for a in device.attempts if a.probe == "recorder"]
+        typed = device.identification.device_type == "recorder"
+        if device.behind is not None or (device.channels is None and not tried and not typed):
+            continue
+        status = {a.status for a in tried} - {AttemptStatus.SKIPPED}
+        if AttemptStatus.OK in status:
+            out[device.address] = ""
+        elif AttemptStatus.DENIED in status:
+            out[device.address] = "recorder login refused"
+        elif status:
+            out[device.address] = "recorder API " + "/".join(sorted(status))
+        else:
+            out[device.address] = "no recorder login given"
+    return out
 
 
 def _ranges(scope: Sequence[str]) -> list[tuple[int, int]] | None:
@@ -181,6 +218,8 @@ def _missing_reason(state: DeviceState, seen_by: Coverage, missed_by: Coverage) 
     """Why a device ``seen_by`` one run and missing from ``missed_by`` is not a change."""
     if missed_by.covers(state.reached_at) is False:
         return f"{state.reached_at} is outside {missed_by.label}'s scope"
+    if why := missed_by.unenumerated(state):
+        return why
     if not missed_by.complete:
         return f"{missed_by.label} was interrupted or incomplete and may not have reached it"
     return None
@@ -224,6 +263,8 @@ def diff_states(
             uncompared.append(
                 Uncompared(new[key], f"{new[key].reached_at} is outside {old_cov.label}'s scope")
             )
+        elif why := old_cov.unenumerated(new[key]):  # its recorder was not enumerated before
+            uncompared.append(Uncompared(new[key], why))
         else:
             fresh.append(new[key])
     for key in sorted(old.keys() - new.keys()):

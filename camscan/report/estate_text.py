@@ -40,6 +40,10 @@ def _where(d: EstateDevice) -> str:
         parts.append(f"port {clean(loc.port, 30)}")
     if loc.vlan is not None:
         parts.append(f"VLAN {loc.vlan}")
+    if loc.behind:
+        parts.append(clean(loc.behind, 120))
+    if d.unverified:
+        parts.append(f"({clean(d.unverified_note, 160)})")
     return " ".join(parts)
 
 

@@ -41,7 +41,7 @@ _COLUMNS = (
     states.c.vendor, states.c.brand, states.c.model, states.c.firmware, states.c.device_type,
     states.c.confidence, states.c.restricted, states.c.suspected, states.c.policies,
     states.c.clauses, states.c.switch, states.c.switch_port, states.c.vlan, spans.c.last_run_id,
-    states.c.ports, spans.c.first_run_id, spans.c.state_id, devices.c.site_id,
+    states.c.ports, spans.c.first_run_id, spans.c.state_id, devices.c.site_id, states.c.behind,
 )  # fmt: skip
 
 
@@ -62,17 +62,38 @@ class _Runs:
     def __init__(self, conn: Connection, site_ids: Sequence[int]) -> None:
         moment = func.coalesce(runs.c.started_at, runs.c.recorded_at)
         query = (
-            select(runs.c.id, runs.c.site_id, runs.c.recorded_at, moment)
+            select(runs.c.id, runs.c.site_id, runs.c.recorded_at, moment, runs.c.recorders)
             .where(runs.c.site_id.in_(site_ids))
             .order_by(runs.c.id)
         )
         self.recorded: dict[int, datetime] = {}
         self.day: dict[int, date] = {}
         self.by_site: dict[int, list[int]] = defaultdict(list)
-        for run_id, site_id, recorded, at in conn.execute(query):
+        self.recorders: dict[int, dict[str, str]] = {}  # run → recorder → "" or why not read
+        for run_id, site_id, recorded, at, recorders in conn.execute(query):
             self.recorded[run_id] = _when(recorded)
             self.day[run_id] = _when(at).astimezone(UTC).date()
             self.by_site[site_id].append(run_id)
+            if recorders:
+                self.recorders[run_id] = json.loads(recorders)
+
+    def unenumerated(self, site_id: int) -> dict[str, tuple[int, str]]:
+        """Recorders whose channels the site's latest run did not read: address → (the last
+        run that read them, why the latest did not). Recorders never read are left out."""
+        ids = self.by_site[site_id]
+        latest = self.recorders.get(ids[-1], {})
+        out = {}
+        for recorder, why in latest.items():
+            if not why:
+                continue
+            for run_id in reversed(ids[:-1]):
+                earlier = self.recorders.get(run_id)
+                if earlier is None:  # recorded before runs said: cannot tell
+                    break
+                if earlier.get(recorder) == "":
+                    out[recorder] = (run_id, why)
+                    break
+        return out
 
     def after(self, site_id: int, run_id: int) -> int | None:
         """The site's run right after ``run_id``."""
@@ -82,12 +103,17 @@ class _Runs:
 
 
 def _device(
-    site: str, row: Sequence[Any], run_times: _Runs, ack: Ack | None, today: date, present: bool
-) -> EstateDevice:
+    site: str, row: Sequence[Any], run_times: _Runs, ack: Ack | None, today: date, present: bool,
+    ports_of: dict[str, tuple[str, str | None]] | None = None, unverified: str | None = None,
+) -> EstateDevice:  # fmt: skip
+    """``ports_of``: the site's recorders' switch and port by address; ``unverified``: why the
+    latest run did not look at the device (it is then carried from its last run)."""
     (key, first_run, address, mac, serial, vendor, brand, model, firmware, device_type,
      confidence, restricted, suspected, policies, clauses, switch, port, vlan, last_run,
-     _ports, _since, _state, _site) = row  # fmt: skip
+     _ports, _since, _state, _site, behind) = row  # fmt: skip
     first = run_times.recorded.get(first_run) or run_times.recorded[last_run]
+    recorder, channel = behind.rsplit("#", 1) if behind else (None, None)
+    rec_switch, rec_port = (ports_of or {}).get(recorder or "", (None, None))
     # Rows of camscan's own schema, already of the model's types: constructed without
     # validation, which would cost about a second for an estate of 50,000 devices.
     return EstateDevice.model_construct(
@@ -95,9 +121,12 @@ def _device(
         brand=brand, model=model, firmware=firmware, device_type=device_type,
         confidence=float(confidence), restricted=bool(restricted), suspected=bool(suspected),
         policies=list(_strings(policies)), clauses=list(_strings(clauses)),
-        location=Location.model_construct(site=site, address=address, switch=switch, port=port,
-                                          vlan=vlan),
+        location=Location.model_construct(
+            site=site, address=address, switch=switch, port=port, vlan=vlan, recorder=recorder,
+            channel=None if channel is None else int(channel), recorder_switch=rec_switch,
+            recorder_port=rec_port),
         first_seen=first, last_seen=run_times.recorded[last_run], present=present,
+        unverified=unverified,
         ack=None if ack is None else AckInfo(
             reason=ack.reason, until=ack.until, created_at=_when(ack.created_at),
             active=ack.active(today),
@@ -122,6 +151,21 @@ def _rows_at(conn: Connection, picks: dict[int, int]) -> dict[int, dict[str, Any
         )
         for row in conn.execute(query).all():
             out[row[22]][row[0]] = row
+    return out
+
+
+def _carried(
+    conn: Connection, site_id: int, run_times: _Runs, now_rows: dict[str, Any]
+) -> dict[str, tuple[Sequence[Any], str]]:
+    """Cameras behind a recorder whose channels the latest run did not read (login refused or
+    not given): not looked at, so kept as the last run that read the recorder saw them, with
+    the reason. A camera missing from a run that did read its recorder stays gone."""
+    out: dict[str, tuple[Sequence[Any], str]] = {}
+    for recorder, (run_id, why) in run_times.unenumerated(site_id).items():
+        rows = _rows_at(conn, {site_id: run_id})[site_id]
+        for key, row in rows.items():
+            if key not in now_rows and row[23] and row[23].rsplit("#", 1)[0] == recorder:
+                out[key] = (row, f"not enumerated in the latest run: {why}")
     return out
 
 
@@ -234,7 +278,14 @@ def build_estate(
             return run_times.recorded[row[20]]
 
         now_rows = rows_now[site_id]
-        here = [_device(name, r, run_times, ack_of(k), today, True) for k, r in now_rows.items()]
+        ports_of = {r[2]: (r[15], r[16]) for r in now_rows.values() if r[15]}
+        here = [_device(name, r, run_times, ack_of(k), today, True, ports_of)
+                for k, r in now_rows.items()]  # fmt: skip
+        carried = _carried(conn, site_id, run_times, now_rows)
+        here += [
+            _device(name, r, run_times, ack_of(k), today, True, ports_of, why)
+            for k, (r, why) in carried.items()
+        ]
         current.extend(here)
         summaries.append(
             SiteSummary(
@@ -260,7 +311,7 @@ def build_estate(
                                  at=when(row))
                 )  # fmt: skip
         for key, row in old_rows.items():
-            if key not in now_rows:
+            if key not in now_rows and key not in carried:
                 gone = _device(name, row, run_times, ack_of(key), today, False)
                 missing_from = run_times.after(site_id, row[18]) or latest
                 changes.append(

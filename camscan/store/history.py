@@ -107,7 +107,12 @@ class History:
         """Open (creating or migrating) the database."""
         legacy = False
         if self.target.path is not None:
-            self.target.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.target.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise HistoryError(
+                    f"{self.target.path}: cannot create history database: {exc.strerror or exc}"
+                ) from None
             legacy = _check_sqlite(self.target.path)
         engine = make_engine(self.target)
         try:
@@ -230,6 +235,7 @@ class History:
                 "interrupted": doc.interrupted,
                 "scope": json.dumps(doc.scope),
                 "ports": json.dumps(doc.ports) if doc.ports else None,
+                "recorders": json.dumps(run_diff.recorder_outcomes(doc)),
                 "tool": doc.tool.model_dump_json(),
             }
             return ingest.write_run(conn, site_id, run, entries, shared)
@@ -263,6 +269,17 @@ class History:
         """Every site in the history, by name."""
         with self.transaction() as conn:
             query = select(schema.sites.c.name).order_by(schema.sites.c.name)
+            return [str(n) for n in conn.execute(query).scalars()]
+
+    def sites_with_runs(self) -> list[str]:
+        """Every site that has at least one recorded run, by name."""
+        with self.transaction() as conn:
+            query = (
+                select(schema.sites.c.name)
+                .where(select(schema.runs.c.id).where(
+                    schema.runs.c.site_id == schema.sites.c.id).exists())
+                .order_by(schema.sites.c.name)
+            )  # fmt: skip
             return [str(n) for n in conn.execute(query).scalars()]
 
     def run(self, run_id: int) -> RunInfo:
@@ -321,7 +338,8 @@ class History:
             self.states(old.id), self.states_of(doc), self.keys_seen(old.id),
             old_cov=coverage(old),
             new_cov=run_diff.Coverage("this scan", tuple(doc.scope), tuple(doc.ports) or None,
-                             doc.complete and not doc.interrupted),
+                             doc.complete and not doc.interrupted,
+                             run_diff.recorder_outcomes(doc)),
         )  # fmt: skip
 
     def estate(self, since: date | None = None, today: date | None = None) -> Estate:
@@ -344,7 +362,11 @@ def state_word(run: RunInfo) -> str:
 def coverage(run: RunInfo) -> run_diff.Coverage:
     """What a recorded run looked at."""
     return run_diff.Coverage(
-        f"run {run.id}", run.scope, run.ports, run.complete and not run.interrupted
+        f"run {run.id}",
+        run.scope,
+        run.ports,
+        run.complete and not run.interrupted,
+        run.recorders,
     )
 
 

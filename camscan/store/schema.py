@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 ALL_SITES = "*"  # acks.site for an acknowledgement that holds at every site
-SQLITE_SCHEMA_VERSION = 4  # PRAGMA user_version mirror: older camscans refuse a newer file
+SQLITE_SCHEMA_VERSION = 5  # PRAGMA user_version mirror: older camscans refuse a newer file
 
 metadata = MetaData()
 
@@ -70,6 +70,8 @@ runs = Table(
     Column("acknowledged_count", Integer, nullable=False),
     Column("notified", Boolean),  # None: no mail asked; False: the mail failed
     Column("ports", Text),  # JSON list of the TCP ports swept (None: not recorded)
+    # JSON {recorder address: "" (channels read) or why not} (None: not recorded)
+    Column("recorders", Text),
     Index("runs_site", "site_id", "id"),
 )
 

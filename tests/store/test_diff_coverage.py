@@ -125,7 +125,7 @@ def test_interrupted_run_is_named_and_never_makes_devices_gone(
         ids = [h.record(full), h.record(full.model_copy(update={"devices": full.devices[:3]}))]
         ids.append(h.record(cut))
     args = ("--db", str(target), "--site", "hq")
-    default = run_camscan("diff", *args, env=_env(target))
+    default = run_camscan("diff", *args, "--fail-on", "changed", env=_env(target))
     assert default.exit_code == 1  # the printer went between the two complete runs
     assert (
         f"# run {ids[2]} was interrupted; compared the last two complete runs, "
