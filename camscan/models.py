@@ -222,6 +222,9 @@ class Channels(_Frozen):
 
     ip: int | None = Field(default=None, ge=0, description="IP (digital) channels it reports.")
     analog: int | None = Field(default=None, ge=0, description="Analog channels it reports.")
+    in_use: int | None = Field(
+        default=None, ge=0, description="Configured channels (ONVIF video sources, channel API)."
+    )
     enumerated: int = Field(default=0, ge=0, description="Cameras behind it in this document.")
     source: str = Field(default="", description="Which replies gave the counts.")
     note: InertStr = Field(default="", description="E.g. 'cameras not enumerated (give ...)'.")
@@ -239,7 +242,8 @@ class Device(_Frozen):
     mac_source: str | None = Field(
         default=None,
         description="Where the MAC came from when not from our own ARP, e.g. 'snmp 198.51.100.1 "
-        "ipNetToPhysical' or 'import dhcpd.leases'.",
+        "ipNetToPhysical' or 'import dhcpd.leases'; for a camera behind a recorder without "
+        "a MAC, why: 'not reported by recorder 192.0.2.26 (ISAPI InputProxy carries none)'.",
     )
     behind: Behind | None = Field(
         default=None,

@@ -1,11 +1,15 @@
 """Recorders and their channels: what each recorder says about the cameras it connects to.
 
-Counts come from what a recorder says for free — SADP ``DigitalChannelNum`` /
-``AnalogChannelNum`` (Hikvision), DHIP ``RemoteVideoInputChannels`` / ``VideoInputChannels``
-(Dahua), ONVIF Media ``GetVideoSources`` — and, with a login, from its channel API
-(``recorder.ip_channels``). Cameras enumerated through the API are the document's devices
-whose :class:`~camscan.models.Behind` names the recorder. :func:`with_channels` fills
-:attr:`Device.channels` for every recorder, so every report and the JSON carry the counts.
+Two different numbers, never mixed: the IP channels a recorder *has* (its capacity: SADP
+``DigitalChannelNum`` / ``AnalogChannelNum`` (Hikvision), DHIP ``RemoteVideoInputChannels`` /
+``VideoInputChannels`` (Dahua) — the same figure as the model's "8" in DS-7608NI / NVR4108),
+and the channels *in use* (ONVIF Media ``GetVideoSources`` lists one video source per
+configured channel; the channel API, ``recorder.ip_channels``, lists the configured channels).
+SADP is link-local multicast (it does not cross a router), so a routed scan of a Hikvision
+recorder has no capacity figure; the text then says why. Cameras enumerated through the API
+are the document's devices whose :class:`~camscan.models.Behind` names the recorder.
+:func:`with_channels` fills :attr:`Device.channels` for every recorder, so every report and the
+JSON carry the counts.
 """
 
 from __future__ import annotations
@@ -14,11 +18,19 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from camscan.models import AttemptStatus, Channels, Device
+from camscan.words import plural
 
-# Capacity first (what discovery says), then what the channel API listed.
-_IP = ("sadp.DigitalChannelNum", "RemoteVideoInputChannels", "onvif.video_sources",
-       "recorder.ip_channels")  # fmt: skip
+# Capacity (what discovery says for free), and channels in use (configured channels).
+_IP = ("sadp.DigitalChannelNum", "RemoteVideoInputChannels")
 _ANALOG = ("sadp.AnalogChannelNum", "VideoInputChannels")
+_IN_USE = ("recorder.ip_channels", "onvif.video_sources")
+REFUSED = "login refused, cameras not enumerated"
+NO_MAC = "not reported by recorder"  # a camera behind one whose channel API gives no MAC
+# (ISAPI InputProxy lists address, port and protocol only; Dahua RemoteDevice has ``Mac``).
+NO_CAPACITY = (
+    "IP channel count unknown: no SADP or DHIP reply (SADP is multicast on the recorder's "
+    "own link, so a routed scan never gets it)"
+)
 
 
 def _count(device: Device, names: Sequence[str]) -> tuple[int | None, str]:
@@ -42,6 +54,7 @@ def channels(device: Device, enumerated: int = 0) -> Channels | None:
     """
     ip, ip_src = _count(device, _IP)
     analog, analog_src = _count(device, _ANALOG)
+    in_use, in_use_src = _count(device, _IN_USE)
     if device.behind is not None:
         return None
     is_recorder = (
@@ -49,23 +62,28 @@ def channels(device: Device, enumerated: int = 0) -> Channels | None:
         or enumerated > 0
         or (ip or 0) >= 2
         or (analog or 0) >= 2
+        or any(o.signal == "recorder.ip_channels" for o in device.observations)
     )
     if not is_recorder:
         return None
-    denied = any(
-        a.probe == "recorder" and a.status is AttemptStatus.DENIED for a in device.attempts
-    )
     tried = any(a.probe == "recorder" and a.status is AttemptStatus.OK for a in device.attempts)
     if enumerated:
-        note = f"{enumerated} cameras enumerated"
-    elif denied:
-        note = "cameras not enumerated (credentials refused)"
+        note = plural(enumerated, "camera") + " enumerated"
+    elif login_refused(device):
+        note = REFUSED
     elif tried:
         note = "no cameras on its channels"
     else:
         note = "cameras not enumerated (give credentials)"
-    source = ", ".join(dict.fromkeys(s for s in (ip_src, analog_src) if s))
-    return Channels(ip=ip, analog=analog, enumerated=enumerated, source=source, note=note)
+    source = ", ".join(dict.fromkeys(s for s in (ip_src, analog_src, in_use_src) if s))
+    return Channels(
+        ip=ip, analog=analog, in_use=in_use, enumerated=enumerated, source=source, note=note
+    )
+
+
+def login_refused(device: Device) -> bool:
+    """Whether the recorder refused the login the user gave for its channel API."""
+    return any(a.probe == "recorder" and a.status is AttemptStatus.DENIED for a in device.attempts)
 
 
 def with_channels(devices: Sequence[Device]) -> list[Device]:
@@ -79,13 +97,20 @@ def with_channels(devices: Sequence[Device]) -> list[Device]:
 
 
 def describe(channels: Channels) -> str:
-    """'recorder with 8 IP channels, cameras not enumerated (give credentials)'."""
+    """'recorder with 8 IP channels (3 in use), 3 cameras enumerated'; without a capacity
+    figure 'recorder with 3 IP channels in use (IP channel count unknown: …), …'."""
     parts = []
     if channels.ip is not None:
-        parts.append(f"{channels.ip} IP channel" + ("" if channels.ip == 1 else "s"))
+        parts.append(plural(channels.ip, "IP channel"))
     if channels.analog:
-        parts.append(f"{channels.analog} analog channel" + ("" if channels.analog == 1 else "s"))
-    counted = " and ".join(parts) if parts else "unknown channels"
+        parts.append(plural(channels.analog, "analog channel"))
+    used = channels.in_use
+    if parts:
+        counted = " and ".join(parts) + (f" ({used} in use)" if used is not None else "")
+    elif used is not None:
+        counted = f"{plural(used, 'IP channel')} in use ({NO_CAPACITY})"
+    else:
+        counted = f"unknown channels ({NO_CAPACITY})"
     return f"recorder with {counted}, {channels.note}"
 
 

@@ -25,6 +25,8 @@ from camscan.probe.banner import banner_observations
 from camscan.probe.base import ProbeTarget
 from camscan.probe.httpclient import Fetched, port_of, redirect_target, same_host
 from camscan.probe.httpevidence import body_snippet, extract_title, header_observations
+from camscan.probe.recorder import dahua, hikvision
+from camscan.probe.recorder.probe import camera
 from camscan.probe.rtsp import RtspProbe, parse_response
 from camscan.probe.snmp import snmp_observations
 from camscan.probe.tls import describe_certificate
@@ -283,6 +285,19 @@ def _snmp(data: bytes) -> Iterator[str]:
     yield from (o.value for o in snmp_observations(values, 161))
 
 
+def _channels(
+    parse: Callable[[bytes], dict[int, dict[str, str]]],
+) -> Callable[[bytes], Iterable[str]]:
+    """A recorder's channel table (ISAPI InputProxy, Dahua RemoteDevice) as the probe turns it
+    into the observations of the cameras behind it."""
+
+    def run(data: bytes) -> Iterator[str]:
+        for number, fields in parse(data).items():
+            yield from (o.value for o in camera(number, "fuzz", fields).observations)
+
+    return run
+
+
 def _document(data: bytes) -> Iterator[str]:
     doc = parse_document(data)
     for device in doc.devices:
@@ -322,6 +337,18 @@ TARGETS: dict[str, Target] = {
         Target("mdns", _mdns, (), lambda: [_hexdump("axis-mdns-response.hex.txt")]),
         Target("http", _http, (), lambda: list(HTTP_RESPONSES)),
         Target("onvif", _onvif, (soap.SoapError,), lambda: _glob("onvif-*get*.xml")),
+        Target(
+            "isapi-inputproxy",
+            _channels(hikvision.parse_channels),
+            (ValueError,),  # SoapError and NotOffered are ValueErrors
+            lambda: _glob("hikvision-isapi-inputproxy-*.xml"),
+        ),
+        Target(
+            "dahua-remotedevice",
+            _channels(dahua.parse_remote_devices),
+            (ValueError,),
+            lambda: [_fixture("dahua-remotedevice-getconfig.txt")],
+        ),
         Target("rtsp", _rtsp, (ValueError,), lambda: list(RTSP_RESPONSES)),
         Target("tls-certificate", _tls, (ValueError,), _certificates),
         Target("banner", _banner, (), lambda: list(BANNERS)),

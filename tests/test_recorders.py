@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from camscan.cli import main
 from camscan.models import AttemptStatus, Behind, Device, Observation, ProbeAttempt, ScanDocument
 from camscan.recorders import channels, describe
 from camscan.report import Format, render
@@ -87,7 +90,7 @@ def test_refused_login_and_enumerated_cameras() -> None:
     )
     refused = channels(denied)
     assert refused is not None
-    assert refused.note == "cameras not enumerated (credentials refused)"
+    assert refused.note == "login refused, cameras not enumerated"
     cam = Device(
         address="198.51.100.11",
         behind=Behind(recorder="192.0.2.26", channel=1, api="ISAPI InputProxy"),
@@ -96,7 +99,7 @@ def test_refused_login_and_enumerated_cameras() -> None:
     doc = scanned(sadp_nvr(), cam)
     nvr = next(d for d in doc.devices if d.behind is None)
     assert nvr.channels is not None
-    assert nvr.channels.note == "1 cameras enumerated"
+    assert nvr.channels.note == "1 camera enumerated"
     behind = next(d for d in doc.devices if d.behind is not None)
     assert behind.channels is None
     assert behind.identification.vendor == "Hikvision"
@@ -110,3 +113,132 @@ def test_behind_devices_keep_their_identity_across_recorders() -> None:
     assert candidate_keys(same_address) == ["behind:192.0.2.27#3"]
     with_serial = first.model_copy(update={"observations": [o("channel.serial", "LAB0DAHUA0021")]})
     assert candidate_keys(with_serial) == ["serial:LAB0DAHUA0021", "behind:192.0.2.26#3"]
+
+
+def test_capacity_and_channels_in_use_are_two_numbers() -> None:
+    """SADP's DigitalChannelNum is what the recorder has; the channel API's list is what is
+    configured: '8 IP channels (3 in use)', never '3 IP channels' for an 8-port NVR."""
+    nvr = sadp_nvr().model_copy(
+        update={"observations": [*sadp_nvr().observations, o("recorder.ip_channels", "3")]}
+    )
+    (found,) = scanned(nvr).devices
+    assert found.channels is not None
+    assert (found.channels.ip, found.channels.in_use) == (8, 3)
+    assert describe(found.channels).startswith("recorder with 8 IP channels (3 in use), ")
+
+
+def test_routed_recorder_says_why_its_capacity_is_unknown() -> None:
+    """Routed: no SADP (link-local multicast); ONVIF video sources are channels in use."""
+    routed = Device(address="192.0.2.26", observations=[o("onvif.video_sources", "3")])
+    found = channels(routed, enumerated=3)
+    assert found is not None
+    said = describe(found)
+    assert said.startswith("recorder with 3 IP channels in use (IP channel count unknown: no SADP")
+    assert "a routed scan never gets it" in said
+    assert said.endswith(", 3 cameras enumerated")
+    bare = channels(Device(address="192.0.2.26"), enumerated=1)
+    assert bare is not None
+    assert "unknown channels (IP channel count unknown" in describe(bare)
+
+
+def test_refused_login_makes_the_scan_incomplete_and_is_named() -> None:
+    """A recorder that refuses the user's login: the summary names it, the scan is
+    INCOMPLETE, and a restricted finding still gives exit code 5 (never hidden)."""
+    from datetime import UTC, datetime
+
+    from camscan.engine.document import build_document
+    from camscan.engine.hosts import HostRecord, HostTable
+    from camscan.exitcodes import ExitCode, exit_code
+    from camscan.netroute import LinkPlan
+    from camscan.scope import build_scope
+
+    refused = ProbeAttempt(
+        probe="recorder", status=AttemptStatus.DENIED, reason="credentials refused (HTTP 401)"
+    )
+    record = HostRecord(address="192.0.2.26")
+    record.observations.extend(sadp_nvr().observations)
+    record.attempts.append(refused)
+    doc = build_document(
+        records=[record],
+        table=HostTable(build_scope(["192.0.2.26"])),
+        plan=LinkPlan(iface=None, address=None, on_link=(), chosen_by=""),
+        methods=[],
+        method_runs=[],
+        attempts=[],
+        started=datetime.now(UTC),
+        complete=True,
+        interrupted=False,
+    )
+    assert doc.complete is False
+    line = summarize(annotate(doc)).line()
+    assert "scan INCOMPLETE (recorder 192.0.2.26: login refused, cameras not enumerated)" in line
+    assert "192.0.2.26: recorder with 8 IP channels, login refused, cameras not enumerated" in line
+    assert exit_code(True, [ExitCode.INCOMPLETE]) is ExitCode.FINDINGS_INCOMPLETE
+
+
+def test_a_camera_without_a_mac_from_its_recorder_says_so() -> None:
+    """ISAPI InputProxy carries no MAC: the report says 'not reported by recorder', the JSON
+    says why in mac_source; a Dahua RemoteDevice MAC is kept with its source."""
+    from camscan.engine.document import behind_devices
+    from camscan.engine.hosts import HostRecord
+    from camscan.probe.base import BehindCamera
+
+    record = HostRecord(address="192.0.2.26")
+    record.cameras.extend(
+        [
+            BehindCamera(channel=1, api="ISAPI InputProxy", address="203.0.113.10"),
+            BehindCamera(
+                channel=2, api="Dahua RemoteDevice", address="203.0.113.11", mac="3c:ef:8c:00:00:01"
+            ),
+        ]
+    )
+    hik, dahua = behind_devices(record)
+    assert hik.mac is None
+    assert hik.mac_source == "not reported by recorder 192.0.2.26 (ISAPI InputProxy carries none)"
+    assert (dahua.mac, dahua.mac_source) == (
+        "3c:ef:8c:00:00:01",
+        "recorder 192.0.2.26 Dahua RemoteDevice",
+    )
+    doc = scanned(sadp_nvr(), hik, dahua)
+    for fmt in (Format.TEXT, Format.HTML, Format.MARKDOWN, Format.TABLE):
+        assert "not reported by recorder" in render(doc, fmt, width=400), fmt
+    direct = scanned(Device(address="192.0.2.30"))
+    assert "not reported by recorder" not in render(direct, Format.TEXT)
+    js = json.loads(render(doc, Format.JSON))
+    assert [d["mac_source"] for d in js["devices"] if d["address"] == "203.0.113.10"] == [
+        hik.mac_source
+    ]
+
+
+def test_config_show_lists_credentials_without_the_password(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[credentials]]\nhosts = ["192.0.2.26", "192.0.2.40-50"]\nusername = "audit"\n'
+        'password_env = "NVR_PW"\n'
+    )
+    shown = CliRunner().invoke(
+        main, ["config", "show", "--config", str(path)], env={"NVR_PW": "Topsecret-26"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert 'password_env = "NVR_PW"' in shown.stdout
+    assert "Topsecret-26" not in shown.output
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ('hosts = ["192.0.2.300"]\nusername = "a"\npassword_env = "X"\n', "192.0.2.300"),
+        ('hosts = ["192.0.2.26"]\nusername = "a"\n', "give password_env or password_file"),
+        ('hosts = ["192.0.2.26"]\nusername = "a"\npassword_env = "UNSET_NVR_PW"\n', "not set"),
+    ],
+)
+def test_bad_credentials_tables_stop_before_any_packet(
+    tmp_path: Path, table: str, said: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[[credentials]]\n" + table)
+    result = CliRunner().invoke(
+        main, ["scan", "--no-db", "--config", str(path), "127.0.0.1"], env={}
+    )
+    assert result.exit_code == 2
+    assert said in result.output

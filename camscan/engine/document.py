@@ -14,6 +14,7 @@ from camscan.models import (
     ScanDocument,
 )
 from camscan.netroute import LinkPlan
+from camscan.recorders import NO_MAC, login_refused
 from camscan.words import plural
 
 
@@ -32,7 +33,9 @@ def behind_devices(record: HostRecord) -> list[Device]:
             Device(
                 address=cam.address or record.address,
                 mac=cam.mac,
-                mac_source=f"recorder {record.address} {cam.api}" if cam.mac else None,
+                mac_source=f"recorder {record.address} {cam.api}"
+                if cam.mac
+                else f"{NO_MAC} {record.address} ({cam.api} carries none)",
                 behind=behind,
                 observations=list(cam.observations),
                 attempts=[
@@ -56,7 +59,8 @@ def build_document(
     interrupted: bool,
 ) -> ScanDocument:
     """The unannotated document. ``complete`` is the engine's own verdict (no probe crashed);
-    it is also false when any method run is incomplete or the scan was interrupted."""
+    it is also false when any method run is incomplete, the scan was interrupted, or a
+    recorder refused the login given for it (its cameras could not be enumerated)."""
     devices = []
     for r in records:
         devices.append(
@@ -81,7 +85,10 @@ def build_document(
     return ScanDocument(
         started_at=started,
         finished_at=datetime.now(UTC),
-        complete=complete and not interrupted and all(r.complete for r in method_runs),
+        complete=complete
+        and not interrupted
+        and all(r.complete for r in method_runs)
+        and not any(login_refused(d) for d in devices),
         interrupted=interrupted,
         scope=table.scope.describe(),
         methods=methods,

@@ -314,6 +314,7 @@ class OnvifProbe:
                     c.port,
                     t,
                     f"{len(info)} fields, with credentials",
+                    sent_login=True,
                 )
             )
         for name, signal in DEVICE_FIELDS.items():
@@ -360,7 +361,8 @@ class OnvifProbe:
                 c.obs.append(self._obs(signal, str(count), c.port))
             how = ", with credentials" if with_login else ""
             note = f"{count} {item}{how}" if count is not None else "no count"
-            c.attempts.append(self._answered(operation, reply, c.port, t, note))
+            sent = with_login and c.login is not None
+            c.attempts.append(self._answered(operation, reply, c.port, t, note, sent))
 
     @staticmethod
     def _token(login: Login, offset: float) -> str:
@@ -386,7 +388,13 @@ class OnvifProbe:
             return attempt(self.name, port_of(url), status, f"{operation}: {reason}", t)
 
     def _answered(
-        self, operation: str, reply: SoapReply, port: int, t: Timer, ok_note: str
+        self,
+        operation: str,
+        reply: SoapReply,
+        port: int,
+        t: Timer,
+        ok_note: str,
+        sent_login: bool = False,
     ) -> ProbeAttempt:
         if reply.root is None:
             return attempt(
@@ -394,11 +402,11 @@ class OnvifProbe:
             )
         fault = parse_fault(reply.root)
         if fault:
+            # A refusal of the user's login is ``denied``; without one it is the device's answer.
+            refused = sent_login and (reply.status == 401 or "NotAuthorized" in fault)
+            status = AttemptStatus.DENIED if refused else AttemptStatus.OK
+            why = ", credentials refused" if refused else ""
             return attempt(
-                self.name,
-                port,
-                AttemptStatus.OK,
-                f"{operation}: HTTP {reply.status}, fault {fault}",
-                t,
+                self.name, port, status, f"{operation}: HTTP {reply.status}, fault {fault}{why}", t
             )
         return attempt(self.name, port, AttemptStatus.OK, f"{operation}: {ok_note}", t)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from camscan.models import AttemptStatus, Device, DeviceStatus, MethodState, ScanDocument
-from camscan.recorders import behind_text, recorder_lines
+from camscan.recorders import NO_MAC, REFUSED, behind_text, login_refused, recorder_lines
 from camscan.sanitize import clean
 from camscan.words import plural
 
@@ -47,6 +47,13 @@ def address(device: Device) -> str:
     """The address, and for a camera reached through a recorder 'behind 192.0.2.26 channel 3'."""
     shown = clean(device.address, 60)
     return f"{shown} {clean(behind_text(device), 80)}" if device.behind is not None else shown
+
+
+def mac(device: Device) -> str:
+    """The MAC, or for a camera behind a recorder that gives none 'not reported by recorder'."""
+    if device.mac:
+        return clean(device.mac, 40)
+    return NO_MAC if device.behind is not None else ""
 
 
 def word(device: Device) -> str:
@@ -171,12 +178,16 @@ class Summary:
     not_run: list[tuple[str, str, str]] = field(default_factory=list)  # see methods_not_run
     interface: str = ""  # see interface()
     recorders: list[str] = field(default_factory=list)  # see camscan.recorders.recorder_lines
+    incomplete_at: list[str] = field(default_factory=list)  # incompletely probed addresses
+    refused: list[str] = field(default_factory=list)  # recorders that refused the login
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
         state = "complete" if self.complete else "INCOMPLETE"
         if self.interrupted:
             state = "interrupted"
+        elif self.refused:
+            state += " (" + "; ".join(f"recorder {a}: {REFUSED}" for a in self.refused) + ")"
         unknown = len(self.unidentified)
         text = (
             f"{plural(self.devices, 'device')}, {plural(self.cameras, 'camera')}, "
@@ -184,7 +195,9 @@ class Summary:
             f"{unknown} not identified"
             + (f" ({_addresses(self.unidentified)})" if unknown else "")
             + f", {self.acknowledged} acknowledged, "
-            f"{self.incomplete} incompletely probed; scan {state}"
+            f"{self.incomplete} incompletely probed"
+            + (f" ({_addresses(self.incomplete_at)})" if self.incomplete_at else "")
+            + f"; scan {state}"
         )
         if self.interface:
             text += f"; interface {self.interface}"
@@ -207,13 +220,16 @@ def not_run_text(not_run: list[tuple[str, str, str]], sep: str = ", ") -> str:
 def summarize(doc: ScanDocument) -> Summary:
     """Count what a report headline needs."""
     verdicts = [d.status for d in doc.devices]
+    partly = [d.address for d in ordered(doc.devices) if failed_attempts(d)]
     return Summary(
         devices=len(doc.devices),
         cameras=sum(1 for d in doc.devices if d.identification.device_type in VIDEO_TYPES),
         restricted=verdicts.count(DeviceStatus.RESTRICTED),
         suspected=verdicts.count(DeviceStatus.SUSPECTED),
         acknowledged=verdicts.count(DeviceStatus.ACKNOWLEDGED),
-        incomplete=sum(1 for d in doc.devices if failed_attempts(d)),
+        incomplete=len(partly),
+        incomplete_at=partly,
+        refused=[d.address for d in ordered(doc.devices) if login_refused(d)],
         complete=doc.complete,
         interrupted=doc.interrupted,
         unidentified=[

@@ -23,6 +23,7 @@ from camscan.report.common import (
     counts,
     interface,
     location,
+    mac,
     maker,
     method_rows,
     methods_not_run,
@@ -113,7 +114,7 @@ def _inventory(devices: list[Device]) -> str:
     head = ["status", "address", "MAC", "location" if located else None, "maker", "model",
             "firmware", "type", ("noprint", "ports")]  # fmt: skip
     rows = (
-        row([_tag(d), ("nw", e(address(d))), ("nw", e(d.mac) or "—"),
+        row([_tag(d), ("nw", e(address(d))), ("nw", e(mac(d)) or "—"),
              ("dt", words(location(d))) if located else None, ("dt", words(maker(d))),
              ("dt", words(d.identification.model)), ("dt", words(d.identification.firmware)),
              e(d.identification.device_type),
@@ -125,9 +126,10 @@ def _inventory(devices: list[Device]) -> str:
 
 def _evidence(d: Device) -> str:
     ident = d.identification
-    mac_from = f" (from {e(d.mac_source)})" if d.mac_source else ""
+    mac_from = f" (from {e(d.mac_source)})" if d.mac_source and d.mac else ""
+    mac_text = e(d.mac) if d.mac else e(d.mac_source or "") or "—"
     facts = [
-        f"MAC <span class='nw'>{e(d.mac) or '—'}</span>{mac_from}",
+        f"MAC <span class='nw'>{mac_text}</span>{mac_from}",
         f"firmware {e(ident.firmware) or '—'}",
         e(ident.device_type),
         f"confidence {ident.confidence:.2f}",

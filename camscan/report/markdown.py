@@ -24,6 +24,7 @@ from camscan.report.common import (
     header_lines,
     interface,
     location,
+    mac,
     maker,
     method_rows,
     methods_not_run,
@@ -106,7 +107,7 @@ def render_markdown(doc: ScanDocument) -> str:
     for d in devices:
         ident = d.identification
         lines.append(
-            f"| {_status(d)} | {_m(address(d))} | {_m(d.mac)} | {_m(maker(d))} | "
+            f"| {_status(d)} | {_m(address(d))} | {_m(mac(d))} | {_m(maker(d))} | "
             f"{_m(ident.model)} | {_m(ident.firmware)} | {_m(ident.device_type)} | "
             f"{_m(clauses(d), 200)} | {_m(evidence_summary(d, limit=3), 300)} |"
         )

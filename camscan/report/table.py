@@ -13,6 +13,7 @@ from camscan.report.common import (
     evidence_summary,
     header_lines,
     location,
+    mac,
     maker,
     ordered,
     word,
@@ -46,7 +47,7 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
         table.add_row(
             Text(word(d), style=_STYLE[d.status]),
             Text(address(d)),
-            Text(clean(d.mac) or EMPTY),
+            Text(mac(d) or EMPTY),
             *((Text(location(d) or EMPTY),) if located else ()),
             Text(clean(maker(d), 60)),
             Text(clean(ident.model, 40) or EMPTY),

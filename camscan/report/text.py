@@ -17,6 +17,7 @@ from camscan.report.common import (
     header_lines,
     interface,
     location,
+    mac,
     maker,
     method_rows,
     ordered,
@@ -28,7 +29,7 @@ from camscan.words import plural
 EMPTY = "—"
 _COLUMNS = ("status", "address", "mac", "location", "maker", "model", "firmware", "type",
             "conf.", "policy")  # fmt: skip
-_LIMITS = (14, 80, 17, 60, 40, 30, 24, 10, 5, 60)
+_LIMITS = (14, 80, 24, 60, 40, 30, 24, 10, 5, 60)
 
 
 def _cells(d: Device) -> list[str]:
@@ -36,7 +37,7 @@ def _cells(d: Device) -> list[str]:
     values = [
         word(d) if d.status is DeviceStatus.CLEAR else word(d).upper(),
         address(d),
-        d.mac or "",
+        mac(d),
         location(d),
         maker(d),
         ident.model or "",
@@ -64,7 +65,7 @@ def _details(d: Device) -> list[str]:
     if d.location is not None:
         lines.append(f"    location: {location(d)} ({clean(d.location.source, 80)})")
     if d.mac_source:
-        lines.append(f"    mac from: {clean(d.mac_source, 120)}")
+        lines.append(f"    {'mac from' if d.mac else 'mac'}: {clean(d.mac_source, 120)}")
     if d.policy.acknowledged:
         lines.append(f"    acknowledged: {clean(d.policy.acknowledged)}")
     for m in d.policy.matches:

@@ -170,7 +170,7 @@ async def test_probes_cut_by_an_interruption_are_cancelled_and_counted(
     assert ("http.title", "login") in {(o.signal, o.value) for o in device.observations}
     summary = summarize(doc)
     assert summary.incomplete == 1
-    assert "1 incompletely probed; scan interrupted" in summary.line()
+    assert "1 incompletely probed (127.0.0.5); scan interrupted" in summary.line()
 
 
 @session_loop
