@@ -64,6 +64,8 @@ class EmailConfig(_Section):
             value = env.get(self.password_env)
             if value is None:
                 raise ConfigError(f"email.password_env: ${self.password_env} is not set")
+            if not value:
+                raise ConfigError(f"email.password_env: ${self.password_env} is empty")
             return value
         if self.password_file:
             try:
@@ -73,7 +75,10 @@ class EmailConfig(_Section):
                 raise ConfigError(
                     f"email.password_file: cannot read {self.password_file}: {exc.strerror}"
                 ) from exc
-            return data.decode("utf-8", "replace").splitlines()[0] if data.strip() else ""
+            lines = data.decode("utf-8", "replace").splitlines()
+            if not lines or not lines[0]:
+                raise ConfigError(f"email.password_file: {self.password_file} is empty")
+            return lines[0]
         return None
 
 
@@ -188,7 +193,8 @@ def _read_file(path: Path) -> dict[str, Any]:
                     )
             continue
         if name not in _SECTIONS or not isinstance(value, dict):
-            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(_SECTIONS)})")
+            known = [f"[{n}]" for n in _SECTIONS] + [f"[[{n}]]" for n in _TABLE_ARRAYS]
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(known)})")
         if "password" in value:
             raise ConfigError(
                 f"{path}: [{name}] password must not be stored in the config; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from ipaddress import ip_address
 from pathlib import Path
 
 import pydantic_core
@@ -53,17 +54,30 @@ def parse_document(text: str | bytes, name: str = "<input>") -> ScanDocument:
             f"{name}: expected a JSON object with 'devices', got {type(data).__name__}"
         )
     version = data.get("schema_version")
+    if version is None:
+        raise DocumentError(f"{name}: not a camscan scan document (no schema_version)")
     if version != SCHEMA_VERSION:
         raise DocumentError(
             f"{name}: schema_version {version!r} is not supported (this camscan reads "
             f"{SCHEMA_VERSION})"
         )
     try:
-        return ScanDocument.model_validate(data)
+        doc = ScanDocument.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise DocumentError(f"{name}: {_where(first['loc'])}: {first['msg']}{more}") from exc
+    for i, device in enumerate(doc.devices):
+        # A camera behind a recorder may carry the host name the recorder reports for it.
+        field, value = ("behind.recorder", device.behind.recorder) if device.behind else (
+            "address", device.address)  # fmt: skip
+        try:
+            ip_address(value)
+        except ValueError:
+            raise DocumentError(
+                f"{name}: devices[{i}].{field}: {value[:60]!r} is not an IP address"
+            ) from None
+    return doc
 
 
 def load_document(source: str | Path) -> ScanDocument:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, summarize_address_range
+from ipaddress import IPv4Address, IPv4Network, ip_network, summarize_address_range
 from pathlib import Path
 
 DEFAULT_MAX_HOSTS = 65536
@@ -158,6 +158,16 @@ def _octet_ranges(spec: str) -> tuple[Interval, ...]:
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+def _is_ipv6(spec: str) -> bool:
+    """Whether ``spec`` is an IPv6 address, network or range (``fe80::1%eth0`` included)."""
+    for part in spec.split("-", 1):
+        try:
+            ip_network(part.split("%", 1)[0].strip(), strict=False)
+        except ValueError:
+            return False
+    return True
+
+
 def parse_target(
     spec: str, resolve: Callable[[str], str] | None = None, *, skip_edges: bool = True
 ) -> tuple[Interval, ...]:
@@ -172,6 +182,8 @@ def parse_target(
         raise ScopeError("empty target")
     if _URL.match(spec):
         raise ScopeError(f"give a host or network, not a URL: {spec!r}")
+    if ":" in spec and _is_ipv6(spec):
+        raise ScopeError(f"IPv6 targets are not supported (camscan scans IPv4 only): {spec!r}")
     if "/" in spec:
         try:
             net = IPv4Network(spec, strict=False)
@@ -254,8 +266,11 @@ def build_scope(
     if not targets:
         raise ScopeError("no targets given")
     wanted: list[Interval] = []
+    by_spec: list[tuple[str, tuple[Interval, ...]]] = []
     for spec in targets:
-        wanted.extend(parse_target(spec, resolve))
+        intervals = parse_target(spec, resolve)
+        by_spec.append((spec, intervals))
+        wanted.extend(intervals)
     removed: list[Interval] = []
     for spec in exclude:
         removed.extend(parse_target(spec, resolve, skip_edges=False))
@@ -265,10 +280,16 @@ def build_scope(
     if not allow_public:
         public = public_intervals(merged)
         if public:
-            first = IPv4Address(public[0][0])
+            first = public[0][0]
+            spec = next(s for s, ivs in by_spec if any(lo <= first <= hi for lo, hi in ivs))
+            what = (
+                f"{IPv4Address(first)} is a globally routable address"
+                if spec.strip() == str(IPv4Address(first))
+                else f"target {spec.strip()!r} includes globally routable addresses "
+                f"(from {IPv4Address(first)})"
+            )
             raise ScopeError(
-                f"{first} is a globally routable address; scanning public addresses needs "
-                "--allow-public (and authorisation)"
+                f"{what}; scanning public addresses needs --allow-public (and authorisation)"
             )
     scope = Scope(merged)
     size = len(scope)

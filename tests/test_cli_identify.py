@@ -72,7 +72,7 @@ def test_truncated_document_is_a_usage_error(tmp_path: Path) -> None:
     path.write_text(json.dumps(DOC, indent=2)[:200])
     code, out, err = _invoke([str(path)])
     assert code == ExitCode.USAGE
-    assert f"error: {path}:" in err
+    assert err.startswith(f"Error: {path}:")  # the prefix every command uses
     assert "not valid JSON" in err
     assert "Traceback" not in err + out
 
@@ -155,3 +155,21 @@ def test_report_into_a_missing_directory_is_an_error_not_a_new_tree(tmp_path: Pa
     assert not target.parent.exists()
     assert f"cannot write {target}" in err
     assert code not in (0, ExitCode.FINDINGS)
+
+
+def test_not_a_scan_document_and_a_device_that_is_no_address(tmp_path: Path) -> None:
+    path = tmp_path / "scan.json"
+    path.write_text("{}")
+    code, out, err = _invoke([str(path)])
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.strip() == f"Error: {path}: not a camscan scan document (no schema_version)"
+    bad = {**DOC, "devices": [DOC["devices"][0], {**DOC["devices"][1], "address": "not-an-ip"}]}
+    path.write_text(json.dumps(bad))
+    code, out, err = _invoke([str(path)])
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.strip() == f"Error: {path}: devices[1].address: 'not-an-ip' is not an IP address"
+    behind = {"address": "cam-1.poe", "behind": {"recorder": "192.0.2.26", "channel": 1}}
+    path.write_text(json.dumps({**DOC, "devices": [behind]}))
+    code, out, err = _invoke([str(path), "-f", "json"])
+    assert code == ExitCode.OK, err  # the host name a recorder reports for its camera is kept
+    assert json.loads(out)["devices"][0]["address"] == "cam-1.poe"

@@ -42,7 +42,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except (DocumentError, PolicyNotFound, SignatureError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"Error: {exc}", err=True)
             ctx.exit(int(ExitCode.USAGE))
 
 

@@ -46,7 +46,7 @@ def show_cmd(name: str) -> None:
     try:
         (policy,) = resolve([name])
     except PolicyNotFound as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         raise SystemExit(int(ExitCode.USAGE)) from exc
     out = console()
     out.print(f"[bold]{safe(policy.title)}[/bold] ({policy.id})")

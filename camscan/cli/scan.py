@@ -300,7 +300,7 @@ def scan_cmd(
             f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}"
         )
     try:
-        port_list = parse_ports(ports) if ports else ()
+        port_list = parse_ports(ports) if ports is not None else ()  # "" is an error
     except ValueError as exc:
         raise CamscanUsageError(f"--ports: {exc}") from None
     probes = tuple(_split([probe_names])) if probe_names else None

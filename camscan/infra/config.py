@@ -26,11 +26,14 @@ class InfraSecretError(ValueError):
 
 
 def read_secret(what: str, env_name: str | None, file: Path | None, env: Mapping[str, str]) -> str:
-    """The secret from ``$env_name`` or the first line of ``file``."""
+    """The secret from ``$env_name`` or the first line of ``file``; an empty one is an error
+    (a login or community is never the empty string by accident)."""
     if env_name:
         value = env.get(env_name)
         if value is None:
             raise InfraSecretError(f"{what}: ${env_name} is not set")
+        if not value:
+            raise InfraSecretError(f"{what}: ${env_name} is empty")
         return value
     if file is not None:
         try:

@@ -175,11 +175,12 @@ def check_behind(doc: dict[str, Any]) -> None:
     recorders = {d["address"]: d for d in doc["devices"] if d["channels"]}
     assert recorders["192.0.2.26"]["channels"]["enumerated"] == 3
     assert recorders["192.0.2.27"]["channels"]["enumerated"] == 4
-    # Routed: SADP (multicast only) does not cross the router, so the Hikvision count is ONVIF
-    # Media's (one video source per channel); unicast DHIP gives the Dahua NVR's 8 slots.
+    # Routed: SADP (multicast only) does not cross the router, so the Hikvision NVR's capacity
+    # is unknown (and said why); its channel API lists 3 in use. Unicast DHIP gives the Dahua
+    # NVR's 8 slots, 4 of them in use: two numbers, never one passed off as the other.
     hik, dahua = recorders["192.0.2.26"]["channels"], recorders["192.0.2.27"]["channels"]
-    assert (hik["ip"], hik["source"]) == (3, "onvif")
-    assert (dahua["ip"], dahua["source"]) == (8, "dhip")
+    assert (hik["ip"], hik["in_use"], hik["source"]) == (None, 3, "recorder")
+    assert (dahua["ip"], dahua["in_use"], dahua["source"]) == (8, 4, "dhip, recorder")
 
 
 POE_PROBE = """
@@ -271,3 +272,27 @@ def test_scan_with_the_lab_logins_reports_every_camera_behind_both_recorders(rou
             assert macs[address] == routed.host(address).mac, address
     for secret in NVR_SECRETS:
         assert secret not in run.stdout + run.stderr
+
+
+def test_a_refused_recorder_login_makes_the_scan_incomplete(routed: Any, tmp_path: Path) -> None:
+    """A wrong password (as after a rotation): the recorders refuse it, the summary names each,
+    the run is incomplete and the restricted findings still give exit code 5; the ONVIF calls
+    refused with that login are `denied`, not `ok`."""
+    wrong = tmp_path / "wrong.pass"
+    wrong.write_text("not-the-password\n")
+    wrong.chmod(0o600)
+    run = routed.exec(
+        [sys.executable, "-m", "camscan", "scan", "--no-db", "-f", "json", "--username", "audit",
+         "--password-file", str(wrong), "192.0.2.26-27"],
+        timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 5, run.stderr[-3000:]
+    doc = json.loads(run.stdout)
+    assert doc["complete"] is False
+    for recorder in ("192.0.2.26", "192.0.2.27"):
+        said = f"recorder {recorder}: login refused, cameras not enumerated"
+        assert said in run.stderr, run.stderr[-3000:]
+    attempts = [a for d in doc["devices"] for a in d["attempts"]]
+    assert [a for a in attempts if a["probe"] == "recorder" and a["status"] == "denied"]
+    onvif = [a for a in attempts if a["probe"] == "onvif"]
+    assert [a for a in onvif if a["status"] == "denied" and "NotAuthorized" in a["reason"]]

@@ -52,6 +52,8 @@ def test_every_option_has_a_variable() -> None:
     [
         ("[email\n", "not valid TOML"),
         ("[mail]\nto = []\n", "unknown section [mail]"),
+        ("[nonsense]\nx = 1\n", "(known: [email], [scan], "),
+        ("[nonsense]\nx = 1\n", ", [[infra]], [[credentials]])"),
         ('[email]\ntls = "maybe"\n', "email.tls"),
         ("[email]\nsmtp_port = 70000\n", "email.smtp_port"),
         ('[email]\npassword = "x"\n', "use password_env or password_file"),
@@ -76,6 +78,12 @@ def test_password_sources(tmp_path: Path) -> None:
     assert EmailConfig(password_env="PW").password({"PW": "s3cret"}) == "s3cret"
     with pytest.raises(ConfigError, match=r"\$PW is not set"):
         EmailConfig(password_env="PW").password({})
+    with pytest.raises(ConfigError, match=r"\$PW is empty"):
+        EmailConfig(password_env="PW").password({"PW": ""})
+    blank = tmp_path / "blank"
+    blank.write_text("\n")
+    with pytest.raises(ConfigError, match="is empty"):
+        EmailConfig(password_file=blank).password({})
     pw = tmp_path / "pw"
     pw.write_text("s3cret\nignored\n")
     assert EmailConfig(password_file=pw).password({}) == "s3cret"

@@ -29,6 +29,10 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
         (["127.0.0.1", "--probes", "nope"], "nope"),
         (["127.0.0.1", "--policy", "no-such-policy"], "no-such-policy"),
         (["127.0.0.1", "--password-env", "CAMSCAN_TEST_UNSET_VAR"], "not set"),
+        (["127.0.0.1", "--ports", ""], "--ports: no ports given"),
+        (["::1/0"], "IPv6 targets are not supported (camscan scans IPv4 only): '::1/0'"),
+        (["fe80::1%eth0"], "IPv6 targets are not supported"),
+        (["0.0.0.0/0"], "target '0.0.0.0/0' includes globally routable addresses (from 1.0.0.0)"),
         ([], "no targets"),
         (["--iface", "lo"], "confirmation"),
         (["--iface", "lo", "--yes"], "max-hosts"),  # lo's 127.0.0.0/8 is too big
@@ -41,6 +45,20 @@ def test_refusals_exit_2(args: list[str], message: str) -> None:
     assert code == 2, (out, err)
     assert message in err
     assert out == ""
+
+
+def test_an_empty_password_variable_or_file_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAMSCAN_TEST_EMPTY_PW", "")
+    code, out, err = run("127.0.0.1", "--username", "u", "--password-env", "CAMSCAN_TEST_EMPTY_PW")
+    assert (code, out) == (2, "")
+    assert "--password-env: $CAMSCAN_TEST_EMPTY_PW is empty" in err
+    empty = tmp_path / "pw"
+    empty.write_text("\n")
+    code, out, err = run("127.0.0.1", "--username", "u", "--password-file", str(empty))
+    assert (code, out) == (2, "")
+    assert f"{empty} is empty" in err
 
 
 def test_target_and_exclude_files(tmp_path: Path) -> None:
