@@ -16,8 +16,8 @@ from camscan.recorders import NO_MAC, REFUSED, behind_text, login_refused, recor
 from camscan.sanitize import clean
 from camscan.words import plural
 
-# Device types that make up "the CCTV estate" in the summary count.
-VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder", "camera-or-recorder"})
+# Device types counted as cameras in the summary (recorders are counted apart).
+CAMERA_TYPES = frozenset({"camera", "intercom", "encoder", "camera-or-recorder"})
 FAILED = frozenset(
     {AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED, AttemptStatus.CANCELLED}
 )
@@ -167,7 +167,8 @@ class Summary:
     """The counts in the stderr summary line, the email subject and report headers."""
 
     devices: int
-    cameras: int
+    cameras: int  # device types in CAMERA_TYPES
+    recorder_count: int  # device type recorder
     restricted: int
     suspected: int
     acknowledged: int
@@ -181,6 +182,10 @@ class Summary:
     incomplete_at: list[str] = field(default_factory=list)  # incompletely probed addresses
     refused: list[str] = field(default_factory=list)  # recorders that refused the login
 
+    def video(self) -> str:
+        """'4 cameras, 1 recorder': the one phrase every summary (line, demo, mail) uses."""
+        return f"{plural(self.cameras, 'camera')}, {plural(self.recorder_count, 'recorder')}"
+
     def line(self) -> str:
         """One line for stderr and cron mail."""
         state = "complete" if self.complete else "INCOMPLETE"
@@ -190,7 +195,7 @@ class Summary:
             state += " (" + "; ".join(f"recorder {a}: {REFUSED}" for a in self.refused) + ")"
         unknown = len(self.unidentified)
         text = (
-            f"{plural(self.devices, 'device')}, {plural(self.cameras, 'camera')}, "
+            f"{plural(self.devices, 'device')}, {self.video()}, "
             f"{self.restricted} restricted, {self.suspected} suspected, "
             f"{unknown} not identified"
             + (f" ({_addresses(self.unidentified)})" if unknown else "")
@@ -223,7 +228,8 @@ def summarize(doc: ScanDocument) -> Summary:
     partly = [d.address for d in ordered(doc.devices) if failed_attempts(d)]
     return Summary(
         devices=len(doc.devices),
-        cameras=sum(1 for d in doc.devices if d.identification.device_type in VIDEO_TYPES),
+        cameras=sum(1 for d in doc.devices if d.identification.device_type in CAMERA_TYPES),
+        recorder_count=sum(1 for d in doc.devices if d.identification.device_type == "recorder"),
         restricted=verdicts.count(DeviceStatus.RESTRICTED),
         suspected=verdicts.count(DeviceStatus.SUSPECTED),
         acknowledged=verdicts.count(DeviceStatus.ACKNOWLEDGED),
