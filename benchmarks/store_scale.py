@@ -1,23 +1,27 @@
 """The multi-site store at organisation scale, in a real PostgreSQL server.
 
 Replays SITES × DEVICES × NIGHTS nightly runs (synthetic but realistic scan documents: ~10 %
-Hikvision/Dahua and their OEM labels, 8 observations per device, each night ~0.5 % of devices
-re-flashed or moved, ~0.2 % gone and ~0.2 % new) into a throwaway PostgreSQL cluster
-(tests/pgserver.py, fsync on) with WORKERS scanner processes writing different sites at once,
-then measures:
+Hikvision/Dahua and their OEM labels, 8 observations per device; each night ~0.3 % of devices
+re-flashed, ~0.2 % moved, ~0.2 % gone, 0-2 new, and at ~5 % of sites a restricted device
+acknowledged for 90 days, at ~2 % one withdrawn) into a PostgreSQL cluster that the script
+starts itself (tests/pgserver.py, fsync on). WORKERS scanner processes write different sites
+at the same time, as an organisation's per-site scanners do, each night doing what
+`camscan scan` does with history: apply the site's acknowledgements, compare with the previous
+complete run (timed every 7th night, to keep the replay short), record the run (one
+transaction). It measures:
 
-- ingest time per run (History.record: identity, states, spans, one transaction), wall time
-  (mean / median / p95 / max) and the scanner process's CPU time (median / p95);
-- database size (pg_database_size) and rows per table;
-- `camscan report --site all` (JSON and HTML) and `camscan diff --site all` as real CLI
-  processes: wall and CPU time (user + system), median of 3, next to `camscan --version`'s
-  (the interpreter's start-up). On a shared machine the CPU times are the stable numbers.
+- per run: ``record`` (identity, states, spans) and the whole nightly history work, wall time
+  (median / p95 / p99 / max) and the scanner process's CPU time; opening the history afresh;
+- database size (pg_database_size, before and after VACUUM) and rows per table;
+- every `camscan report --site all` format and `camscan diff` (every site's last two runs, and
+  two sites' last runs against each other) as real CLI processes: wall and CPU time (user +
+  system), median of ``--repeat``, next to `camscan --version` (the interpreter's start-up).
 
-    python benchmarks/store_scale.py [--sites 100] [--devices 500] [--nights 365] [--workers 2]
-        [--json out.json]
+    python benchmarks/store_scale.py [--sites 100] [--devices 500] [--nights 365] [--workers 3]
+        [--repeat 3] [--keep DIR [--measure-only]] [--json out.json]
 
-The full size (100 × 500 × 365 = 36,500 runs) takes hours on a 2-core machine; a run with
-fewer sites or nights is a stated fraction, and docs/benchmarks.md says how it extrapolates.
+``--keep DIR`` keeps the cluster in DIR; ``--measure-only`` then times the CLI again on it
+without replaying (e.g. after changing a query).
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from camscan.diff import diff_states  # noqa: E402
 from camscan.models import (  # noqa: E402
     Device,
     Identification,
@@ -48,6 +53,7 @@ from camscan.models import (  # noqa: E402
     ScanDocument,
 )
 from camscan.store import History, parse_target  # noqa: E402
+from camscan.store.identity import norm_mac  # noqa: E402
 from tests.pgserver import PgServer  # noqa: E402
 
 PW_VAR = "CAMSCAN_BENCH_PGPASSWORD"
@@ -88,15 +94,34 @@ def _device(site: int, n: int, rng: random.Random, fw: int, moved: int) -> Devic
 
 
 class Site:
-    """One site's devices evolving night by night (seeded, so every run is reproducible)."""
+    """One site's devices evolving night by night (seeded, so every run is reproducible).
+
+    Each night ~0.3 % of devices are re-flashed, ~0.2 % move, ~0.2 % disappear and 0-2 appear;
+    now and then someone acknowledges a restricted device for 90 days or withdraws an
+    acknowledgement. An unchanged device is the same object night after night (a real scanner
+    builds new ones, but that is the scan's cost, not the store's).
+    """
 
     def __init__(self, site: int, devices: int) -> None:
         self.site = site
+        self.name = f"site-{site:03d}"
         self.rng = random.Random(site)
         self.next_id = devices
         self.state = dict.fromkeys(range(devices), (1, 0))  # device n → (firmware, moves)
+        self.built: dict[int, tuple[tuple[int, int], Device]] = {}
+        self.acked: set[str] = set()
 
-    def night(self, night: int) -> ScanDocument:
+    def _built(self, n: int) -> Device:
+        state = self.state[n]
+        cached = self.built.get(n)
+        if cached is None or cached[0] != state:
+            rng = random.Random(self.site * 1_000_003 + n)
+            cached = (state, _device(self.site, n, rng, *state))
+            self.built[n] = cached
+        return cached[1]
+
+    def night(self, night: int) -> tuple[ScanDocument, list[tuple[str, date | None]]]:
+        """The night's scan document and acknowledgement changes (key, until; None: withdraw)."""
         if night:
             for n in list(self.state):
                 r = self.rng.random()
@@ -107,41 +132,90 @@ class Site:
                     self.state[n] = (fw, moved + 1)
                 elif r < 0.007:
                     del self.state[n]
+                    self.built.pop(n, None)
             for _ in range(self.rng.choice([0, 1, 1, 2])):
                 self.state[self.next_id] = (1, 0)
                 self.next_id += 1
-        devices = [
-            _device(self.site, n, random.Random(self.site * 1_000_003 + n), fw, moved)
-            for n, (fw, moved) in sorted(self.state.items())
-        ]
+        devices = [self._built(n) for n in sorted(self.state)]
         at = START + timedelta(days=night)
-        return ScanDocument(started_at=at, finished_at=at + timedelta(minutes=4),
-                            scope=[f"site-{self.site}"], devices=devices)  # fmt: skip
+        acks: list[tuple[str, date | None]] = []
+        if self.rng.random() < 0.05:
+            restricted = [d for d in devices if d.policy.restricted]
+            key = "mac:" + norm_mac(self.rng.choice(restricted).mac or "")
+            acks.append((key, at.date() + timedelta(days=90)))
+            self.acked.add(key)
+        if self.acked and self.rng.random() < 0.02:
+            key = self.rng.choice(sorted(self.acked))
+            acks.append((key, None))
+            self.acked.discard(key)
+        doc = ScanDocument(started_at=at, finished_at=at + timedelta(minutes=4),
+                           scope=[f"site-{self.site}"], devices=devices)  # fmt: skip
+        return doc, acks
 
 
-def _worker(args: tuple[str, str, list[int], int, int]) -> list[tuple[float, float]]:
-    """One scanner host replaying its sites night by night: (wall, CPU) seconds per record()."""
+Timing = tuple[float, float, float, float]  # record wall, CPU; whole nightly history wall, CPU
+COMPARE_EVERY = 7  # the scan's comparison with the previous run, timed every 7th night
+
+
+def _nightly(history: History, doc: ScanDocument, day: date) -> ScanDocument:
+    """What `camscan scan` does with history before recording (cli.output._with_history):
+    apply the site's acknowledgements and compare with the previous complete run."""
+    doc = history.apply_acks(doc, day)
+    now = history.states_of(doc)
+    previous = history.runs(1, complete_only=True)
+    if previous:
+        diff_states(history.states(previous[0].id), now, history.keys_seen(previous[0].id))
+    return doc
+
+
+def _worker(args: tuple[str, str, list[int], int, int]) -> tuple[list[Timing], list[float]]:
+    """One scanner host replaying its sites night by night: timings per run, and of opening
+    the history afresh (sampled every 30th night: what a scan pays before its first packet)."""
     url, password, sites, devices, nights = args
     target = parse_target(url, password_env=PW_VAR, env={PW_VAR: password})
-    timings: list[tuple[float, float]] = []
+    timings: list[Timing] = []
+    opens: list[float] = []
     generators = {s: Site(s, devices) for s in sites}
-    for night in range(nights):
-        for s in sites:
-            doc = generators[s].night(night)
-            stamp = (doc.finished_at or START).isoformat()
-            with History(target, site=f"site-{s:03d}") as history:  # as a nightly scan does
+    with History(target, site=generators[sites[0]].name) as shared:
+        for night in range(nights):
+            for s in sites:
+                gen = generators[s]
+                doc, acks = gen.night(night)
+                history = shared.at_site(gen.name)
+                for key, until in acks:  # a person's action, not part of the nightly run
+                    if until is None:
+                        history.remove_ack(key)
+                    else:
+                        history.add_ack(key, "replacement ordered", until)
+                if night % 30 == 29:
+                    t0 = time.perf_counter()
+                    with History(target, site=gen.name):
+                        opens.append(time.perf_counter() - t0)
+                stamp = (doc.finished_at or START).isoformat()
+                day = (doc.started_at or START).date()
                 t0, c0 = time.perf_counter(), time.process_time()
+                if night % COMPARE_EVERY == COMPARE_EVERY - 1:
+                    doc = _nightly(history, doc, day)
+                else:
+                    doc = history.apply_acks(doc, day)
+                t1, c1 = time.perf_counter(), time.process_time()
                 history.record(doc, recorded_at=stamp)
-                timings.append((time.perf_counter() - t0, time.process_time() - c0))
-    return timings
+                t2, c2 = time.perf_counter(), time.process_time()
+                nightly = night % COMPARE_EVERY == COMPARE_EVERY - 1
+                timings.append((t2 - t1, c2 - c1, t2 - t0 if nightly else -1, c2 - c0))
+            if sites[0] == 0 and night % 10 == 9:
+                print(f"night {night + 1}/{nights}: {time.strftime('%H:%M:%S')}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+    return timings, opens
 
 
-def _cli(url: str, password: str, *args: str) -> tuple[float, float]:
-    """Median wall time and CPU time (user + system) of a camscan command, over 3 runs."""
+def _cli(url: str, password: str, *args: str, repeat: int = 3) -> dict[str, Any]:
+    """Median wall time, CPU time (user + system) and output size of a camscan command."""
     env = {**os.environ, PW_VAR: password, "CAMSCAN_HISTORY_PASSWORD_ENV": PW_VAR,
            "PYTHONPATH": str(ROOT)}  # fmt: skip
     walls, cpus = [], []
-    for _ in range(3):
+    size = 0
+    for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         extra = ["--db", url, "--site", "all"] if args[0] != "--version" else []
@@ -153,8 +227,67 @@ def _cli(url: str, password: str, *args: str) -> tuple[float, float]:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if result.returncode not in (0, 1):
-            raise RuntimeError(f"camscan {' '.join(args)}: {result.stderr}")
-    return statistics.median(walls), statistics.median(cpus)
+            return {"error": result.stderr.strip()[-300:], "exit": result.returncode}
+        size = len(result.stdout.encode())
+    return {"wall_s": round(statistics.median(walls), 2),
+            "cpu_s": round(statistics.median(cpus), 2), "bytes": size}  # fmt: skip
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 4)
+
+
+def _ingest(url: str, password: str, opts: argparse.Namespace) -> dict[str, Any]:
+    chunks = [list(range(opts.sites))[i :: opts.workers] for i in range(opts.workers)]
+    t0 = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(opts.workers) as pool:
+        parts = pool.map(
+            _worker, [(url, password, c, opts.devices, opts.nights) for c in chunks if c]
+        )
+    wall = time.perf_counter() - t0
+    timings = [t for part, _ in parts for t in part]
+    opens = [o for _, part in parts for o in part]
+    record, record_cpu = [t[0] for t in timings], [t[1] for t in timings]
+    nightly = [t[2] for t in timings if t[2] >= 0]
+    nightly_cpu = [t[3] for t in timings if t[2] >= 0]
+    return {
+        "runs": len(timings), "ingest_wall_s": round(wall, 1),
+        "record_median_s": _pct(record, 0.5), "record_p95_s": _pct(record, 0.95),
+        "record_p99_s": _pct(record, 0.99), "record_max_s": _pct(record, 1.0),
+        "record_cpu_median_s": _pct(record_cpu, 0.5), "record_cpu_p95_s": _pct(record_cpu, 0.95),
+        "nightly_median_s": _pct(nightly, 0.5), "nightly_p95_s": _pct(nightly, 0.95),
+        "nightly_max_s": _pct(nightly, 1.0),
+        "nightly_cpu_median_s": _pct(nightly_cpu, 0.5), "nightly_samples": len(nightly),
+        "open_median_s": _pct(opens, 0.5) if opens else None,
+        "load_average_during": os.getloadavg(),
+    }  # fmt: skip
+
+
+def _measure(pg: PgServer, name: str, repeat: int) -> dict[str, Any]:
+    url = pg.url(name)
+    with psycopg_db(pg, name) as conn:
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        rows = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[arg-type]
+            for t in ("runs", "devices", "states", "observations", "spans", "acks")
+        }
+        conn.execute("VACUUM ANALYZE")
+        vacuumed = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        last = sorted(r[0] for r in conn.execute(  # a diff compares two runs of one site
+            "SELECT r.id FROM runs r JOIN sites s ON s.id = r.site_id "
+            "WHERE s.name = 'site-000' ORDER BY r.id DESC LIMIT 2"
+        ))  # fmt: skip
+    cli: dict[str, Any] = {"--version": _cli(url, pg.password, "--version", repeat=repeat)}
+    for fmt in ("json", "csv", "worklist", "markdown", "html", "table", "cyclonedx"):
+        cli[f"report -f {fmt}"] = _cli(url, pg.password, "report", "-f", fmt, repeat=repeat)
+    cli["diff (every site's last two runs)"] = _cli(url, pg.password, "diff", "-f", "json",
+                                                    repeat=repeat)  # fmt: skip
+    if len(last) == 2:
+        cli["diff site-000's last two runs by id"] = _cli(url, pg.password, "diff", str(last[0]),
+                                                str(last[1]), repeat=repeat)  # fmt: skip
+    return {"db_bytes": size, "db_bytes_after_vacuum": vacuumed, "rows": rows, "cli": cli}
 
 
 def main() -> None:
@@ -162,52 +295,38 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--devices", type=int, default=500)
     parser.add_argument("--nights", type=int, default=365)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each CLI command")
+    parser.add_argument("--keep", type=Path, help="keep the cluster in DIR (measure it again)")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="only time the CLI on the database kept in --keep DIR",
+    )
     parser.add_argument("--json", type=Path)
     opts = parser.parse_args()
-    with PgServer(fsync=True) as pg:
-        name = pg.create_database()
-        url = pg.url(name)
-        with History(parse_target(url, password_env=PW_VAR, env={PW_VAR: pg.password})):
-            pass  # migrate once before the scanners start
-        chunks = [list(range(opts.sites))[i :: opts.workers] for i in range(opts.workers)]
-        t0 = time.perf_counter()
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(opts.workers) as pool:
-            parts = pool.map(
-                _worker, [(url, pg.password, c, opts.devices, opts.nights) for c in chunks if c]
-            )
-        wall = time.perf_counter() - t0
-        timings = sorted(w for part in parts for w, _ in part)
-        cpu = sorted(c for part in parts for _, c in part)
-        with psycopg_db(pg, name) as conn:
-            size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-            rows = {
-                t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[arg-type]
-                for t in ("runs", "devices", "states", "observations", "spans")
-            }
-            conn.execute("VACUUM ANALYZE")
-        startup = _cli(url, pg.password, "--version")
-        report = _cli(url, pg.password, "report", "-f", "json")
-        report_html = _cli(url, pg.password, "report", "-f", "html")
-        diff = _cli(url, pg.password, "diff", "-f", "json")
-        pg.drop_database(name)
+    if opts.measure_only and opts.keep is None:
+        parser.error("--measure-only needs --keep DIR")
     result: dict[str, Any] = {
         "sites": opts.sites, "devices": opts.devices, "nights": opts.nights,
-        "workers": opts.workers, "runs": len(timings), "ingest_wall_s": round(wall, 1),
-        "ingest_mean_s": round(statistics.mean(timings), 4),
-        "ingest_median_s": round(statistics.median(timings), 4),
-        "ingest_p95_s": round(timings[int(len(timings) * 0.95)], 4),
-        "ingest_max_s": round(timings[-1], 4), "db_bytes": size, "rows": rows,
-        "ingest_cpu_median_s": round(statistics.median(cpu), 4),
-        "ingest_cpu_p95_s": round(cpu[int(len(cpu) * 0.95)], 4),
-        "startup_s": [round(x, 2) for x in startup],
-        "report_json_s": [round(x, 2) for x in report],
-        "report_html_s": [round(x, 2) for x in report_html],
-        "diff_s": [round(x, 2) for x in diff],
-        "load_average": os.getloadavg()[0],
-        "cpus": os.cpu_count(), "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "workers": opts.workers, "cpus": os.cpu_count(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
     }  # fmt: skip
+    with PgServer(fsync=True, keep=opts.keep) as pg:
+        name = "bench"
+        if not opts.measure_only:
+            pg.drop_database(name)
+            pg.create_database(name)
+            with History(parse_target(pg.url(name), password_env=PW_VAR,
+                                      env={PW_VAR: pg.password})):  # fmt: skip
+                pass  # migrate once before the scanners start
+            result.update(_ingest(pg.url(name), pg.password, opts))
+            print(json.dumps(result, indent=2), file=sys.stderr, flush=True)
+        result.update(_measure(pg, name, opts.repeat))
+        if opts.keep is None:
+            pg.drop_database(name)
+    result["load_average_end"] = os.getloadavg()
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     print(json.dumps(result, indent=2))
     if opts.json:
         opts.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -3,15 +3,25 @@
 Devices are matched by identity (see :mod:`camscan.store.identity`), so a camera that moved
 to another address is one "moved" change, not a gone plus a new device; a device the site had
 seen before that was missing from the older run is "back", not "new".
+
+Only what both runs looked at is compared (:class:`Coverage`): a device missing from the newer
+run at an address outside its scope, or missing from an interrupted or incomplete run, is *not
+compared* rather than gone; a device at an address the older run did not cover is not compared
+rather than new (unless the site never saw it) — a camera behind a recorder counts at its
+recorder's address, and one whose recorder's channels were not read in a run (login refused
+or not given) was not looked at by that run; open ports are compared on the ports both runs'
+sweeps tried. What could not be compared is listed, with the reason, in every format.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, ip_address
 
+from camscan.models import AttemptStatus, ScanDocument
 from camscan.sanitize import clean
 from camscan.store.identity import COMPARED, DeviceState
 
@@ -42,6 +52,88 @@ class DeviceChange:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What one run looked at: its scope as recorded (``a.b.c.d``, CIDR blocks or
+    ``first-last`` ranges, exclusions already taken out), the TCP ports its sweep tried
+    (None: not recorded) and whether it finished."""
+
+    label: str
+    scope: tuple[str, ...] = ()
+    ports: tuple[int, ...] | None = None
+    complete: bool = True
+    # Recorder address → "" when its cameras were enumerated, else why not (None: not recorded)
+    recorders: Mapping[str, str] | None = None
+
+    def unenumerated(self, state: DeviceState) -> str | None:
+        """Why the cameras behind ``state``'s recorder were not looked at in this run (None:
+        they were, ``state`` is not behind a recorder, or the run did not record it)."""
+        if state.behind is None or self.recorders is None:
+            return None
+        why = self.recorders.get(state.reached_at, "recorder not seen")
+        return f"not enumerated in {self.label}: {why}" if why else None
+
+    def covers(self, address: str) -> bool | None:
+        """True or False when the recorded scope says; None when it cannot (no scope, or
+        entries that are not addresses, such as a document from an import)."""
+        try:
+            value = int(ip_address(address))
+        except ValueError:
+            return None
+        ranges = _ranges(self.scope)
+        if ranges is None:
+            return None
+        return any(first <= value <= last for first, last in ranges)
+
+
+def recorder_outcomes(doc: ScanDocument) -> dict[str, str]:
+    """Each recorder of ``doc`` by address: "" when its channel list was read this run, else
+    why not ('recorder login refused', 'no recorder login given', 'recorder API timeout').
+
+    A recorder is a device typed so, with :attr:`Device.channels` or a ``recorder`` attempt; the
+    probe's attempt statuses are documented in :mod:`camscan.probe.recorder.probe`.
+    """
+    out: dict[str, str] = {}
+    for device in doc.devices:
+        tried = [a for a in device.attempts if a.probe == "recorder"]
+        typed = device.identification.device_type == "recorder"
+        if device.behind is not None or (device.channels is None and not tried and not typed):
+            continue
+        status = {a.status for a in tried} - {AttemptStatus.SKIPPED}
+        if AttemptStatus.OK in status:
+            out[device.address] = ""
+        elif AttemptStatus.DENIED in status:
+            out[device.address] = "recorder login refused"
+        elif status:
+            out[device.address] = "recorder API " + "/".join(sorted(status))
+        else:
+            out[device.address] = "no recorder login given"
+    return out
+
+
+def _ranges(scope: Sequence[str]) -> list[tuple[int, int]] | None:
+    out = []
+    for item in scope:
+        try:
+            if "-" in item:
+                first, last = item.split("-", 1)
+                out.append((int(IPv4Address(first.strip())), int(IPv4Address(last.strip()))))
+            else:
+                net = IPv4Network(item.strip(), strict=False)
+                out.append((int(net.network_address), int(net.broadcast_address)))
+        except ValueError:
+            return None
+    return out or None
+
+
+@dataclass(frozen=True)
+class Uncompared:
+    """A device seen by one run only that the other run did not look for."""
+
+    state: DeviceState
+    reason: str
+
+
+@dataclass(frozen=True)
 class RunDiff:
     """The difference between two runs (or a run and a fresh scan)."""
 
@@ -49,10 +141,12 @@ class RunDiff:
     gone: tuple[DeviceState, ...]
     changed: tuple[DeviceChange, ...]
     back: tuple[DeviceState, ...] = ()  # seen at the site before, missing from the older run
+    uncompared: tuple[Uncompared, ...] = ()  # in one run only, outside what the other covered
+    notes: tuple[str, ...] = ()  # what limited the comparison (ports, interrupted runs)
 
     @property
     def empty(self) -> bool:
-        """True when nothing changed."""
+        """True when nothing changed (devices not compared are not changes)."""
         return not (self.new or self.gone or self.changed or self.back)
 
     def newly_flagged(self) -> list[DeviceState]:
@@ -81,6 +175,8 @@ class RunDiff:
                 }
                 for c in self.changed
             ],
+            "not_compared": [{**_state_dict(u.state), "reason": u.reason} for u in self.uncompared],
+            "notes": list(self.notes),
         }
 
 
@@ -106,26 +202,84 @@ def _value(state: DeviceState, field: str) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
+def _ports_note(old: Coverage, new: Coverage) -> tuple[frozenset[int] | None, str | None]:
+    """The ports both sweeps tried when they differ (None: compare every port), and a note."""
+    if old.ports is None or new.ports is None or set(old.ports) == set(new.ports):
+        return None, None
+    common = frozenset(old.ports) & frozenset(new.ports)
+    shown = " ".join(str(p) for p in sorted(common)[:12]) + (" …" if len(common) > 12 else "")
+    return common, (
+        f"open ports compared only on the {len(common)} port(s) both sweeps tried "
+        f"({shown or 'none'}): {old.label} tried {len(old.ports)}, {new.label} {len(new.ports)}"
+    )
+
+
+def _missing_reason(state: DeviceState, seen_by: Coverage, missed_by: Coverage) -> str | None:
+    """Why a device ``seen_by`` one run and missing from ``missed_by`` is not a change."""
+    if missed_by.covers(state.reached_at) is False:
+        return f"{state.reached_at} is outside {missed_by.label}'s scope"
+    if why := missed_by.unenumerated(state):
+        return why
+    if not missed_by.complete:
+        return f"{missed_by.label} was interrupted or incomplete and may not have reached it"
+    return None
+
+
 def diff_states(
     old: Mapping[str, DeviceState],
     new: Mapping[str, DeviceState],
     known: AbstractSet[str] = frozenset(),
+    *,
+    old_cov: Coverage | None = None,
+    new_cov: Coverage | None = None,
 ) -> RunDiff:
-    """Compare two runs' devices by identity; ``known``: keys the site saw up to the old run."""
+    """Compare two runs' devices by identity; ``known``: keys the site saw up to the old run;
+    ``old_cov`` / ``new_cov``: what each run looked at (None: everything both saw)."""
+    old_cov = old_cov or Coverage("the older run")
+    new_cov = new_cov or Coverage("the newer run")
+    common_ports, ports_note = _ports_note(old_cov, new_cov)
+
+    def value(state: DeviceState, field: str) -> object:
+        if field == "ports" and common_ports is not None:
+            return [p for p in state.ports if p in common_ports]
+        return _value(state, field)
+
     changed = []
     for key in sorted(old.keys() & new.keys()):
         a, b = old[key], new[key]
         changes = tuple(
-            Change(f, _value(a, f), _value(b, f)) for f in FIELDS if _value(a, f) != _value(b, f)
+            Change(f, value(a, f), value(b, f)) for f in FIELDS if value(a, f) != value(b, f)
         )
         if changes:
             changed.append(DeviceChange(a, b, changes))
-    appeared = sorted(new.keys() - old.keys())
+    fresh, back, gone, uncompared = [], [], [], []
+    for key in sorted(new.keys() - old.keys()):
+        why = _missing_reason(new[key], new_cov, old_cov) if key in known else None
+        if key in known and why is None:
+            back.append(new[key])
+        elif key in known:
+            uncompared.append(Uncompared(new[key], why or ""))
+        elif old_cov.covers(new[key].reached_at) is False:  # first seen where no run looked
+            uncompared.append(
+                Uncompared(new[key], f"{new[key].reached_at} is outside {old_cov.label}'s scope")
+            )
+        elif why := old_cov.unenumerated(new[key]):  # its recorder was not enumerated before
+            uncompared.append(Uncompared(new[key], why))
+        else:
+            fresh.append(new[key])
+    for key in sorted(old.keys() - new.keys()):
+        why = _missing_reason(old[key], old_cov, new_cov)
+        if why is None:
+            gone.append(old[key])
+        else:
+            uncompared.append(Uncompared(old[key], why))
     return RunDiff(
-        new=tuple(new[k] for k in appeared if k not in known),
-        back=tuple(new[k] for k in appeared if k in known),
-        gone=tuple(old[k] for k in sorted(old.keys() - new.keys())),
+        new=tuple(fresh),
+        back=tuple(back),
+        gone=tuple(gone),
         changed=tuple(changed),
+        uncompared=tuple(uncompared),
+        notes=(ports_note,) if ports_note else (),
     )
 
 
@@ -163,10 +317,13 @@ def render_diff_text(diff: RunDiff, old_label: str, new_label: str) -> str:
         lines.append(f"? {clean(what, 400)}")
     if diff.empty:
         lines.append("  no changes")
+    lines += [f"# not compared: {_line(u.state)}: {clean(u.reason, 300)}" for u in diff.uncompared]
+    lines += [f"# {clean(note, 400)}" for note in diff.notes]
     counts = (
         f"{len(diff.new)} new{f', {len(diff.back)} back' if diff.back else ''},"
         f" {len(diff.gone)} gone, {len(diff.changed)} changed"
         f" ({sum(1 for c in diff.changed if c.moved)} moved)"
+        + (f", {len(diff.uncompared)} not compared" if diff.uncompared else "")
     )
     lines.append(counts)
     return "\n".join(lines) + "\n"

@@ -40,6 +40,22 @@ class Location(_Frozen):
     switch: str | None = Field(default=None, description="Switch name or address (FDB/LLDP).")
     port: str | None = Field(default=None, description="Switch port name (ifName/ifDescr).")
     vlan: int | None = Field(default=None, ge=0, le=4095)
+    recorder: str | None = Field(
+        default=None, description="For a camera only a recorder reaches: the recorder's address."
+    )
+    channel: int | None = Field(default=None, ge=0, description="The recorder's channel.")
+    recorder_switch: str | None = Field(default=None, description="The recorder's switch.")
+    recorder_port: str | None = Field(default=None, description="The recorder's switch port.")
+
+    @property
+    def behind(self) -> str:
+        """'behind 192.0.2.26 channel 3 (recorder on sw1 port 10)', or '' when not behind one."""
+        if self.recorder is None:
+            return ""
+        text = f"behind {self.recorder} channel {self.channel}"
+        if self.recorder_switch:
+            text += f" (recorder on {self.recorder_switch} port {self.recorder_port or '?'})"
+        return text
 
 
 class AckInfo(_Frozen):
@@ -73,7 +89,19 @@ class EstateDevice(_Frozen):
     first_seen: datetime
     last_seen: datetime
     present: bool = Field(default=True, description="False: gone at the site's latest run.")
+    unverified: str | None = Field(
+        default=None,
+        description="Why the site's latest run did not look at it, e.g. 'not enumerated in the "
+        "latest run: recorder login refused'; it is then kept as last seen (last_seen).",
+    )
     ack: AckInfo | None = None
+
+    @property
+    def unverified_note(self) -> str:
+        """'last seen 2026-11-29: not enumerated in the latest run: …', or ''."""
+        if not self.unverified:
+            return ""
+        return f"last seen {self.last_seen.date().isoformat()}: {self.unverified}"
 
     @property
     def counts_restricted(self) -> bool:

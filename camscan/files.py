@@ -33,7 +33,13 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
 
     The directory must exist (a mistyped ``-o`` path is an error, not a new directory tree).
+    A path that exists and is not a regular file (``/dev/null``, a FIFO, a terminal) is written
+    to in place: replacing it would put a regular file where the device was.
     """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
     if not path.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "no such directory", str(path.parent))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -307,6 +307,10 @@ class ScanDocument(_Frozen):
     interrupted: bool = False
     scope: list[str] = Field(default_factory=list)
     methods: list[str] = Field(default_factory=list)
+    ports: list[Port] = Field(
+        default_factory=list,
+        description="TCP ports the sweep tried (empty: no TCP sweep, or not recorded).",
+    )
     attempts: list[ProbeAttempt] = Field(
         default_factory=list, description="Scan-wide discovery attempts (per method)."
     )

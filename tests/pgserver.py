@@ -70,11 +70,17 @@ def _free_port() -> int:
 class PgServer:
     """One private PostgreSQL cluster (see the module docstring)."""
 
-    def __init__(self, *, fsync: bool = False) -> None:
+    def __init__(self, *, fsync: bool = False, keep: Path | None = None) -> None:
+        """``keep``: a directory the cluster lives in and stays in after :meth:`stop` (a
+        benchmark's database measured again later); started again when it holds one."""
         self.fsync = fsync
-        self.password = secrets.token_urlsafe(16)
         self.port = 0
-        self.dir = Path(tempfile.mkdtemp(prefix="camscan-pg-"))
+        self.keep = keep
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+        self.dir = keep or Path(tempfile.mkdtemp(prefix="camscan-pg-"))
+        saved = self.dir / "password"
+        self.password = saved.read_text().strip() if saved.exists() else secrets.token_urlsafe(16)
         self._bin = bindir()
         self._as: list[str] = []
 
@@ -101,21 +107,28 @@ class PgServer:
         self.stop()
 
     def start(self) -> None:
-        """initdb and start (waits until the server accepts connections)."""
-        (self.dir / "sock").mkdir()
+        """initdb (unless a kept cluster exists) and start; waits until it accepts connections."""
+        data = self.dir / "data"
+        fresh = not data.exists()
+        (self.dir / "sock").mkdir(exist_ok=True)
         pwfile = self.dir / "pw"
-        pwfile.write_text(self.password + "\n")
+        if fresh:
+            pwfile.write_text(self.password + "\n")
         if os.geteuid() == 0:
             import pwd
 
             user = pwd.getpwnam("postgres")
-            for path in (self.dir, self.dir / "sock", pwfile):
+            for path in (self.dir, self.dir / "sock", *([pwfile] if fresh else [])):
                 os.chown(path, user.pw_uid, user.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
-        data = self.dir / "data"
-        self._run("initdb", "-D", str(data), "-U", USER, f"--pwfile={pwfile}", "-E", "UTF8",
-                  "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")  # fmt: skip
-        pwfile.unlink()
+        if fresh:
+            self._run("initdb", "-D", str(data), "-U", USER, f"--pwfile={pwfile}", "-E", "UTF8",
+                      "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")  # fmt: skip
+            pwfile.unlink()
+            if self.keep is not None:
+                saved = self.dir / "password"
+                saved.write_text(self.password + "\n")
+                saved.chmod(0o600)
         self.port = _free_port()
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.dir / 'sock'} -c max_connections=60" + (
             "" if self.fsync else " -c fsync=off -c synchronous_commit=off"
@@ -133,7 +146,8 @@ class PgServer:
             except (RuntimeError, subprocess.TimeoutExpired):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)  # the postmaster this object started
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.keep is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def admin(self) -> psycopg.Connection[tuple[object, ...]]:
         """A superuser connection over the private socket (autocommit)."""
@@ -142,9 +156,9 @@ class PgServer:
             autocommit=True,
         )  # fmt: skip
 
-    def create_database(self) -> str:
-        """A new empty database; its name."""
-        name = "t_" + secrets.token_hex(6)
+    def create_database(self, name: str | None = None) -> str:
+        """A new empty database (a random name unless given); its name."""
+        name = name or "t_" + secrets.token_hex(6)
         with self.admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
         return name

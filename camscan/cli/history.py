@@ -9,25 +9,29 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from camscan.cli.output import CamscanUsageError, resolve_db, resolve_site
 from camscan.config import Config, ConfigError, load_config
-from camscan.diff import RunDiff, diff_states, render_diff_json, render_diff_text
+from camscan.diff import RunDiff, render_diff_json, render_diff_text
 from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
 from camscan.sanitize import clean
 from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
+from camscan.store.history import state_word
 from camscan.words import plural
 
-_KEY = re.compile(r"^(mac|serial|wsd|ip):.+")
+_KEY = re.compile(r"^(mac|serial|wsd|ip|behind):.+")
 _KEEP = re.compile(r"^\s*(\d{1,5})\s*([dwy])\s*$")
 _KEEP_DAYS = {"d": 1, "w": 7, "y": 365}
+_GROUP_OPTIONS = "camscan.history.options"  # ctx.meta key: --db/--site/--config of the group
 
 
 def _config(config_file: str | None) -> Config:
@@ -38,9 +42,15 @@ def _config(config_file: str | None) -> Config:
 
 
 def open_history(
-    db: str | None, site: str | None, config_file: str | None, *, must_exist: bool = True
-) -> History:
-    """Open the configured history for one site or every site (usage error when impossible)."""
+    db: str | None, site: str | None, config_file: str | None, *, must_exist: bool = True,
+    new_site: bool = False,
+) -> History:  # fmt: skip
+    """Open the configured history for one site or every site (usage error when impossible).
+
+    The one site rule: a named site (also the default, the host name) must have recorded runs,
+    else the error names the sites that have; ``new_site`` lifts it where making the site is
+    the point (``history import``).
+    """
     config = _config(config_file)
     target = resolve_db(db, config)
     if target is None:
@@ -50,7 +60,17 @@ def open_history(
     history = History(target, resolve_site(site, config))
     try:
         history.open()
+        if not new_site and history.site != SITE_ALL:
+            known = history.sites_with_runs()
+            if history.site not in known:
+                history.close()
+                where = f"sites: {', '.join(known)}" if known else "no runs recorded yet"
+                origin = "" if site else " (the default site; choose one with --site)"
+                raise CamscanUsageError(
+                    f"no site {history.site!r}{origin} in the history at {target} ({where})"
+                )
     except HistoryError as exc:
+        history.close()
         raise CamscanUsageError(str(exc)) from exc
     return history
 
@@ -68,10 +88,6 @@ def db_options(func: click.decorators.FC) -> click.decorators.FC:
     )(func)
 
 
-def _state_word(r: RunInfo) -> str:
-    return "interrupted" if r.interrupted else ("complete" if r.complete else "partial")
-
-
 @click.group("history", invoke_without_command=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True)
 @click.option("--device", "-d", help="Show one device over time (MAC, serial, address or key).")
@@ -85,8 +101,19 @@ def history_command(
     """List recorded runs (newest first), or one device's history (oldest first).
 
     'restr.' counts restricted devices that are not acknowledged; 'ack.' the acknowledged ones.
+    --db, --site and --config given here apply to the subcommand too (history --db X prune).
+    A site with no recorded runs is an error naming the sites that have runs.
+    Exit 0, or 2 for a usage error, an unknown site or device or a missing/unreadable history.
     """
     if ctx.invoked_subcommand is not None:
+        listing = [f"--{p.name}" for p in ctx.command.params if p.name in ("limit", "device", "fmt")
+                   and ctx.get_parameter_source(p.name) is not ParameterSource.DEFAULT]  # fmt: skip
+        if listing:
+            raise CamscanUsageError(
+                f"{', '.join(listing).replace('--fmt', '--format')} lists runs; it does not "
+                f"apply to `history {ctx.invoked_subcommand}`"
+            )
+        ctx.meta[_GROUP_OPTIONS] = {"db": db, "site": site, "config_file": config_file}
         return
     with open_history(db, site, config_file) as history:
         if device is None:
@@ -101,7 +128,7 @@ def history_command(
             for r in runs:
                 click.echo(
                     f"{r.id:>5}  {clean(r.site, 12):<12} {r.recorded_at:<25} {r.devices:>7}"
-                    f" {r.restricted:>6} {r.acknowledged:>4}  {_state_word(r)}"
+                    f" {r.restricted:>6} {r.acknowledged:>4}  {state_word(r)}"
                     f"  {clean(' '.join(r.scope), 80)}"
                 )
             return
@@ -129,6 +156,21 @@ def history_command(
         )
 
 
+def _inherit(db: str | None, site: str | None, config_file: str | None) -> dict[str, Any]:
+    """A subcommand's ``--db/--site/--config``, taking each from ``camscan history`` when given
+    there (``history --db X prune``); the same option given differently at both levels is an
+    error rather than a guess."""
+    outer = click.get_current_context().meta.get(_GROUP_OPTIONS, {})
+    own = {"db": db, "site": site, "config_file": config_file}
+    for name, value in own.items():
+        given = outer.get(name)
+        if value is not None and given is not None and value != given:
+            flag = "--config" if name == "config_file" else f"--{name}"
+            raise CamscanUsageError(f"{flag} given twice ({given!r} and {value!r}); give it once")
+        own[name] = value if value is not None else given
+    return own
+
+
 def _keep(value: str) -> timedelta:
     match = _KEEP.match(value)
     if not match or int(match.group(1)) == 0:
@@ -142,7 +184,7 @@ def _keep(value: str) -> timedelta:
 def prune_command(keep: str, db: str | None, site: str | None, config_file: str | None) -> None:
     """Delete runs older than --keep (and the device states only they referenced)."""
     cutoff = datetime.now(UTC) - _keep(keep)
-    with open_history(db, site, config_file) as history:
+    with open_history(**_inherit(db, site, config_file)) as history:
         removed = history.prune(cutoff)
         where = "every site" if history.site == SITE_ALL else f"site {history.site}"
     click.echo(
@@ -162,7 +204,7 @@ def import_command(
 
     Each run is dated by the document's finish time and gets the site's acknowledgements.
     """
-    history = open_history(db, site, config_file, must_exist=False)
+    history = open_history(**_inherit(db, site, config_file), must_exist=False, new_site=True)
     if history.site == SITE_ALL:
         history.close()
         raise CamscanUsageError("give the site the documents belong to, not --site all")
@@ -176,37 +218,79 @@ def import_command(
 
 
 def _site_diff(history: History, runs: tuple[int, ...]) -> tuple[RunDiff, RunInfo, RunInfo]:
+    """Two given runs, else the site's last two complete runs (saying which newer runs were
+    left out because they were interrupted or incomplete)."""
     if runs:
         old, new = history.run(runs[0]), history.run(runs[1])
-    else:
-        latest = history.runs(2, complete_only=True)
-        if len(latest) < 2:
-            where = f" of site {history.site}" if history.site != SITE_ALL else ""
-            raise CamscanUsageError(f"fewer than two complete runs{where} in the history")
-        new, old = latest
-    known = history.keys_seen(old.id) if old.site == new.site else set()
-    return diff_states(history.states(old.id), history.states(new.id), known), old, new
+        if old.site != new.site:
+            raise CamscanUsageError(
+                f"run {old.id} is of site {old.site} and run {new.id} of site {new.site}; "
+                "a diff compares two runs of one site"
+            )
+        if history.site not in (SITE_ALL, new.site):
+            raise CamscanUsageError(
+                f"runs {old.id} and {new.id} are of site {new.site}, not {history.site}"
+            )
+        return history.compare(old, new), old, new
+    latest = history.runs(2, complete_only=True)
+    newer = [r for r in history.runs(20) if not latest or r.id > latest[0].id]
+    skipped = ", ".join(f"run {r.id} was {state_word(r)}" for r in reversed(newer))
+    if len(latest) < 2:
+        where = f" of site {history.site}" if history.site != SITE_ALL else ""
+        hint = f" ({skipped}; compare it by id: camscan diff A B)" if newer else ""
+        raise CamscanUsageError(f"fewer than two complete runs{where} in the history{hint}")
+    new, old = latest
+    diff = history.compare(old, new)
+    if newer:
+        note = f"{skipped}; compared the last two complete runs, {old.id} and {new.id}"
+        diff = replace(diff, notes=(note, *diff.notes))
+    return diff, old, new
 
 
 def _label(run: RunInfo) -> str:
     return f"run {run.id} {run.site} {run.recorded_at}"
 
 
+def _fails(diff: RunDiff, fail_on: str) -> bool:
+    """Whether ``diff`` makes `camscan diff` exit 1 under ``--fail-on``."""
+    if fail_on == "changed":
+        return not diff.empty
+    if fail_on == "restricted":
+        return any(s.restricted and not s.acknowledged for s in diff.newly_flagged())
+    return False
+
+
 @click.command("diff")
 @click.argument("runs", nargs=-1, type=int)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--fail-on", type=click.Choice(["restricted", "changed", "never"]), default="restricted",
+    show_default=True,
+    help="What makes the exit code 1: restricted hardware that is new, back or newly "
+    "restricted (as scan's 1: act); 'changed': any change; 'never'.",
+)  # fmt: skip
 @db_options
 def diff_command(
-    runs: tuple[int, ...], fmt: str, db: str | None, site: str | None, config_file: str | None
-) -> None:
-    """Compare two runs (default: the site's last two complete runs). Exit 1 when they differ.
+    runs: tuple[int, ...], fmt: str, fail_on: str, db: str | None, site: str | None,
+    config_file: str | None,
+) -> None:  # fmt: skip
+    """Compare two runs of one site (default: the site's last two complete runs).
 
-    With --site all and no run ids, each site's last two complete runs are compared.
+    Only what both runs looked at is compared: devices outside a run's scope, missed by an
+    interrupted run, or behind a recorder whose channels a run did not read, are listed as not
+    compared; ports only on those both sweeps tried. With --site all and no run ids, each
+    site's last two complete runs are compared. Runs of two different sites are refused.
+
+    Exit 0: nothing --fail-on counts (the changes are still listed); 1: restricted hardware
+    appeared (unacknowledged, new, back or newly restricted; with --fail-on changed: any
+    change), read like scan's 1, "act"; 2: usage error, no such run or site, runs of two
+    sites, fewer than two complete runs, or the history cannot be read.
     """
     if len(runs) not in (0, 2):
         raise CamscanUsageError("give two run ids (RUN_A RUN_B), or none for the last two runs")
     results: list[tuple[RunDiff, RunInfo, RunInfo]] = []
-    with open_history(db, site, config_file) as history:
+    chosen = site if site or not runs else SITE_ALL  # run ids name their own site
+    with open_history(db, chosen, config_file) as history:
         try:
             if history.site == SITE_ALL and not runs:
                 for name in history.site_names():
@@ -221,7 +305,7 @@ def diff_command(
         except HistoryError as exc:
             raise CamscanUsageError(str(exc)) from exc
     if fmt == "json":
-        if len(results) == 1 and history.site != SITE_ALL:
+        if len(results) == 1 and (runs or history.site != SITE_ALL):
             diff, old, new = results[0]
             click.echo(render_diff_json(diff, old.id, new.id), nl=False)
         else:
@@ -233,8 +317,8 @@ def diff_command(
     else:
         for diff, old, new in results:
             click.echo(render_diff_text(diff, _label(old), _label(new)), nl=False)
-    changed = any(not diff.empty for diff, _, _ in results)
-    raise SystemExit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
+    fails = any(_fails(diff, fail_on) for diff, _, _ in results)
+    raise SystemExit(int(ExitCode.FINDINGS if fails else ExitCode.OK))
 
 
 def _ack_key(history: History, ref: str) -> tuple[str, bool]:
@@ -269,14 +353,20 @@ def _ack_key(history: History, ref: str) -> tuple[str, bool]:
 )
 @click.option("--list", "list_", is_flag=True, help="List acknowledgements.")
 @click.option("--remove", is_flag=True, help="Withdraw the acknowledgement of DEVICE.")
+@click.option(
+    "--new-site",
+    is_flag=True,
+    help="Acknowledge at a site that has no recorded runs yet (before its first scan).",
+)
 @db_options
 def ack_command(
     device: str | None, reason: str | None, until: object, list_: bool, remove: bool,
-    db: str | None, site: str | None, config_file: str | None,
+    new_site: bool, db: str | None, site: str | None, config_file: str | None,
 ) -> None:  # fmt: skip
     """Acknowledge a known device: still reported (marked), no longer fails the run or mails.
 
-    An acknowledgement holds at its site; with --site all it holds at every site.
+    An acknowledgement holds at its site; with --site all it holds at every site. A site with
+    no recorded runs is refused (a mistyped --site would hold nowhere) unless --new-site.
     """
     if list_:
         if device or remove:
@@ -295,7 +385,7 @@ def ack_command(
         return
     if not device:
         raise CamscanUsageError("give a DEVICE (MAC, serial, address or key), or --list")
-    with open_history(db, site, config_file, must_exist=False) as history:
+    with open_history(db, site, config_file, must_exist=False, new_site=new_site) as history:
         key, seen = _ack_key(history, device)
         if remove:
             if not history.remove_ack(key):

@@ -284,12 +284,9 @@ def _with_history(
 
     with run_lock(db, opts.site) if record else nullcontext(), History(db, opts.site) as history:
         doc = history.apply_acks(doc, date.today())
-        now = history.states_of(doc)
 
         def against(runs: list[RunInfo]) -> RunDiff | None:
-            if not runs:
-                return None
-            return diff_states(history.states(runs[0].id), now, history.keys_seen(runs[0].id))
+            return history.compare_scan(runs[0], doc) if runs else None
 
         diff = against(history.runs(1, complete_only=True))
         mail_diff = diff

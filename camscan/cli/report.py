@@ -1,6 +1,7 @@
 """`camscan report`: the organisation report from history (no scanning).
 
-Formats: ``json`` (the :class:`camscan.estate.Estate` model), ``csv`` (every current device),
+Formats: ``text`` (aligned plain text; the default on a terminal), ``json`` (the
+:class:`camscan.estate.Estate` model; the default otherwise), ``csv`` (every current device),
 ``worklist`` (the removal worklist CSV: restricted devices with location, clause, first seen,
 acknowledgement), ``cyclonedx`` (a CycloneDX 1.6 hardware BOM), ``html`` (one self-contained
 file with trend charts) and ``markdown``.
@@ -8,6 +9,7 @@ file with trend charts) and ``markdown``.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from camscan.export.tables import devices_csv, worklist_csv
 from camscan.files import write_atomic
 from camscan.report.estate_html import render_estate_html
 from camscan.report.estate_md import render_estate_markdown
+from camscan.report.estate_text import render_estate_text
 from camscan.store import HistoryError
 
 
@@ -29,6 +32,7 @@ def _json(estate: Estate) -> str:
 
 
 RENDERERS = {
+    "text": render_estate_text,
     "json": _json,
     "csv": devices_csv,
     "worklist": worklist_csv,
@@ -38,12 +42,16 @@ RENDERERS = {
 }
 
 
+_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".csv": "csv",
+              ".json": "json", ".txt": "text"}  # fmt: skip
+
+
 @click.command("report")
 @click.option(
-    "--format", "-f", "fmt", type=click.Choice(list(RENDERERS)), default="json",
-    show_default=True,
-    help="json, csv (devices), worklist (removal CSV), cyclonedx (BOM), html (one file with "
-    "charts), markdown.",
+    "--format", "-f", "fmt", type=click.Choice(list(RENDERERS)),
+    help="text (aligned, for a terminal), json, csv (devices), worklist (removal CSV), "
+    "cyclonedx (BOM), html (one file with charts), markdown "
+    "[default: from the -o suffix, else text on a terminal, else json].",
 )  # fmt: skip
 @click.option(
     "--since",
@@ -53,13 +61,15 @@ RENDERERS = {
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE.")
 @db_options
 def report_cmd(
-    fmt: str, since: object, output: str | None, db: str | None, site: str | None,
+    fmt: str | None, since: object, output: str | None, db: str | None, site: str | None,
     config_file: str | None,
 ) -> None:  # fmt: skip
     """Report the estate from history: one site (--site NAME) or every site (--site all).
 
     Counts by site, maker, label and policy; restricted devices with their location; what is
     new, back, gone or changed; acknowledgements and their expiry; restricted devices over time.
+    Exit 0 (findings are reported, not failed on), or 2 for a usage error, an unknown site or
+    an unreadable history.
     """
     since_day = since.date() if hasattr(since, "date") else None
     if since_day is not None and since_day > date.today():
@@ -71,6 +81,10 @@ def report_cmd(
             raise CamscanUsageError(str(exc)) from exc
     if not estate.sites:
         raise CamscanUsageError(f"no site {history.site!r} in the history")
+    if fmt is None:
+        tty = output is None and sys.stdout.isatty()
+        fmt = _BY_SUFFIX.get(Path(output).suffix.lower(), "json") if output else None
+        fmt = fmt or ("text" if tty else "json")
     text = RENDERERS[fmt](estate)
     if output:
         try:

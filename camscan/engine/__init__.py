@@ -21,6 +21,7 @@ from aiolimiter import AsyncLimiter
 
 from camscan.discover._common import local_addresses
 from camscan.discover.registry import METHODS
+from camscan.discover.tcp import default_ports
 from camscan.engine.discovery import Discovery
 from camscan.engine.document import build_document
 from camscan.engine.hosts import HostRecord, HostTable
@@ -137,6 +138,8 @@ async def run_scan(
         complete=complete and not prober.crashed,
         interrupted=interrupted,
     )
+    if "tcp" in discovery.chosen:  # what a diff of two runs can compare (camscan.diff)
+        doc = doc.model_copy(update={"ports": list(settings.ports or default_ports())})
     if settings.annotate:
         notify(observer, Progress("identify", 0, len(doc.devices), "identifying"))
         doc = _annotate(doc, settings)

@@ -16,7 +16,7 @@ from camscan.sanitize import csv_cell
 DEVICE_COLUMNS = (
     "site", "key", "address", "mac", "status", "maker", "label", "model", "firmware",
     "device_type", "serial", "policies", "clauses", "switch", "port", "vlan", "first_seen",
-    "last_seen", "acknowledged", "ack_until",
+    "last_seen", "acknowledged", "ack_until", "behind",
 )  # fmt: skip
 WORKLIST_COLUMNS = (
     "site", "device", "location", "maker", "label", "model", "policy_clause", "first_seen",
@@ -43,13 +43,18 @@ def ack_status(d: EstateDevice) -> str:
 
 
 def location(d: EstateDevice) -> str:
-    """'site / switch port (VLAN n) / address', the parts that are known."""
+    """'site / switch port (VLAN n) / address', the parts that are known; for a camera behind
+    a recorder, 'site / behind <recorder> channel N (recorder on switch port) / address'."""
     where = d.location
     parts = [where.site]
     if where.switch:
         port = f"{where.switch} {where.port}".strip()
         parts.append(port + (f" (VLAN {where.vlan})" if where.vlan is not None else ""))
+    if where.behind:
+        parts.append(where.behind)
     parts.append(where.address)
+    if d.unverified:
+        parts.append(d.unverified_note)
     return " / ".join(parts)
 
 
@@ -75,7 +80,7 @@ def devices_csv(estate: Estate) -> str:
              d.device_type, d.serial, " ".join(d.policies), "; ".join(d.clauses),
              d.location.switch, d.location.port, d.location.vlan, d.first_seen.isoformat(),
              d.last_seen.isoformat(), d.ack.reason if d.ack and d.ack.active else None,
-             d.ack.until if d.ack else None)
+             d.ack.until if d.ack else None, d.location.behind or None)
             for d in _ordered(estate.devices)
         ),
     )  # fmt: skip

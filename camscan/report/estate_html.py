@@ -28,6 +28,10 @@ def _where(d: EstateDevice) -> str:
         parts.append(f"port {_nw(loc.port)}")
     if loc.vlan is not None:
         parts.append(_nw(f"VLAN {loc.vlan}"))
+    if loc.behind:
+        parts.append(e(loc.behind))
+    if d.unverified:
+        parts.append(f"<em>{e(d.unverified_note)}</em>")
     return " ".join(parts) or "—"
 
 

@@ -24,6 +24,10 @@ def _where(d: EstateDevice) -> str:
         parts.append(f"port {loc.port}")
     if loc.vlan is not None:
         parts.append(f"VLAN {loc.vlan}")
+    if loc.behind:
+        parts.append(loc.behind)
+    if d.unverified:
+        parts.append(f"({d.unverified_note})")
     return _m(" ".join(parts))
 
 

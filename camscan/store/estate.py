@@ -15,9 +15,10 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from camscan.estate import (
     AckInfo,
@@ -32,6 +33,7 @@ from camscan.estate import (
 )
 from camscan.store.acks import Ack, list_acks
 from camscan.store.identity import COMPARED
+from camscan.store.queries import spans_at
 from camscan.store.schema import ALL_SITES, devices, runs, sites, spans, states
 
 _COLUMNS = (
@@ -39,8 +41,14 @@ _COLUMNS = (
     states.c.vendor, states.c.brand, states.c.model, states.c.firmware, states.c.device_type,
     states.c.confidence, states.c.restricted, states.c.suspected, states.c.policies,
     states.c.clauses, states.c.switch, states.c.switch_port, states.c.vlan, spans.c.last_run_id,
-    states.c.ports, spans.c.first_run_id,
+    states.c.ports, spans.c.first_run_id, spans.c.state_id, devices.c.site_id, states.c.behind,
 )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _strings(text: str) -> tuple[str, ...]:
+    """A JSON list of strings (policies, clauses) as stored; few distinct values, parsed once."""
+    return tuple(json.loads(text))
 
 
 def _when(text: str) -> datetime:
@@ -54,17 +62,38 @@ class _Runs:
     def __init__(self, conn: Connection, site_ids: Sequence[int]) -> None:
         moment = func.coalesce(runs.c.started_at, runs.c.recorded_at)
         query = (
-            select(runs.c.id, runs.c.site_id, runs.c.recorded_at, moment)
+            select(runs.c.id, runs.c.site_id, runs.c.recorded_at, moment, runs.c.recorders)
             .where(runs.c.site_id.in_(site_ids))
             .order_by(runs.c.id)
         )
         self.recorded: dict[int, datetime] = {}
         self.day: dict[int, date] = {}
         self.by_site: dict[int, list[int]] = defaultdict(list)
-        for run_id, site_id, recorded, at in conn.execute(query):
+        self.recorders: dict[int, dict[str, str]] = {}  # run → recorder → "" or why not read
+        for run_id, site_id, recorded, at, recorders in conn.execute(query):
             self.recorded[run_id] = _when(recorded)
             self.day[run_id] = _when(at).astimezone(UTC).date()
             self.by_site[site_id].append(run_id)
+            if recorders:
+                self.recorders[run_id] = json.loads(recorders)
+
+    def unenumerated(self, site_id: int) -> dict[str, tuple[int, str]]:
+        """Recorders whose channels the site's latest run did not read: address → (the last
+        run that read them, why the latest did not). Recorders never read are left out."""
+        ids = self.by_site[site_id]
+        latest = self.recorders.get(ids[-1], {})
+        out = {}
+        for recorder, why in latest.items():
+            if not why:
+                continue
+            for run_id in reversed(ids[:-1]):
+                earlier = self.recorders.get(run_id)
+                if earlier is None:  # recorded before runs said: cannot tell
+                    break
+                if earlier.get(recorder) == "":
+                    out[recorder] = (run_id, why)
+                    break
+        return out
 
     def after(self, site_id: int, run_id: int) -> int | None:
         """The site's run right after ``run_id``."""
@@ -74,19 +103,30 @@ class _Runs:
 
 
 def _device(
-    site: str, row: Sequence[Any], run_times: _Runs, ack: Ack | None, today: date, present: bool
-) -> EstateDevice:
+    site: str, row: Sequence[Any], run_times: _Runs, ack: Ack | None, today: date, present: bool,
+    ports_of: dict[str, tuple[str, str | None]] | None = None, unverified: str | None = None,
+) -> EstateDevice:  # fmt: skip
+    """``ports_of``: the site's recorders' switch and port by address; ``unverified``: why the
+    latest run did not look at the device (it is then carried from its last run)."""
     (key, first_run, address, mac, serial, vendor, brand, model, firmware, device_type,
      confidence, restricted, suspected, policies, clauses, switch, port, vlan, last_run,
-     _ports, _since) = row  # fmt: skip
+     _ports, _since, _state, _site, behind) = row  # fmt: skip
     first = run_times.recorded.get(first_run) or run_times.recorded[last_run]
-    return EstateDevice(
+    recorder, channel = behind.rsplit("#", 1) if behind else (None, None)
+    rec_switch, rec_port = (ports_of or {}).get(recorder or "", (None, None))
+    # Rows of camscan's own schema, already of the model's types: constructed without
+    # validation, which would cost about a second for an estate of 50,000 devices.
+    return EstateDevice.model_construct(
         site=site, key=key, address=address, mac=mac, serial=serial, vendor=vendor,
         brand=brand, model=model, firmware=firmware, device_type=device_type,
-        confidence=confidence, restricted=bool(restricted), suspected=bool(suspected),
-        policies=json.loads(policies), clauses=json.loads(clauses),
-        location=Location(site=site, address=address, switch=switch, port=port, vlan=vlan),
+        confidence=float(confidence), restricted=bool(restricted), suspected=bool(suspected),
+        policies=list(_strings(policies)), clauses=list(_strings(clauses)),
+        location=Location.model_construct(
+            site=site, address=address, switch=switch, port=port, vlan=vlan, recorder=recorder,
+            channel=None if channel is None else int(channel), recorder_switch=rec_switch,
+            recorder_port=rec_port),
         first_seen=first, last_seen=run_times.recorded[last_run], present=present,
+        unverified=unverified,
         ack=None if ack is None else AckInfo(
             reason=ack.reason, until=ack.until, created_at=_when(ack.created_at),
             active=ack.active(today),
@@ -94,19 +134,39 @@ def _device(
     )  # fmt: skip
 
 
-def _rows_at(conn: Connection, site_id: int, run_id: int) -> list[Any]:
-    query = (
-        select(*_COLUMNS)
-        .select_from(spans.join(states, states.c.id == spans.c.state_id))
-        .join(devices, devices.c.id == spans.c.device_id)
-        .where(
-            devices.c.site_id == site_id,
-            spans.c.first_run_id <= run_id,
-            spans.c.last_run_id >= run_id,
+def _rows_at(conn: Connection, picks: dict[int, int]) -> dict[int, dict[str, Any]]:
+    """Per site id, its devices (rows of ``_COLUMNS`` by key) in the run ``picks[site]``:
+    one query for every site (see :func:`camscan.store.queries.spans_at`)."""
+    out: dict[int, dict[str, Any]] = {site: {} for site in picks}
+    ids = sorted(picks.values())
+    pick = runs.alias("pick")
+    join, present = spans_at(pick.c.site_id, pick.c.id)
+    for i in range(0, len(ids), 500):
+        query = (
+            select(*_COLUMNS)
+            .select_from(join.join(states, states.c.id == spans.c.state_id))
+            .join(devices, devices.c.id == spans.c.device_id)
+            .join(pick, and_(pick.c.id.in_(ids[i : i + 500]), present))
+            .order_by(devices.c.key)
         )
-        .order_by(devices.c.key)
-    )
-    return list(conn.execute(query))
+        for row in conn.execute(query).all():
+            out[row[22]][row[0]] = row
+    return out
+
+
+def _carried(
+    conn: Connection, site_id: int, run_times: _Runs, now_rows: dict[str, Any]
+) -> dict[str, tuple[Sequence[Any], str]]:
+    """Cameras behind a recorder whose channels the latest run did not read (login refused or
+    not given): not looked at, so kept as the last run that read the recorder saw them, with
+    the reason. A camera missing from a run that did read its recorder stays gone."""
+    out: dict[str, tuple[Sequence[Any], str]] = {}
+    for recorder, (run_id, why) in run_times.unenumerated(site_id).items():
+        rows = _rows_at(conn, {site_id: run_id})[site_id]
+        for key, row in rows.items():
+            if key not in now_rows and row[23] and row[23].rsplit("#", 1)[0] == recorder:
+                out[key] = (row, f"not enumerated in the latest run: {why}")
+    return out
 
 
 def _counts(items: Iterable[tuple[str, EstateDevice]]) -> list[Count]:
@@ -121,9 +181,13 @@ def _counts(items: Iterable[tuple[str, EstateDevice]]) -> list[Count]:
     return sorted(rows, key=lambda c: (-c.restricted, -c.devices, c.name))
 
 
+_NAMES = [c.name for c in _COLUMNS]
+
+
 def _fields(old: Sequence[Any], new: Sequence[Any]) -> list[str]:
-    names = [c.name for c in _COLUMNS]
-    a, b = dict(zip(names, old, strict=True)), dict(zip(names, new, strict=True))
+    if old[21] == new[21]:  # the same stored state: nothing differs
+        return []
+    a, b = dict(zip(_NAMES, old, strict=True)), dict(zip(_NAMES, new, strict=True))
     return [f for f in COMPARED if a[f] != b[f]]
 
 
@@ -188,17 +252,24 @@ def build_estate(
     current: list[EstateDevice] = []
     changes: list[EstateChange] = []
     summaries: list[SiteSummary] = []
+    latest_of: dict[int, int] = {}
+    base_of: dict[int, int] = {}
+    for site_id, site_runs in run_times.by_site.items():
+        latest_of[site_id] = site_runs[-1]
+        if since is None:
+            before = site_runs[:-1]
+        else:
+            before = [r for r in site_runs if run_times.day[r] < since]
+        if before:
+            base_of[site_id] = before[-1]
+    rows_now, rows_base = _rows_at(conn, latest_of), _rows_at(conn, base_of)
     for site_id, name in names.items():
         site_runs = run_times.by_site.get(site_id, [])
         if not site_runs:
             summaries.append(SiteSummary(site=name))
             continue
         latest = site_runs[-1]
-        if since is None:
-            base = site_runs[-2] if len(site_runs) > 1 else None
-        else:
-            before = [r for r in site_runs if run_times.day[r] < since]
-            base = before[-1] if before else None
+        base = base_of.get(site_id)
 
         def ack_of(key: str, site_name: str = name) -> Ack | None:
             return acks.get((site_name, key)) or acks.get((ALL_SITES, key))
@@ -206,8 +277,15 @@ def build_estate(
         def when(row: Sequence[Any]) -> datetime:  # the run the current state began in
             return run_times.recorded[row[20]]
 
-        now_rows = {r[0]: r for r in _rows_at(conn, site_id, latest)}
-        here = [_device(name, r, run_times, ack_of(k), today, True) for k, r in now_rows.items()]
+        now_rows = rows_now[site_id]
+        ports_of = {r[2]: (r[15], r[16]) for r in now_rows.values() if r[15]}
+        here = [_device(name, r, run_times, ack_of(k), today, True, ports_of)
+                for k, r in now_rows.items()]  # fmt: skip
+        carried = _carried(conn, site_id, run_times, now_rows)
+        here += [
+            _device(name, r, run_times, ack_of(k), today, True, ports_of, why)
+            for k, (r, why) in carried.items()
+        ]
         current.extend(here)
         summaries.append(
             SiteSummary(
@@ -217,7 +295,7 @@ def build_estate(
                 acknowledged=sum(bool(d.ack and d.ack.active) for d in here),
             )
         )  # fmt: skip
-        old_rows = {} if base is None else {r[0]: r for r in _rows_at(conn, site_id, base)}
+        old_rows = rows_base.get(site_id, {})
         by_key = {d.key: d for d in here}
         for key, row in now_rows.items():
             old = old_rows.get(key)
@@ -233,7 +311,7 @@ def build_estate(
                                  at=when(row))
                 )  # fmt: skip
         for key, row in old_rows.items():
-            if key not in now_rows:
+            if key not in now_rows and key not in carried:
                 gone = _device(name, row, run_times, ack_of(key), today, False)
                 missing_from = run_times.after(site_id, row[18]) or latest
                 changes.append(

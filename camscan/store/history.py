@@ -11,12 +11,14 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from camscan import diff as run_diff  # a module: camscan.diff imports camscan.store.identity
 from camscan.estate import Estate
 from camscan.models import ScanDocument
 from camscan.store import acks as ack_store
@@ -105,7 +107,12 @@ class History:
         """Open (creating or migrating) the database."""
         legacy = False
         if self.target.path is not None:
-            self.target.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.target.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise HistoryError(
+                    f"{self.target.path}: cannot create history database: {exc.strerror or exc}"
+                ) from None
             legacy = _check_sqlite(self.target.path)
         engine = make_engine(self.target)
         try:
@@ -227,6 +234,8 @@ class History:
                 "complete": doc.complete,
                 "interrupted": doc.interrupted,
                 "scope": json.dumps(doc.scope),
+                "ports": json.dumps(doc.ports) if doc.ports else None,
+                "recorders": json.dumps(run_diff.recorder_outcomes(doc)),
                 "tool": doc.tool.model_dump_json(),
             }
             return ingest.write_run(conn, site_id, run, entries, shared)
@@ -260,6 +269,17 @@ class History:
         """Every site in the history, by name."""
         with self.transaction() as conn:
             query = select(schema.sites.c.name).order_by(schema.sites.c.name)
+            return [str(n) for n in conn.execute(query).scalars()]
+
+    def sites_with_runs(self) -> list[str]:
+        """Every site that has at least one recorded run, by name."""
+        with self.transaction() as conn:
+            query = (
+                select(schema.sites.c.name)
+                .where(select(schema.runs.c.id).where(
+                    schema.runs.c.site_id == schema.sites.c.id).exists())
+                .order_by(schema.sites.c.name)
+            )  # fmt: skip
             return [str(n) for n in conn.execute(query).scalars()]
 
     def run(self, run_id: int) -> RunInfo:
@@ -298,6 +318,30 @@ class History:
         with self.transaction() as conn:
             return queries.device_history(conn, site, key, limit)
 
+    def compare(self, old: RunInfo, new: RunInfo) -> run_diff.RunDiff:
+        """What changed from run ``old`` to run ``new``, over what both looked at."""
+        known = self.keys_seen(old.id) if old.site == new.site else set()
+        diff = run_diff.diff_states(
+            self.states(old.id), self.states(new.id), known,
+            old_cov=coverage(old), new_cov=coverage(new),
+        )  # fmt: skip
+        notes = [
+            f"run {r.id} was {state_word(r)}: a device it did not reach is not counted as gone "
+            "or new"
+            for r in (old, new) if not (r.complete and not r.interrupted)
+        ]  # fmt: skip
+        return replace(diff, notes=(*notes, *diff.notes))
+
+    def compare_scan(self, old: RunInfo, doc: ScanDocument) -> run_diff.RunDiff:
+        """What changed from run ``old`` to a new scan document (before it is recorded)."""
+        return run_diff.diff_states(
+            self.states(old.id), self.states_of(doc), self.keys_seen(old.id),
+            old_cov=coverage(old),
+            new_cov=run_diff.Coverage("this scan", tuple(doc.scope), tuple(doc.ports) or None,
+                             doc.complete and not doc.interrupted,
+                             run_diff.recorder_outcomes(doc)),
+        )  # fmt: skip
+
     def estate(self, since: date | None = None, today: date | None = None) -> Estate:
         """The organisation report's data for this site (or every site)."""
         with self.transaction() as conn:
@@ -308,6 +352,22 @@ class History:
         run = self.run(run_id)
         with self.transaction() as conn:
             return queries.observations_at(conn, run, key)
+
+
+def state_word(run: RunInfo) -> str:
+    """'interrupted', 'complete' or 'partial'."""
+    return "interrupted" if run.interrupted else ("complete" if run.complete else "partial")
+
+
+def coverage(run: RunInfo) -> run_diff.Coverage:
+    """What a recorded run looked at."""
+    return run_diff.Coverage(
+        f"run {run.id}",
+        run.scope,
+        run.ports,
+        run.complete and not run.interrupted,
+        run.recorders,
+    )
 
 
 def _why(exc: Exception) -> str:

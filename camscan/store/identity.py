@@ -16,12 +16,15 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from camscan.facts import ports
 from camscan.models import Device, Observation, ScanDocument
 from camscan.oui import normalise_mac
 
-SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial", "channel.serial")
+SERIAL_SIGNALS = ("onvif.serial", "sadp.DeviceSN", "dhip.SerialNo", "upnp.serial",
+                  "channel.serial")  # fmt: skip
+_SERIAL_RANK = {signal: i for i, signal in enumerate(SERIAL_SIGNALS)}
 # What diff and the estate compare between two states of a device, in the order changes are
 # listed ("address" is reported as "moved").
 COMPARED = ("address", "vendor", "brand", "model", "firmware", "device_type", "ports",
@@ -32,6 +35,7 @@ PLACEHOLDER_SERIALS = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=65536)  # every nightly run normalises each MAC twice
 def norm_mac(mac: str) -> str:
     """A MAC in the one form history keys use; anything else kept as given, lower-cased."""
     return normalise_mac(mac) or mac.strip().lower()
@@ -44,12 +48,14 @@ def is_placeholder_serial(serial: str) -> bool:
 
 
 def serial_of(device: Device) -> str | None:
-    """The serial number the device reported, if any protocol gave one."""
-    for signal in SERIAL_SIGNALS:
-        for o in device.observations:
-            if o.signal == signal and o.value.strip():
-                return o.value.strip()
-    return device.identification.serial
+    """The serial number the device reported, if any protocol gave one (the first value of
+    the first signal of ``SERIAL_SIGNALS`` present; one pass over the observations)."""
+    best, rank = None, len(SERIAL_SIGNALS)
+    for o in device.observations:
+        r = _SERIAL_RANK.get(o.signal, rank)
+        if r < rank and o.value.strip():
+            best, rank = o.value.strip(), r
+    return best or device.identification.serial
 
 
 def candidate_keys(device: Device) -> list[str]:
@@ -129,6 +135,12 @@ class DeviceState:
     switch: str | None = None
     switch_port: str | None = None
     vlan: int | None = None
+    behind: str | None = None  # "<recorder address>#<channel>" for a camera only a recorder reaches
+
+    @property
+    def reached_at(self) -> str:
+        """The address a scan reached the device through: its recorder's when behind one."""
+        return self.behind.rsplit("#", 1)[0] if self.behind else self.address
 
     @classmethod
     def of(cls, device: Device, key: str) -> DeviceState:
@@ -156,16 +168,19 @@ class DeviceState:
             switch=switch,
             switch_port=switch_port,
             vlan=vlan,
+            behind=f"{device.behind.recorder}#{device.behind.channel}" if device.behind else None,
         )
 
     def digest(self, observations: Sequence[Observation]) -> str:
         """SHA-256 over the state (without its key) and its observations: equal means unchanged."""
         data = [getattr(self, name) for name in _DIGESTED]
         data.append([[o.signal, o.value, o.port, o.source] for o in observations])
+        if self.behind is not None:  # only then: digests stored before the field stay valid
+            data.append(["behind", self.behind])
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
-_DIGESTED = tuple(f.name for f in fields(DeviceState) if f.name != "key")
+_DIGESTED = tuple(f.name for f in fields(DeviceState) if f.name not in ("key", "behind"))
 
 
 def states_of(doc: ScanDocument, ambiguous: Iterable[str] = ()) -> dict[str, DeviceState]:

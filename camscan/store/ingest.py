@@ -66,7 +66,7 @@ def _state_row(s: DeviceState, device_id: int, digest: str) -> dict[str, Any]:
         "restricted": s.restricted, "suspected": s.suspected, "acknowledged": s.acknowledged,
         "policies": json.dumps(list(s.policies)), "clauses": json.dumps(list(s.clauses)),
         "ports": json.dumps(list(s.ports)), "switch": s.switch, "switch_port": s.switch_port,
-        "vlan": s.vlan,
+        "vlan": s.vlan, "behind": s.behind,
     }  # fmt: skip
 
 
@@ -84,16 +84,26 @@ def _device_ids(conn: Connection, site: int, keys: list[str], run_id: int) -> di
     return {k: known[k] for k in keys}
 
 
-def _state_ids(conn: Connection, site: int, rows: list[tuple[int, str, Entry]]) -> dict[int, int]:
-    """State id per device id; new states are inserted with their observations."""
-    wanted = {(device_id, digest) for device_id, digest, _ in rows}
-    query = (
-        select(states.c.device_id, states.c.digest, states.c.id)
-        .join(devices, devices.c.id == states.c.device_id)
-        .where(devices.c.site_id == site)
-    )  # every state the site's devices ever had: grows with change, not with runs
-    found = {d: i for d, g, i in conn.execute(query) if (d, g) in wanted}
-    fresh = [(d, g, e) for d, g, e in rows if d not in found]
+def _state_ids(
+    conn: Connection, rows: list[tuple[int, str, Entry]], known: dict[int, tuple[int, str]]
+) -> dict[int, int]:
+    """State id per device id; new states are inserted with their observations.
+
+    ``known``: device id → (state id, digest) of the site's previous run, which answers for
+    every unchanged device; only the devices whose digest differs are looked up (a device may
+    return to an earlier state) through the (device_id, digest) index.
+    """
+    found = {d: known[d][0] for d, g, _ in rows if d in known and known[d][1] == g}
+    other = [(d, g, e) for d, g, e in rows if d not in found]
+    if other:
+        wanted = {(d, g) for d, g, _ in other}
+        ids = sorted(wanted)
+        for i in range(0, len(ids), 500):
+            query = select(states.c.device_id, states.c.digest, states.c.id).where(
+                states.c.device_id.in_([d for d, _ in ids[i : i + 500]])
+            )
+            found.update({d: s for d, g, s in conn.execute(query) if (d, g) in wanted})
+    fresh = [(d, g, e) for d, g, e in other if d not in found]
     if fresh:
         new_ids = conn.execute(
             insert(states).returning(states.c.id, sort_by_parameter_order=True),
@@ -142,15 +152,20 @@ def write_run(
     )
     _insert_ignore(conn, ambiguous_keys, [{"site_id": site, "key": k} for k in sorted(shared)])
     device_ids = _device_ids(conn, site, [e.state.key for e in entries], run_id)
-    rows = [(device_ids[e.state.key], e.state.digest(e.observations), e) for e in entries]
-    state_ids = _state_ids(conn, site, rows)
     prev = previous_run(conn, site, run_id)
     open_spans: dict[tuple[int, int], int] = {}
+    known: dict[int, tuple[int, str]] = {}
     if prev is not None:
-        query = select(spans.c.device_id, spans.c.state_id, spans.c.id).where(
-            spans.c.last_run_id == prev
+        query = (
+            select(spans.c.device_id, spans.c.state_id, spans.c.id, states.c.digest)
+            .join(states, states.c.id == spans.c.state_id)
+            .where(spans.c.last_run_id == prev)
         )
-        open_spans = {(d, s): i for d, s, i in conn.execute(query)}
+        for d, s, i, g in conn.execute(query):
+            open_spans[(d, s)] = i
+            known[d] = (s, g)
+    rows = [(device_ids[e.state.key], e.state.digest(e.observations), e) for e in entries]
+    state_ids = _state_ids(conn, rows, known)
     extended: set[int] = set()
     start: list[dict[str, int]] = []
     for device_id, state_id in state_ids.items():

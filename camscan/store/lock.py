@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from camscan.store.engine import HistoryLocked, StoreTarget
+from camscan.store.engine import HistoryError, HistoryLocked, StoreTarget
 
 _HELD: dict[Path, int] = {}
 
@@ -29,8 +29,12 @@ def run_lock(target: StoreTarget | Path, site: str) -> Iterator[None]:
         return
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in site)
     lock = db.with_name(f"{db.name}.{safe}.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    key = lock.resolve()
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        key = lock.resolve()
+        fd = -1 if key in _HELD else os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise HistoryError(f"{db}: cannot create history database: {exc.strerror or exc}") from None
     if key in _HELD:
         _HELD[key] += 1
         try:
@@ -38,7 +42,6 @@ def run_lock(target: StoreTarget | Path, site: str) -> Iterator[None]:
         finally:
             _HELD[key] -= 1
         return
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -34,19 +34,22 @@ class RunInfo:
     suspected: int = 0
     acknowledged: int = 0
     notified: bool | None = None
+    ports: tuple[int, ...] | None = None  # TCP ports swept (None: not recorded)
+    recorders: dict[str, str] | None = None  # recorder → "" enumerated, else why not
 
 
 _RUN_COLUMNS = (
     runs.c.id, sites.c.name, runs.c.recorded_at, runs.c.started_at, runs.c.complete,
     runs.c.interrupted, runs.c.scope, runs.c.device_count, runs.c.restricted_count,
-    runs.c.suspected_count, runs.c.acknowledged_count, runs.c.notified,
+    runs.c.suspected_count, runs.c.acknowledged_count, runs.c.notified, runs.c.ports,
+    runs.c.recorders,
 )  # fmt: skip
 _STATE_COLUMNS = (
     devices.c.key, states.c.address, states.c.mac, states.c.serial, states.c.vendor,
     states.c.brand, states.c.model, states.c.firmware, states.c.device_type,
     states.c.confidence, states.c.restricted, states.c.suspected, states.c.acknowledged,
     states.c.policies, states.c.ports, states.c.clauses, states.c.switch, states.c.switch_port,
-    states.c.vlan,
+    states.c.vlan, states.c.behind,
 )  # fmt: skip
 N_RUN = len(_RUN_COLUMNS)
 
@@ -59,6 +62,8 @@ def run_info(r: Sequence[Any]) -> RunInfo:
         interrupted=bool(r[5]), scope=tuple(json.loads(r[6])), devices=int(r[7]),
         restricted=int(r[8]), suspected=int(r[9]), acknowledged=int(r[10]),
         notified=None if r[11] is None else bool(r[11]),
+        ports=None if r[12] is None else tuple(json.loads(r[12])),
+        recorders=None if r[13] is None else dict(json.loads(r[13])),
     )  # fmt: skip
 
 
@@ -70,6 +75,7 @@ def state_of(r: Sequence[Any]) -> DeviceState:
         restricted=bool(r[10]), suspected=bool(r[11]), acknowledged=r[12],
         policies=tuple(json.loads(r[13])), ports=tuple(json.loads(r[14])),
         clauses=tuple(json.loads(r[15])), switch=r[16], switch_port=r[17], vlan=r[18],
+        behind=r[19],
     )  # fmt: skip
 
 
@@ -110,14 +116,30 @@ def _present_in(run_id: int) -> Any:
     return and_(spans.c.first_run_id <= run_id, spans.c.last_run_id >= run_id)
 
 
+def spans_at(site_id: Any, run_id: Any) -> tuple[Any, Any]:
+    """(FROM clause, condition) for the spans of site ``site_id`` that contain run ``run_id``.
+
+    The spans are reached through the site's runs from ``run_id`` on (``runs_site``) and
+    ``spans_last``: each span ends in a run of its own site. A plain range condition on
+    ``spans.last_run_id`` would read the open spans of every site, and PostgreSQL's estimate
+    for run ids newer than its statistics makes it choose exactly that plan (270 ms instead
+    of 3 ms at 100 sites)."""
+    ending = runs.alias("ending")
+    join = spans.join(ending, ending.c.id == spans.c.last_run_id)
+    return join, and_(
+        ending.c.site_id == site_id, ending.c.id >= run_id, spans.c.first_run_id <= run_id
+    )
+
+
 def states_at(conn: Connection, run: RunInfo) -> dict[str, DeviceState]:
     """The devices of one run by identity key."""
+    site_id = select(sites.c.id).where(sites.c.name == run.site).scalar_subquery()
+    join, present = spans_at(site_id, run.id)
     query = (
         select(*_STATE_COLUMNS)
-        .select_from(spans.join(states, states.c.id == spans.c.state_id))
+        .select_from(join.join(states, states.c.id == spans.c.state_id))
         .join(devices, devices.c.id == spans.c.device_id)
-        .join(sites, sites.c.id == devices.c.site_id)
-        .where(sites.c.name == run.site, _present_in(run.id))
+        .where(present)
         .order_by(devices.c.key)
     )
     return {str(r[0]): state_of(r) for r in conn.execute(query)}

@@ -6,7 +6,7 @@ location and its observations) is stored once per distinct content (``states.dig
 which nothing changed only moves ``spans.last_run_id`` forward.
 
 - ``sites``: one row per site name.
-- ``runs``: one row per run (site, times, scope, counts, mail delivery state).
+- ``runs``: one row per run (site, times, scope and ports swept, counts, mail delivery state).
 - ``devices``: one identity (``key``) per site, with the run that first saw it.
 - ``states`` / ``observations``: distinct device states and their observations.
 - ``spans``: device × state × consecutive runs of its site.
@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 ALL_SITES = "*"  # acks.site for an acknowledgement that holds at every site
-SQLITE_SCHEMA_VERSION = 2  # PRAGMA user_version mirror: older camscans refuse a newer file
+SQLITE_SCHEMA_VERSION = 5  # PRAGMA user_version mirror: older camscans refuse a newer file
 
 metadata = MetaData()
 
@@ -69,6 +69,9 @@ runs = Table(
     Column("suspected_count", Integer, nullable=False),
     Column("acknowledged_count", Integer, nullable=False),
     Column("notified", Boolean),  # None: no mail asked; False: the mail failed
+    Column("ports", Text),  # JSON list of the TCP ports swept (None: not recorded)
+    # JSON {recorder address: "" (channels read) or why not} (None: not recorded)
+    Column("recorders", Text),
     Index("runs_site", "site_id", "id"),
 )
 
@@ -106,6 +109,7 @@ states = Table(
     Column("switch", Text),
     Column("switch_port", Text),
     Column("vlan", Integer),
+    Column("behind", Text),  # "<recorder address>#<channel>" for a camera behind a recorder
     UniqueConstraint("device_id", "digest", name="states_device_digest"),
 )
 

@@ -75,7 +75,7 @@ def test_acknowledged_as_text(cli_env: Path) -> None:
     db = str(cli_env / "h.db")
     doc = save(building([lts_camera(), axis_camera()]), cli_env / "d.json")
     run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered (ticket 4711)",
-                "--until", "2099-12-31", "--db", db)  # fmt: skip
+                "--until", "2099-12-31", "--db", db, "--new-site")  # fmt: skip
     result = run_report(str(doc), "-f", "text", "--db", db, "--no-record")
     assert result.exit_code == ExitCode.OK
     _check("acknowledged.txt", result.stdout)
@@ -92,5 +92,8 @@ def test_diff_between_two_nights(cli_env: Path) -> None:
         h.record(night1)
         h.record(night2)
     result = run_camscan("diff", "--db", str(db), "-f", "json")
-    assert result.exit_code == ExitCode.FINDINGS  # diff(1) convention: 1 = they differ
+    assert result.exit_code == ExitCode.OK  # nothing restricted appeared: not "act"
+    changed = run_camscan("diff", "--db", str(db), "-f", "json", "--fail-on", "changed")
+    assert changed.exit_code == ExitCode.FINDINGS  # a re-flash, a move, a new device
+    assert changed.stdout == result.stdout
     assert '"new_run": 2' in result.stdout

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -121,6 +124,24 @@ def test_output_file_atomic_and_format_from_suffix(cli_env: Path) -> None:
     csv_out = cli_env / "reports" / "night.csv"
     result = run_report(str(cli_env / "b.json"), "-o", str(csv_out), "--no-db")
     assert f"report written to {csv_out}" in result.stderr
+
+
+def test_output_to_a_fifo_writes_through_it_and_leaves_it_a_fifo(cli_env: Path) -> None:
+    """`-o /dev/null` once replaced the machine's /dev/null with a regular file (the atomic
+    rename); a path that is not a regular file is written in place. A FIFO stands in for the
+    device here, read by a thread."""
+    fifo = cli_env / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run_report(str(save(building(), cli_env / "b.json")), "-o", str(fifo), "-f", "json",
+                        "--no-db")  # fmt: skip
+    reader.join(timeout=30)
+    assert result.exit_code == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(got[0])["devices"][0]["address"] == "192.0.2.40"
+    assert sorted(p.name for p in cli_env.iterdir() if p.name.startswith(".pipe")) == []
 
 
 def test_corrupt_history_is_an_error_but_the_report_still_prints(cli_env: Path) -> None:

@@ -65,6 +65,7 @@ async def test_tcp_sweep_and_http_probe_on_loopback(web: int) -> None:
     assert not doc.interrupted
     assert doc.methods == ["tcp"]
     assert doc.scope == ["127.0.0.5"]
+    assert doc.ports == [web]  # what a later diff may compare (camscan.diff.Coverage)
     assert {e.phase for e in events} >= {"discovery", "probe", "done"}
 
 

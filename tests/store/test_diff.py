@@ -70,7 +70,8 @@ def test_history_and_diff_commands_over_three_runs(cli_env: Path) -> None:
     assert same.exit_code == 0
     assert "no changes" in same.stdout
 
-    changed = run_camscan("diff", str(ids[0]), str(ids[1]), "--db", str(db), "-f", "json")
+    changed = run_camscan("diff", str(ids[0]), str(ids[1]), "--db", str(db), "-f", "json",
+                          "--fail-on", "changed")  # fmt: skip
     assert changed.exit_code == 1
     data = json.loads(changed.stdout)
     assert (data["old_run"], data["new_run"]) == (ids[0], ids[1])

@@ -176,3 +176,30 @@ def test_report_command_formats(target: StoreTarget, cli_env: Path) -> None:
     missing = run_camscan("report", "--db", str(target), "--site", "nowhere", env=env)
     assert missing.exit_code == 2
     assert "no site 'nowhere'" in missing.stderr
+
+
+def test_report_text_for_a_terminal_is_aligned_and_inert(
+    target: StoreTarget, cli_env: Path
+) -> None:
+    _estate_history(target)
+    env = (
+        {PW_VAR: target.password, "CAMSCAN_HISTORY_PASSWORD_ENV": PW_VAR} if target.password else {}
+    )
+    args = ("--db", str(target), "--site", "all")
+    text = run_camscan("report", *args, "-f", "text", env=env).stdout
+    lines = text.splitlines()
+    assert lines[1] == "2 sites, 6 devices, 1 restricted, 1 suspected, 1 acknowledged"
+    block = lines[lines.index("restricted devices (2):") + 1 : lines.index("sites (2):") - 1]
+    assert len(block) == 3  # header, the acknowledged hq camera, the depot camera
+    words = ("address", "192.0.2.", "192.0.2.")
+    starts = {line.index(word) for line, word in zip(block, words, strict=True)}
+    assert len(starts) == 1  # one column start: aligned
+    assert "sw-2f port Gi1/0/7 VLAN 20" in text
+    assert "was allowed (until 2020-01-31) EXPIRED" in text
+    assert not any(c in text for c in "\x1b\u202e\r")  # the hostile device's label is inert
+    assert "\\x1b[2J" in text  # shown escaped, as in the per-scan text report
+    written = cli_env / "estate.txt"
+    assert run_camscan("report", *args, "-o", str(written), env=env).exit_code == 0
+    assert written.read_text().splitlines()[1] == lines[1]  # -o *.txt picks text
+    piped = run_camscan("report", *args, env=env).stdout  # not a terminal: JSON by default
+    assert json.loads(piped)["schema_version"] == 1

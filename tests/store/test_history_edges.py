@@ -163,8 +163,12 @@ def test_scan_refuses_site_all_and_a_password_in_the_url(cli_env: Path) -> None:
 def test_every_report_shows_an_acknowledgements_expiry(cli_env: Path) -> None:
     db = str(cli_env / "h.db")
     doc = save(building([lts_camera()]), cli_env / "d.json")
+    refused = run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered",
+                          "--db", db, "--site", "hq")  # fmt: skip
+    assert refused.exit_code == 2  # no runs at site hq yet: a mistyped --site is caught
+    assert "no site 'hq' in the history" in refused.stderr
     run_camscan("ack", "44:19:b6:12:34:56", "-r", "replacement ordered", "--until", "2099-03-31",
-                "--db", db, "--site", "hq")  # fmt: skip
+                "--db", db, "--site", "hq", "--new-site")  # fmt: skip
     text = run_report(str(doc), "--db", db, "--site", "hq", "-f", "text")
     assert text.exit_code == 0
     assert "replacement ordered (until 2099-03-31)" in text.stdout
