@@ -49,8 +49,7 @@ def _scan_and_report(argv: Sequence[str], out_dir: Path, fmt: str, label: str, h
     s = summarize(doc)
     click.echo(
         f"demo ({label}, {plural(hosts, 'simulated host')}): {plural(s.devices, 'device')}, "
-        f"{s.video()}, {s.restricted} restricted"
-        + ("" if s.complete else "; scan INCOMPLETE"),
+        f"{s.video()}, {s.restricted} restricted" + ("" if s.complete else "; scan INCOMPLETE"),
         err=True,
     )
     click.echo(_next_steps(doc_path, report), err=True)
