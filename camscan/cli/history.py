@@ -24,7 +24,7 @@ from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
 from camscan.sanitize import clean
-from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
+from camscan.store import SITE_ALL, DeviceState, History, HistoryError, RunInfo, run_lock
 from camscan.store.history import state_word
 from camscan.words import plural
 
@@ -256,7 +256,13 @@ def _fails(diff: RunDiff, fail_on: str) -> bool:
     if fail_on == "changed":
         return not diff.empty
     if fail_on == "restricted":
-        return any(s.restricted and not s.acknowledged for s in diff.newly_flagged())
+
+        def act(s: DeviceState) -> bool:
+            return s.restricted and not s.acknowledged
+
+        return any(act(s) for s in (*diff.new, *diff.back)) or any(
+            act(c.new) and not act(c.old) for c in diff.changed
+        )
     return False
 
 
