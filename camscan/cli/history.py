@@ -148,8 +148,11 @@ def history_command(
     for key, run, s in rows:
         flag = " RESTRICTED" if s.restricted else (" suspected" if s.suspected else "")
         ack = f" (acknowledged: {clean(s.acknowledged, 60)})" if s.acknowledged else ""
+        recorder, _, channel = (s.behind or "").rpartition("#")
+        where = f" behind {clean(recorder)} channel {clean(channel)}" if s.behind else ""
         click.echo(
-            f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)} "
+            f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)}"
+            f"{where} "
             f"{clean(s.vendor) or 'unknown'} {clean(s.model) or '—'} "
             f"fw {clean(s.firmware) or '—'} ports {' '.join(map(str, s.ports)) or '-'}"
             f"{flag}{ack}"

@@ -166,6 +166,17 @@ def test_estate_keeps_unenumerated_cameras_with_last_seen_and_says_where_they_ar
     assert (cam_json["location"]["recorder"], cam_json["location"]["channel"]) == (NVR, 1)
 
 
+def test_history_of_a_camera_behind_a_recorder_says_where(
+    target: StoreTarget, cli_env: Path
+) -> None:
+    with History(target, site="depot") as h:
+        h.record(_night(AttemptStatus.OK, (2,)))
+    args = ("--db", str(target), "--site", "depot", "--device", "serial:DS2CD0002")
+    out = run_camscan("history", *args, env=_env(target))
+    assert out.exit_code == 0, out.output
+    assert " 203.0.113.12 behind 192.0.2.26 channel 2 Hikvision DS-2CD2143G2-I " in out.stdout
+
+
 def test_a_camera_missing_from_a_run_that_read_its_recorder_is_gone(
     target: StoreTarget,
 ) -> None:
