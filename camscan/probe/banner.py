@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import struct
 
-from camscan.models import AttemptStatus, Observation
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     PortProbe,
@@ -23,7 +23,6 @@ from camscan.probe.common import (
     attempt,
     classify,
     close_writer,
-    dedup,
 )
 from camscan.sanitize import device_text, escape_bytes
 
@@ -124,15 +123,15 @@ class BannerProbe(PortProbe):
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
-        obs, attempts = settings.lists()
-        for port in ports:
+
+        async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
             t = Timer()
             try:
                 data = await self._read(target.address, port, settings)
             except Exception as exc:
                 status, reason = classify(exc)
                 attempts.append(attempt(self.name, port, status, reason, t))
-                continue
+                return
             if not data:
                 attempts.append(
                     attempt(
@@ -143,10 +142,11 @@ class BannerProbe(PortProbe):
                         t,
                     )
                 )
-                continue
+                return
             obs.extend(banner_observations(data, port, self.name))
             attempts.append(attempt(self.name, port, AttemptStatus.OK, f"{len(data)} bytes", t))
-        return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
+
+        return await self.visit_ports(ports, settings, visit)
 
     async def _read(self, address: str, port: int, settings: ProbeSettings) -> bytes:
         reader, writer = await asyncio.wait_for(

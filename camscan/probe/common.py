@@ -14,11 +14,11 @@ import re
 import ssl
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from camscan import __version__
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
-from camscan.probe.base import ProbeResult, ProbeTarget
+from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.sanitize import device_text
 
 USER_AGENT = f"camscan/{__version__}"
@@ -213,8 +213,22 @@ def url_host(address: str) -> str:
     return f"[{address}]" if ":" in address and not address.startswith("[") else address
 
 
+# Ports of one host a probe visits at once: a camera's silent port (Hikvision's SDK port 8000)
+# no longer holds up its web port (docs/benchmarks.md). With ``--per-host`` probes at once a
+# host sees at most per_host x PORTS_AT_ONCE connections from camscan.
+PORTS_AT_ONCE = 4
+
+# visit(port, observations, attempts): one port's exchanges, appending to the shared lists.
+PortVisit = Callable[[int, list[Observation], list[ProbeAttempt]], Awaitable[None]]
+
+
+def _port_order(item: Observation | ProbeAttempt) -> int:
+    return -1 if item.port is None else item.port
+
+
 class PortProbe:
-    """Base of probes that visit the target's open ports of one kind, one port at a time."""
+    """Base of probes that visit the target's open ports of one kind, a few ports at a time
+    (:data:`PORTS_AT_ONCE`), reporting in port order whatever order the answers came in."""
 
     name = "port"
     kind = "matching"  # words for the skip reason: "no open RTSP port"
@@ -235,3 +249,26 @@ class PortProbe:
         return ProbeResult(
             attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, reason, Timer()),)
         )
+
+    async def visit_ports(
+        self, ports: list[int], settings: ProbeSettings, visit: PortVisit
+    ) -> ProbeResult:
+        """Run ``visit`` on every port, at most :data:`PORTS_AT_ONCE` at once. Each visit
+        appends to the settings' sink as it goes, so a probe cut off keeps what it read; the
+        lists are put in port order (stable, so one port's own order stays) also then."""
+        observations, attempts = settings.lists()
+        gate = asyncio.Semaphore(PORTS_AT_ONCE)
+
+        async def one(port: int) -> None:
+            async with gate:
+                await visit(port, observations, attempts)
+
+        try:
+            outcomes = await asyncio.gather(*(one(port) for port in ports), return_exceptions=True)
+        finally:
+            observations.sort(key=_port_order)
+            attempts.sort(key=_port_order)
+        for outcome in outcomes:  # every visit has finished: a bug surfaces, none runs on
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return ProbeResult(observations=dedup(observations), attempts=tuple(attempts))

@@ -1,8 +1,8 @@
 """HTTP(S) probe: the web UI's headers, title, body, favicon hashes and vendor paths.
 
-Read-only GETs, no credentials, one request at a time per host, through the capped fetches
-of :mod:`camscan.probe.httpclient`; redirects followed by hand, at most three, only to the
-same host. What each page says is turned into observations by
+Read-only GETs, no credentials, a few ports of a host at once (one request at a time on
+each), through the capped fetches of :mod:`camscan.probe.httpclient`; redirects followed by
+hand, at most three, only to the same host. What each page says is turned into observations by
 :mod:`camscan.probe.httpevidence`.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from camscan.models import AttemptStatus, Observation
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import Budget, PortProbe, Timer, attempt, dedup, url_host
+from camscan.probe.common import Budget, PortProbe, Timer, attempt, url_host
 from camscan.probe.httpclient import (
     HTTP_PORTS,
     HTTPS_PORTS,
@@ -63,24 +63,19 @@ class HttpProbe(PortProbe):
         self.maybe_http = maybe_http
 
     async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        observations, attempts = settings.lists()
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
         budget = Budget(settings.timeout, settings.connect_timeout)
-        for port in ports:
+
+        async def visit(
+            port: int, observations: list[Observation], attempts: list[ProbeAttempt]
+        ) -> None:
             timer = Timer()
             if budget.spent():
-                attempts.append(
-                    attempt(
-                        self.name,
-                        port,
-                        AttemptStatus.SKIPPED,
-                        "probe time budget spent on earlier ports",
-                        timer,
-                    )
-                )
-                continue
+                reason = "probe time budget spent on other ports"
+                attempts.append(attempt(self.name, port, AttemptStatus.SKIPPED, reason, timer))
+                return
             try:
                 async with make_client(settings) as client:
                     status, reason, obs = await self._port(
@@ -90,7 +85,8 @@ class HttpProbe(PortProbe):
                 status, reason, obs = AttemptStatus.ERROR, f"internal error: {exc!r}", []
             observations.extend(obs)
             attempts.append(attempt(self.name, port, status, reason, timer))
-        return ProbeResult(observations=dedup(observations), attempts=tuple(attempts))
+
+        return await self.visit_ports(ports, settings, visit)
 
     async def _port(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from camscan.models import AttemptStatus, Observation
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
@@ -21,7 +21,6 @@ from camscan.probe.common import (
     classify,
     close_writer,
     decode_lenient,
-    dedup,
     read_capped,
     read_headers,
     redact_challenge,
@@ -92,8 +91,8 @@ class RtspProbe(PortProbe):
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
-        obs, attempts = settings.lists()
-        for port in ports:
+
+        async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
             url = f"rtsp://{url_host(target.address)}:{port}/"
             for cseq, (method, extra) in enumerate(
                 (("OPTIONS", ""), ("DESCRIBE", "Accept: application/sdp\r\n")), start=1
@@ -124,7 +123,8 @@ class RtspProbe(PortProbe):
                         t,
                     )
                 )
-        return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
+
+        return await self.visit_ports(ports, settings, visit)
 
     async def _exchange(
         self,

@@ -16,7 +16,7 @@ import warnings
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from camscan.models import AttemptStatus, Observation
+from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
 from camscan.probe.common import (
     PortProbe,
@@ -24,7 +24,6 @@ from camscan.probe.common import (
     attempt,
     classify,
     close_writer,
-    dedup,
     permissive_tls_context,
 )
 from camscan.sanitize import device_text
@@ -73,15 +72,15 @@ class TlsProbe(PortProbe):
         ports = self.ports_for(target)
         if not ports:
             return self.skipped(target)
-        obs, attempts = settings.lists()
-        for port in ports:
+
+        async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
             t = Timer()
             try:
                 der = await self._peer_certificate(target.address, port, settings)
             except Exception as exc:
                 status, reason = classify(exc)
                 attempts.append(attempt(self.name, port, status, reason, t))
-                continue
+                return
             if not der:
                 attempts.append(
                     attempt(
@@ -92,7 +91,7 @@ class TlsProbe(PortProbe):
                         t,
                     )
                 )
-                continue
+                return
             try:
                 subject, issuer, details = describe_certificate(der)
             except ValueError as exc:
@@ -105,12 +104,13 @@ class TlsProbe(PortProbe):
                         t,
                     )
                 )
-                continue
+                return
             for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
                 if value:
                     obs.append(Observation(signal=signal, value=value, port=port, source=self.name))
             attempts.append(attempt(self.name, port, AttemptStatus.OK, details, t))
-        return ProbeResult(observations=dedup(obs), attempts=tuple(attempts))
+
+        return await self.visit_ports(ports, settings, visit)
 
     async def _peer_certificate(
         self, address: str, port: int, settings: ProbeSettings

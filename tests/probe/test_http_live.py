@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ import trustme
 
 from camscan.models import AttemptStatus
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.probe.common import PORTS_AT_ONCE
 from camscan.probe.http import HttpProbe
 from tests.probe.conftest import FAST, tcp_server
 
@@ -248,18 +250,54 @@ async def test_own_time_budget_returns_partial_results(loopback: str) -> None:
     settings = ProbeSettings(
         timeout=0.4, connect_timeout=0.2, http_paths=tuple(f"/p{i}" for i in range(20))
     )
-    async with (
-        tcp_server(handle, loopback) as p1,
-        tcp_server(handle, loopback) as p2,
-        tcp_server(handle, loopback) as p3,
-        tcp_server(handle, loopback) as p4,
-    ):
-        ports = frozenset({p1, p2, p3, p4})
+    # Each port takes ~1.2 s (favicon and two paths time out); the budget is 2.6 s. Four waves
+    # of PORTS_AT_ONCE ports: the last wave starts after the budget is spent.
+    async with contextlib.AsyncExitStack() as stack:
+        ports = frozenset(
+            [
+                await stack.enter_async_context(tcp_server(handle, loopback))
+                for _ in range(PORTS_AT_ONCE * 4)
+            ]
+        )
         result = await HttpProbe(ports=ports, tls_ports=frozenset()).run(
             ProbeTarget(loopback, ports), settings
         )
     statuses = [a.status for a in result.attempts]
-    assert statuses[0] is AttemptStatus.OK
-    assert statuses[-1] is AttemptStatus.SKIPPED
-    assert any("budget" in a.reason for a in result.attempts[:-1])
-    assert values(result, "http.server") == ["quick"] * 3  # one per port that answered
+    assert [a.port for a in result.attempts] == sorted(ports)  # port order, whatever came first
+    assert statuses[:PORTS_AT_ONCE] == [AttemptStatus.OK] * PORTS_AT_ONCE
+    assert AttemptStatus.SKIPPED in statuses
+    assert any("budget" in a.reason for a in result.attempts)
+    answered = statuses.count(AttemptStatus.OK)
+    assert values(result, "http.server") == ["quick"] * answered  # one per port that answered
+
+
+async def test_ports_of_one_host_are_visited_at_once_and_reported_in_port_order(
+    loopback: str,
+) -> None:
+    """The lower port answers only once the higher port has been connected to, as a camera
+    whose web port waits while its silent SDK port is tried: visited one after the other the
+    lower port would time out first; visited together both answer, reported in port order."""
+    higher_seen = asyncio.Event()
+    ports: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        mine = writer.get_extra_info("sockname")[1]
+        if mine == max(ports):
+            higher_seen.set()
+        else:
+            await asyncio.wait_for(higher_seen.wait(), 5)
+        path = await read_request(reader)
+        page = b"<title>port %d</title>" % mine if path == "/" else b""
+        status = b"200 OK" if path == "/" else b"404 Not Found"
+        writer.write(b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (status, len(page), page))
+        await writer.drain()
+
+    async with tcp_server(handle, loopback) as one, tcp_server(handle, loopback) as two:
+        ports.extend((one, two))
+        probe = HttpProbe(ports=frozenset(ports), tls_ports=frozenset(), maybe_http=frozenset())
+        result = await probe.run(ProbeTarget(loopback, open_ports=frozenset(ports)), FAST)
+    assert [(a.port, a.status) for a in result.attempts] == [
+        (min(ports), AttemptStatus.OK),
+        (max(ports), AttemptStatus.OK),
+    ]
+    assert values(result, "http.title") == [f"port {min(ports)}", f"port {max(ports)}"]
