@@ -147,6 +147,7 @@ def test_estate_keeps_unenumerated_cameras_with_last_seen_and_says_where_they_ar
     }
     assert {d.last_seen.isoformat() for d in cams} == {"2026-11-26T02:00:00+00:00"}
     assert estate.sites[0].restricted == 4  # the NVR and its three cameras
+    assert estate.series[-1].by_site["depot"] == 4  # the trend agrees (was 1: the NVR)
     assert [c for c in estate.changes if c.kind == "gone"] == []
     where = "behind 192.0.2.26 channel 1 (recorder on sw1 port 10)"
     assert cams[0].location.behind == where
