@@ -21,7 +21,8 @@ transaction). It measures:
         [--repeat 3] [--keep DIR [--measure-only]] [--json out.json]
 
 ``--keep DIR`` keeps the cluster in DIR; ``--measure-only`` then times the CLI again on it
-without replaying (e.g. after changing a query).
+without replaying (e.g. after changing a query); ``--resume`` adds the nights each site is
+missing up to ``--nights`` (a replay stopped part way), timing those runs.
 """
 
 from __future__ import annotations
@@ -168,19 +169,29 @@ def _nightly(history: History, doc: ScanDocument, day: date) -> ScanDocument:
     return doc
 
 
-def _worker(args: tuple[str, str, list[int], int, int]) -> tuple[list[Timing], list[float]]:
+def _worker(
+    args: tuple[str, str, list[int], int, int, bool],
+) -> tuple[list[Timing], list[float]]:
     """One scanner host replaying its sites night by night: timings per run, and of opening
-    the history afresh (sampled every 30th night: what a scan pays before its first packet)."""
-    url, password, sites, devices, nights = args
+    the history afresh (sampled every 30th night: what a scan pays before its first packet).
+
+    ``resume``: skip (generate without recording) the nights each site already has, record
+    the rest, and time the nightly comparison on every one of them."""
+    url, password, sites, devices, nights, resume = args
     target = parse_target(url, password_env=PW_VAR, env={PW_VAR: password})
     timings: list[Timing] = []
     opens: list[float] = []
     generators = {s: Site(s, devices) for s in sites}
+    every = 1 if resume else COMPARE_EVERY
     with History(target, site=generators[sites[0]].name) as shared:
+        done = {s: len(shared.at_site(generators[s].name).runs(100_000)) if resume else 0
+                for s in sites}  # fmt: skip
         for night in range(nights):
             for s in sites:
                 gen = generators[s]
                 doc, acks = gen.night(night)
+                if night < done[s]:
+                    continue
                 history = shared.at_site(gen.name)
                 for key, until in acks:  # a person's action, not part of the nightly run
                     if until is None:
@@ -194,14 +205,11 @@ def _worker(args: tuple[str, str, list[int], int, int]) -> tuple[list[Timing], l
                 stamp = (doc.finished_at or START).isoformat()
                 day = (doc.started_at or START).date()
                 t0, c0 = time.perf_counter(), time.process_time()
-                if night % COMPARE_EVERY == COMPARE_EVERY - 1:
-                    doc = _nightly(history, doc, day)
-                else:
-                    doc = history.apply_acks(doc, day)
+                nightly = night % every == every - 1
+                doc = _nightly(history, doc, day) if nightly else history.apply_acks(doc, day)
                 t1, c1 = time.perf_counter(), time.process_time()
                 history.record(doc, recorded_at=stamp)
                 t2, c2 = time.perf_counter(), time.process_time()
-                nightly = night % COMPARE_EVERY == COMPARE_EVERY - 1
                 timings.append((t2 - t1, c2 - c1, t2 - t0 if nightly else -1, c2 - c0))
             if sites[0] == 0 and night % 10 == 9:
                 print(f"night {night + 1}/{nights}: {time.strftime('%H:%M:%S')}",
@@ -209,7 +217,9 @@ def _worker(args: tuple[str, str, list[int], int, int]) -> tuple[list[Timing], l
     return timings, opens
 
 
-def _cli(url: str, password: str, *args: str, repeat: int = 3) -> dict[str, Any]:
+def _cli(
+    url: str, password: str, *args: str, repeat: int = 3, timeout: float = 600
+) -> dict[str, Any]:
     """Median wall time, CPU time (user + system) and output size of a camscan command."""
     env = {**os.environ, PW_VAR: password, "CAMSCAN_HISTORY_PASSWORD_ENV": PW_VAR,
            "PYTHONPATH": str(ROOT)}  # fmt: skip
@@ -219,10 +229,13 @@ def _cli(url: str, password: str, *args: str, repeat: int = 3) -> dict[str, Any]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         extra = ["--db", url, "--site", "all"] if args[0] != "--version" else []
-        result = subprocess.run(
-            [sys.executable, "-m", "camscan", *args, *extra],
-            env=env, capture_output=True, text=True,
-        )  # fmt: skip
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "camscan", *args, *extra],
+                env=env, capture_output=True, text=True, timeout=timeout,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return {"timeout_s": timeout}
         walls.append(time.perf_counter() - t0)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -244,7 +257,8 @@ def _ingest(url: str, password: str, opts: argparse.Namespace) -> dict[str, Any]
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(opts.workers) as pool:
         parts = pool.map(
-            _worker, [(url, password, c, opts.devices, opts.nights) for c in chunks if c]
+            _worker,
+            [(url, password, c, opts.devices, opts.nights, opts.resume) for c in chunks if c],
         )
     wall = time.perf_counter() - t0
     timings = [t for part, _ in parts for t in part]
@@ -280,8 +294,12 @@ def _measure(pg: PgServer, name: str, repeat: int) -> dict[str, Any]:
             "WHERE s.name = 'site-000' ORDER BY r.id DESC LIMIT 2"
         ))  # fmt: skip
     cli: dict[str, Any] = {"--version": _cli(url, pg.password, "--version", repeat=repeat)}
-    for fmt in ("json", "csv", "worklist", "markdown", "html", "table", "cyclonedx"):
+    for fmt in ("text", "json", "csv", "worklist", "markdown", "html"):
         cli[f"report -f {fmt}"] = _cli(url, pg.password, "report", "-f", fmt, repeat=repeat)
+    # cyclonedx-python-lib spends milliseconds per component (sorted sets of rich objects, a
+    # linear dependency lookup per component): once, with a limit.
+    cli["report -f cyclonedx"] = _cli(url, pg.password, "report", "-f", "cyclonedx", repeat=1,
+                                      timeout=900)  # fmt: skip
     cli["diff (every site's last two runs)"] = _cli(url, pg.password, "diff", "-f", "json",
                                                     repeat=repeat)  # fmt: skip
     if len(last) == 2:
@@ -303,10 +321,15 @@ def main() -> None:
         action="store_true",
         help="only time the CLI on the database kept in --keep DIR",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="add the missing nights to the database kept in --keep DIR",
+    )
     parser.add_argument("--json", type=Path)
     opts = parser.parse_args()
-    if opts.measure_only and opts.keep is None:
-        parser.error("--measure-only needs --keep DIR")
+    if (opts.measure_only or opts.resume) and opts.keep is None:
+        parser.error("--measure-only and --resume need --keep DIR")
     result: dict[str, Any] = {
         "sites": opts.sites, "devices": opts.devices, "nights": opts.nights,
         "workers": opts.workers, "cpus": os.cpu_count(),
@@ -315,8 +338,9 @@ def main() -> None:
     with PgServer(fsync=True, keep=opts.keep) as pg:
         name = "bench"
         if not opts.measure_only:
-            pg.drop_database(name)
-            pg.create_database(name)
+            if not opts.resume:
+                pg.drop_database(name)
+                pg.create_database(name)
             with History(parse_target(pg.url(name), password_env=PW_VAR,
                                       env={PW_VAR: pg.password})):  # fmt: skip
                 pass  # migrate once before the scanners start
