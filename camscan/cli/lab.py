@@ -170,9 +170,9 @@ def status_cmd(as_json: bool) -> None:
         click.echo(f"{s.id}  {s.name}  {plural(len(s.hosts), 'host')}  {live}, {mode}")
         click.echo(
             "  "
-            + _describe(s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets).replace(
-                "\n", "\n  "
-            )
+            + _describe(
+                s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets, s.credentials_config
+            ).replace("\n", "\n  ")
         )
     for lab_id in orphans:
         click.echo(f"{lab_id}  namespaces without a state file (crash leftover)")

@@ -180,7 +180,7 @@ class Summary:
     interface: str = ""  # see interface()
     recorders: list[str] = field(default_factory=list)  # see camscan.recorders.recorder_lines
     incomplete_at: list[str] = field(default_factory=list)  # incompletely probed addresses
-    refused: list[str] = field(default_factory=list)  # recorders that refused the login
+    refused: list[str] = field(default_factory=list)  # 'recorder 192.0.2.26: login refused, …'
 
     def video(self) -> str:
         """'4 cameras, 1 recorder': the one phrase every summary (line, demo, mail) uses."""
@@ -192,7 +192,7 @@ class Summary:
         if self.interrupted:
             state = "interrupted"
         elif self.refused:
-            state += " (" + "; ".join(f"recorder {a}: {REFUSED}" for a in self.refused) + ")"
+            state += " (" + "; ".join(self.refused) + ")"
         unknown = len(self.unidentified)
         text = (
             f"{plural(self.devices, 'device')}, {self.video()}, "
@@ -235,7 +235,12 @@ def summarize(doc: ScanDocument) -> Summary:
         acknowledged=verdicts.count(DeviceStatus.ACKNOWLEDGED),
         incomplete=len(partly),
         incomplete_at=partly,
-        refused=[d.address for d in ordered(doc.devices) if login_refused(d)],
+        refused=[
+            # a host given a login that is not known as a recorder: no cameras to speak of
+            f"recorder {d.address}: {REFUSED}" if d.channels else f"{d.address}: login refused"
+            for d in ordered(doc.devices)
+            if login_refused(d)
+        ],
         complete=doc.complete,
         interrupted=doc.interrupted,
         unidentified=[
