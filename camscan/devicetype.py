@@ -76,6 +76,8 @@ def from_replies(observations: Sequence[Observation]) -> str | None:
         return "recorder"
     if any(o.signal == "onvif.service" and _RECEIVER in o.value for o in observations):
         return "recorder"
+    if any(o.signal.startswith("channel.") for o in observations):
+        return "camera"  # a recorder lists it as the video source on one of its channels
     return None
 
 

@@ -195,3 +195,11 @@ class Estate(_Frozen):
     def total_restricted(self) -> int:
         """Current restricted devices over every site, acknowledged ones not counted."""
         return sum(1 for d in self.devices if d.present and d.counts_restricted)
+
+    @property
+    def restricted_title(self) -> str:
+        """'Restricted devices (6 + 1 acknowledged)': the section heading, from the same count
+        as the header's 'N restricted' (acknowledged ones are listed, marked, not counted)."""
+        acked = sum(1 for d in self.restricted if not d.counts_restricted)
+        extra = f" + {acked} acknowledged" if acked else ""
+        return f"Restricted devices ({self.total_restricted}{extra})"

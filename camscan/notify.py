@@ -64,7 +64,7 @@ def subject(doc: ScanDocument, prefix: str) -> str:
     scope = clean(", ".join(doc.scope), 60)
     unknown = f", {len(s.unidentified)} not identified" if s.unidentified else ""
     parts = [prefix, f"{s.restricted} restricted, {s.suspected} suspected{unknown}"]
-    parts.append(f"of {plural(s.devices, 'device')} ({plural(s.cameras, 'camera')})")
+    parts.append(f"of {plural(s.devices, 'device')} ({s.video()})")
     if s.acknowledged:
         parts.append(f"+{s.acknowledged} acknowledged")
     if not s.complete or s.interrupted:

@@ -57,3 +57,23 @@ def test_estate_is_frozen_and_rejects_unknown_fields() -> None:
         estate.scope = ["depot"]  # type: ignore[misc]
     with pytest.raises(pydantic.ValidationError):
         Estate.model_validate({"generated_at": NOW.isoformat(), "scope": [], "extra": 1})
+
+
+def test_restricted_heading_and_header_count_the_same_way() -> None:
+    """The header's 'N restricted' and the section heading come from one count: acknowledged
+    restricted devices are listed, and the heading says how many of them there are."""
+    from camscan.report.estate_html import render_estate_html
+    from camscan.report.estate_md import render_estate_markdown
+
+    acked = _device("mac:aa:bb:cc:00:00:01", restricted=True)
+    open_ = acked.model_copy(update={"key": "mac:aa:bb:cc:00:00:04", "ack": None})
+    estate = Estate(generated_at=NOW, scope=["hq"], restricted=[open_, acked],
+                    devices=[open_, acked])  # fmt: skip
+    assert estate.total_restricted == 1
+    assert estate.restricted_title == "Restricted devices (1 + 1 acknowledged)"
+    markdown = render_estate_markdown(estate)
+    assert ", 1 restricted, " in markdown
+    assert "## Restricted devices (1 + 1 acknowledged)" in markdown
+    assert "<h2>Restricted devices (1 + 1 acknowledged)</h2>" in render_estate_html(estate)
+    plain = Estate(generated_at=NOW, scope=["hq"], restricted=[open_], devices=[open_])
+    assert plain.restricted_title == "Restricted devices (1)"

@@ -242,3 +242,36 @@ def test_bad_credentials_tables_stop_before_any_packet(
     )
     assert result.exit_code == 2
     assert said in result.output
+
+
+def test_a_camera_behind_a_recorder_is_a_camera_and_recorders_are_counted_apart() -> None:
+    """The recorder lists it as a channel's video source: a camera even when nothing names
+    its model's type (the routed lab's Axis behind the Dahua NVR); the summary counts
+    recorders apart from cameras."""
+    axis = Device(
+        address="203.0.113.142",
+        behind=Behind(recorder="192.0.2.26", channel=3, api="Dahua RemoteDevice"),
+        observations=[o("channel.manufacturer", "AXIS"), o("channel.model", "P3245-LVE")],
+    )
+    doc = scanned(sadp_nvr(), axis)
+    behind = next(d for d in doc.devices if d.behind is not None)
+    assert behind.identification.device_type == "camera"
+    summary = summarize(doc)
+    assert (summary.cameras, summary.recorder_count) == (1, 1)
+    assert summary.line().startswith("2 devices, 1 camera, 1 recorder, ")
+    lone = summarize(scanned(sadp_nvr(), sadp_nvr("192.0.2.27")))
+    assert lone.line().startswith("2 devices, 0 cameras, 2 recorders, ")
+
+
+def test_a_camera_that_refuses_the_login_is_not_called_a_recorder() -> None:
+    """--username for a whole subnet: a plain camera answering 401 makes the run incomplete
+    too (the login given was refused), but the summary does not call it a recorder."""
+    camera = Device(
+        address="192.0.2.30",
+        observations=[o("onvif.manufacturer", "AXIS")],
+        attempts=[ProbeAttempt(probe="recorder", status=AttemptStatus.DENIED, reason="HTTP 401")],
+    )
+    doc = scanned(camera).model_copy(update={"complete": False})
+    line = summarize(doc).line()
+    assert "scan INCOMPLETE (192.0.2.30: login refused)" in line
+    assert "recorder 192.0.2.30" not in line

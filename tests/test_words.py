@@ -23,7 +23,7 @@ def test_plural_regular_irregular_and_zero() -> None:
 def test_one_device_is_singular_in_the_summary_line_and_mail_subject() -> None:
     doc = building([axis_camera()])
     assert summarize(doc).line().startswith("1 device, 1 camera, ")
-    assert "of 1 device (1 camera)" in subject(doc, "[camscan]")
+    assert "of 1 device (1 camera, 0 recorders)" in subject(doc, "[camscan]")
 
 
 def test_a_discovery_method_reports_one_host_and_one_datagram_in_the_singular() -> None:

@@ -49,8 +49,7 @@ def _scan_and_report(argv: Sequence[str], out_dir: Path, fmt: str, label: str, h
     s = summarize(doc)
     click.echo(
         f"demo ({label}, {plural(hosts, 'simulated host')}): {plural(s.devices, 'device')}, "
-        f"{plural(s.cameras, 'camera')}, {s.restricted} restricted"
-        + ("" if s.complete else "; scan INCOMPLETE"),
+        f"{s.video()}, {s.restricted} restricted" + ("" if s.complete else "; scan INCOMPLETE"),
         err=True,
     )
     click.echo(_next_steps(doc_path, report), err=True)
@@ -72,47 +71,12 @@ def _next_steps(doc_path: Path, report: Path) -> str:
     return "\n".join(lines)
 
 
-def demo_infra_args(lab: Lab, out_dir: Path) -> list[str]:
-    """``--config FILE --infra HOST...`` for the lab's SNMP switches and routers (personas with
-    ``snmp.infra_tables``), using their first v3 user (authPriv) with the pass phrases in files
-    under ``out_dir`` (lab data, mode 0600), else their v2c community; the config also holds
-    the lab's ``[[credentials]]`` (recorder logins, password files in the lab's directory).
-    [] when there is neither."""
-    from camscan.lab.persona import load_persona
-
-    tables: list[str] = []
-    hosts: list[str] = []
-    for host in lab.hosts:
-        snmp = load_persona(host.persona).snmp
-        if snmp is None or snmp.infra_tables is None:
-            continue
-        n = len(hosts)
-        lines = [f'host = "{host.address}"', f"port = {snmp.port}"]
-        secrets: dict[str, str] = {}
-        if snmp.v3_users:
-            user = snmp.v3_users[0]
-            lines += ["snmp_version = 3", f'user = "{user.user}"',
-                      f'auth_protocol = "{user.auth_protocol}"',
-                      f'priv_protocol = "{user.priv_protocol or "none"}"']  # fmt: skip
-            secrets = {"auth_password": user.auth_password, "priv_password": user.priv_password}
-        elif snmp.community is not None:
-            secrets = {"community": snmp.community}
-        for key, value in secrets.items():
-            if value:
-                path = out_dir / f"infra{n}.{key}"
-                path.write_text(value + "\n", encoding="utf-8")
-                path.chmod(0o600)
-                lines.append(f'{key}_file = "{path.resolve()}"')
-        tables.append("[[infra]]\n" + "\n".join(lines) + "\n")
-        hosts += ["--infra", host.address]
-    if lab.credentials_config is not None:
-        tables.append(lab.credentials_config.read_text(encoding="utf-8"))
-    if not tables:
-        return []
-    config = out_dir / "infra.toml"
-    config.write_text("\n".join(tables), encoding="utf-8")
-    config.chmod(0o600)
-    return ["--config", str(config.resolve()), *hosts]
+def demo_infra_args(lab: Lab) -> list[str]:
+    """``--config FILE`` with the lab's ``[[credentials]]`` (recorder logins) and ``[[infra]]``
+    (SNMP switches and routers, authPriv where they offer it) — the file ``lab up`` prints,
+    its secrets in 0600 files (:func:`camscan.lab.logins.write_scan_config`); [] without."""
+    config = lab.credentials_config
+    return ["--config", str(config)] if config is not None else []
 
 
 @click.command(
@@ -161,7 +125,7 @@ def demo_cmd(
             lab = Lab(path, on_progress=lambda text: click.echo(text, err=True))
             with lab:
                 targets = [str(n) for n in lab.topo.scan_targets]
-                infra = demo_infra_args(lab, out_dir)
+                infra = demo_infra_args(lab)
                 argv = lab.command(
                     [
                         sys.executable,

@@ -24,7 +24,7 @@ from camscan.document import load_document
 from camscan.exitcodes import ExitCode
 from camscan.oui import normalise_mac
 from camscan.sanitize import clean
-from camscan.store import SITE_ALL, History, HistoryError, RunInfo, run_lock
+from camscan.store import SITE_ALL, DeviceState, History, HistoryError, RunInfo, run_lock
 from camscan.store.history import state_word
 from camscan.words import plural
 
@@ -148,8 +148,11 @@ def history_command(
     for key, run, s in rows:
         flag = " RESTRICTED" if s.restricted else (" suspected" if s.suspected else "")
         ack = f" (acknowledged: {clean(s.acknowledged, 60)})" if s.acknowledged else ""
+        recorder, _, channel = (s.behind or "").rpartition("#")
+        where = f" behind {clean(recorder)} channel {clean(channel)}" if s.behind else ""
         click.echo(
-            f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)} "
+            f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)}"
+            f"{where} "
             f"{clean(s.vendor) or 'unknown'} {clean(s.model) or '—'} "
             f"fw {clean(s.firmware) or '—'} ports {' '.join(map(str, s.ports)) or '-'}"
             f"{flag}{ack}"
@@ -256,7 +259,13 @@ def _fails(diff: RunDiff, fail_on: str) -> bool:
     if fail_on == "changed":
         return not diff.empty
     if fail_on == "restricted":
-        return any(s.restricted and not s.acknowledged for s in diff.newly_flagged())
+
+        def act(s: DeviceState) -> bool:
+            return s.restricted and not s.acknowledged
+
+        return any(act(s) for s in (*diff.new, *diff.back)) or any(
+            act(c.new) and not act(c.old) for c in diff.changed
+        )
     return False
 
 

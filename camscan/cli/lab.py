@@ -61,10 +61,15 @@ def _fail(message: str) -> None:
     sys.exit(ExitCode.USAGE)
 
 
-def _describe(lab_id: str, iface: str, addresses: list[str], targets: list[str]) -> str:
+def _describe(
+    lab_id: str, iface: str, addresses: list[str], targets: list[str], config: str = ""
+) -> str:
+    """What the lab is and the exact scan command (with ``--config`` when it has logins)."""
+    with_config = f"--config {config} " if config else ""
     return (
         f"lab {lab_id}: auditor {', '.join(addresses)} on {iface}\n"
-        f"  scan it:  camscan lab exec --lab {lab_id} -- camscan scan {' '.join(targets)}\n"
+        f"  scan it:  camscan lab exec --lab {lab_id} -- camscan scan {with_config}"
+        f"{' '.join(targets)}\n"
         f"  shell:    camscan lab exec --lab {lab_id} -- bash"
     )
 
@@ -112,10 +117,19 @@ def up_cmd(topology: str | None, detach: bool, ready_timeout: float) -> None:
                 f"{safe(host.label, 40)}"
             )
         click.echo(
-            _describe(state.id, state.auditor_iface, state.auditor_addresses, state.scan_targets)
+            _describe(
+                state.id,
+                state.auditor_iface,
+                state.auditor_addresses,
+                state.scan_targets,
+                state.credentials_config,
+            )
         )
-        if state.credentials_config:  # recorder logins the topology declares (lab data)
-            click.echo(f"logins for --config: {state.credentials_config}")
+        if state.credentials_config:  # recorder logins and SNMP infra (lab data, mode 0600)
+            click.echo(
+                f"  config:   {state.credentials_config} ([[credentials]] recorder logins, "
+                "[[infra]] SNMP switch/router; secrets in 0600 files)"
+            )
         if detach:
             lab.release()
             released = True
@@ -156,9 +170,9 @@ def status_cmd(as_json: bool) -> None:
         click.echo(f"{s.id}  {s.name}  {plural(len(s.hosts), 'host')}  {live}, {mode}")
         click.echo(
             "  "
-            + _describe(s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets).replace(
-                "\n", "\n  "
-            )
+            + _describe(
+                s.id, s.auditor_iface, s.auditor_addresses, s.scan_targets, s.credentials_config
+            ).replace("\n", "\n  ")
         )
     for lab_id in orphans:
         click.echo(f"{lab_id}  namespaces without a state file (crash leftover)")
@@ -173,6 +187,8 @@ def exec_cmd(lab_id: str | None, command: tuple[str, ...]) -> None:
     """Run COMMAND inside the lab's auditor namespace: `camscan lab exec -- CMD ARGS...`.
 
     The command sees only the lab network; CAMSCAN_LAB and CAMSCAN_LAB_IFACE are set.
+    SIGTERM and SIGHUP (a systemd stop, a cron timeout) are passed on to COMMAND, which
+    ends as it would if signalled itself; the exit code is COMMAND's.
     """
     _need_lab_support()
     from camscan.lab import LabError, attach
@@ -184,11 +200,31 @@ def exec_cmd(lab_id: str | None, command: tuple[str, ...]) -> None:
         _fail(str(exc))
     env = dict(os.environ, CAMSCAN_LAB=state.id, CAMSCAN_LAB_IFACE=state.auditor_iface)
     argv = [ip_binary() or "ip", "netns", "exec", state.auditor_netns, *command]
+    sys.exit(_run_forwarding(argv, env))
+
+
+#: Passed on to the command; SIGINT is not: Ctrl-C already reaches the whole foreground
+#: process group, and a second one would make camscan abort at once.
+FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _run_forwarding(argv: list[str], env: dict[str, str]) -> int:
+    """Run ``argv`` (``ip netns exec`` execs the command: its PID is the command's), passing
+    :data:`FORWARDED` signals on, and return its exit code."""
+    proc = subprocess.Popen(argv, env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        proc.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in FORWARDED}
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command gets it itself
     try:
-        rc = subprocess.call(argv, env=env)
-    except KeyboardInterrupt:
-        rc = ExitCode.INTERRUPTED
-    sys.exit(rc)
+        rc = proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        signal.signal(signal.SIGINT, previous_int)
+    return rc if rc >= 0 else 128 - rc  # the shell's 128+N for a command killed by signal N
 
 
 @lab_group.command("down")

@@ -104,7 +104,11 @@ def parse_description(data: bytes) -> list[Observation]:
     out: list[Observation] = []
     if manufacturer := values.get("manufacturer"):
         out.append(obs("upnp.manufacturer", manufacturer, "upnp"))
-    model = " ".join(v for v in (values.get("modelName"), values.get("modelNumber")) if v)
+    name, number = values.get("modelName", ""), values.get("modelNumber", "")
+    # Many devices repeat one in the other (Synology: both 'DS920+'): say it once.
+    model = (
+        name if number.casefold() == name.casefold() else " ".join(v for v in (name, number) if v)
+    )
     if model:
         out.append(obs("upnp.model", model, "upnp"))
     if friendly := values.get("friendlyName"):

@@ -91,6 +91,7 @@ class Discovery:
         self.chosen = [m for m in settings.methods if m in METHODS]
         self._done = 0
         self._total = len(self.chosen)
+        self.unicast_done = False  # False after an interruption before the unicast runs ended
 
     # --- settings ------------------------------------------------------------------------
     def _base(self) -> DiscoverySettings:
@@ -215,6 +216,7 @@ class Discovery:
             if not self._on_link(a) and a not in self.table.own
         )
         if not hosts:
+            self.unicast_done = True
             return
         base = replace(self._base(), mode="unicast", unicast_hosts=hosts)
 
@@ -224,6 +226,7 @@ class Discovery:
         names = [n for n in self.chosen if METHODS[n].unicast]
         self._total += len(names)
         await asyncio.gather(*(one(n) for n in names))
+        self.unicast_done = True
 
     async def run(self) -> None:
         """Every chosen method's link run (respecting ``after``), then the unicast runs."""
@@ -262,6 +265,12 @@ class Discovery:
                 continue
             ran = [r for r in runs if r.state is not MethodState.SKIPPED]
             complete = all(r.complete for r in runs)
+            if METHODS[name].unicast and not self.unicast_done and not ran:
+                # The link run was skipped (routed targets); the interruption came before the
+                # unicast run that would have asked them: that, not the routing, is why.
+                out.append(MethodRun(method=name, state=MethodState.SKIPPED, complete=False,
+                    reason="interrupted before its unicast run (targets routed)"))  # fmt: skip
+                continue
             if complete:
                 state = MethodState.RAN if ran else MethodState.SKIPPED
             else:

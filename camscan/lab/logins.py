@@ -4,9 +4,11 @@ A recorder host (``channels:`` in the topology) gets a :class:`RecorderPlan`: it
 per channel, the camera the installer added — address, the protocol the recorder would use
 for it (Hikvision's private protocol on 8000 for a camera that speaks SADP, Dahua's on 37777
 for one that speaks DHIP, else ONVIF) and the camera's ONVIF login, which the recorder uses
-to read the camera's identity. Every host with ``credentials:`` also gets its password in a
-file (mode 0600) and a ``[[credentials]]`` table in ``credentials.toml`` in the lab's
-directory, so a scan can use it with ``--config`` (or ``--password-file``).
+to read the camera's identity. :func:`write_scan_config` writes ``scan.toml`` in the lab's
+directory, one config for ``camscan scan --config``: a ``[[credentials]]`` table per host with
+``credentials:`` and an ``[[infra]]`` table per SNMP switch or router (``snmp.infra_tables``;
+its first v3 user, authPriv, else its v2c community), every secret in its own file (mode
+0600) named by ``*_file``.
 """
 
 from __future__ import annotations
@@ -72,17 +74,45 @@ def write_plan(logdir: Path, index: int, plan: RecorderPlan) -> Path:
     return _private(logdir / f"h{index}-recorder.json", json.dumps(plan.model_dump()))
 
 
-def write_credentials(topo: Topology, logdir: Path) -> Path | None:
-    """Password files and ``credentials.toml`` for the hosts with ``credentials``, or None."""
+def _infra_table(stem: str, address: str, persona: Persona, logdir: Path) -> str | None:
+    """The ``[[infra]]`` table of an SNMP switch or router, its secrets in 0600 files."""
+    snmp = persona.snmp
+    if snmp is None or snmp.infra_tables is None:
+        return None
+    lines = [f'host = "{address}"', f"port = {snmp.port}"]
+    secrets: dict[str, str] = {}
+    if snmp.v3_users:
+        user = snmp.v3_users[0]
+        lines += ["snmp_version = 3", f'user = "{user.user}"',
+                  f'auth_protocol = "{user.auth_protocol}"',
+                  f'priv_protocol = "{user.priv_protocol or "none"}"']  # fmt: skip
+        secrets = {"auth_password": user.auth_password, "priv_password": user.priv_password}
+    elif snmp.community is not None:
+        secrets = {"community": snmp.community}
+    for key, value in secrets.items():
+        if value:
+            path = _private(logdir / f"{stem}.{key}", value + "\n")
+            lines.append(f'{key}_file = "{path}"')
+    return "[[infra]]\n" + "\n".join(lines) + "\n"
+
+
+def write_scan_config(topo: Topology, personas: dict[Path, Persona], logdir: Path) -> Path | None:
+    """``scan.toml`` (mode 0600) with the lab's ``[[credentials]]`` and ``[[infra]]`` tables
+    and their secret files, or None when the topology has neither."""
     tables = []
+    if topo.router is not None and (path := topo.router_path()) is not None:
+        router = _infra_table("router", str(topo.router.addresses[0]), personas[path], logdir)
+        tables += [router] if router else []
     for index, host in topo.iter_hosts():
-        if host.credentials is None:
-            continue
-        secret = _private(logdir / f"h{index}.password", host.credentials.password + "\n")
-        tables.append(
-            f'[[credentials]]\nhosts = ["{host.address}"]\n'
-            f'username = "{host.credentials.username}"\npassword_file = "{secret}"\n'
-        )
+        if host.credentials is not None:
+            secret = _private(logdir / f"h{index}.password", host.credentials.password + "\n")
+            tables.append(
+                f'[[credentials]]\nhosts = ["{host.address}"]\n'
+                f'username = "{host.credentials.username}"\npassword_file = "{secret}"\n'
+            )
+        persona = personas[topo.persona_path(host)]
+        if infra := _infra_table(f"h{index}", str(host.address), persona, logdir):
+            tables.append(infra)
     if not tables:
         return None
-    return _private(logdir / "credentials.toml", "\n".join(tables))
+    return _private(logdir / "scan.toml", "\n".join(tables))

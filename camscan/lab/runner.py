@@ -27,11 +27,11 @@ from typing import Any
 from camscan.lab import netns as nsmod
 from camscan.lab import state as statemod
 from camscan.lab.cleanup import teardown
-from camscan.lab.logins import write_credentials
+from camscan.lab.logins import write_scan_config
 from camscan.lab.plan import plan_network
 from camscan.lab.state import HostState, LabError, LabState, new_lab_id, write_state
 from camscan.lab.supervise import READY_TIMEOUT, start_devices, wait_ready
-from camscan.lab.topology import Topology, load_topology
+from camscan.lab.topology import Topology, load_personas, load_topology
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Lab:
 
     @property
     def credentials_config(self) -> Path | None:
-        """``credentials.toml`` with the topology's logins (for ``scan --config``), or None."""
+        """``scan.toml`` with the topology's logins and SNMP infra (``scan --config``), or None."""
         path = self._state().credentials_config
         return Path(path) if path else None
 
@@ -131,7 +131,7 @@ class Lab:
             self._write_state()  # before creating anything, so a crash leaves a trace
             logdir = statemod.STATE_DIR / lab_id
             logdir.mkdir(parents=True, exist_ok=True)
-            logins = write_credentials(topo, logdir)
+            logins = write_scan_config(topo, load_personas(topo), logdir)
             if logins is not None:
                 self.state = self.state.model_copy(update={"credentials_config": str(logins)})
             nsmod.build_network(plan)

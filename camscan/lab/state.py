@@ -55,7 +55,8 @@ class LabState(BaseModel):
     scan_targets: list[str]
     hosts: list[HostState] = Field(default_factory=list)
     credentials_config: str = Field(
-        default="", description="credentials.toml with the topology's logins ('' = none)."
+        default="",
+        description="scan.toml: the topology's [[credentials]] and [[infra]] ('' = none).",
     )
 
     @property

@@ -16,8 +16,8 @@ from camscan.recorders import NO_MAC, REFUSED, behind_text, login_refused, recor
 from camscan.sanitize import clean
 from camscan.words import plural
 
-# Device types that make up "the CCTV estate" in the summary count.
-VIDEO_TYPES = frozenset({"camera", "recorder", "intercom", "encoder", "camera-or-recorder"})
+# Device types counted as cameras in the summary (recorders are counted apart).
+CAMERA_TYPES = frozenset({"camera", "intercom", "encoder", "camera-or-recorder"})
 FAILED = frozenset(
     {AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED, AttemptStatus.CANCELLED}
 )
@@ -167,7 +167,8 @@ class Summary:
     """The counts in the stderr summary line, the email subject and report headers."""
 
     devices: int
-    cameras: int
+    cameras: int  # device types in CAMERA_TYPES
+    recorder_count: int  # device type recorder
     restricted: int
     suspected: int
     acknowledged: int
@@ -179,7 +180,11 @@ class Summary:
     interface: str = ""  # see interface()
     recorders: list[str] = field(default_factory=list)  # see camscan.recorders.recorder_lines
     incomplete_at: list[str] = field(default_factory=list)  # incompletely probed addresses
-    refused: list[str] = field(default_factory=list)  # recorders that refused the login
+    refused: list[str] = field(default_factory=list)  # 'recorder 192.0.2.26: login refused, …'
+
+    def video(self) -> str:
+        """'4 cameras, 1 recorder': the one phrase every summary (line, demo, mail) uses."""
+        return f"{plural(self.cameras, 'camera')}, {plural(self.recorder_count, 'recorder')}"
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
@@ -187,10 +192,10 @@ class Summary:
         if self.interrupted:
             state = "interrupted"
         elif self.refused:
-            state += " (" + "; ".join(f"recorder {a}: {REFUSED}" for a in self.refused) + ")"
+            state += " (" + "; ".join(self.refused) + ")"
         unknown = len(self.unidentified)
         text = (
-            f"{plural(self.devices, 'device')}, {plural(self.cameras, 'camera')}, "
+            f"{plural(self.devices, 'device')}, {self.video()}, "
             f"{self.restricted} restricted, {self.suspected} suspected, "
             f"{unknown} not identified"
             + (f" ({_addresses(self.unidentified)})" if unknown else "")
@@ -223,13 +228,19 @@ def summarize(doc: ScanDocument) -> Summary:
     partly = [d.address for d in ordered(doc.devices) if failed_attempts(d)]
     return Summary(
         devices=len(doc.devices),
-        cameras=sum(1 for d in doc.devices if d.identification.device_type in VIDEO_TYPES),
+        cameras=sum(1 for d in doc.devices if d.identification.device_type in CAMERA_TYPES),
+        recorder_count=sum(1 for d in doc.devices if d.identification.device_type == "recorder"),
         restricted=verdicts.count(DeviceStatus.RESTRICTED),
         suspected=verdicts.count(DeviceStatus.SUSPECTED),
         acknowledged=verdicts.count(DeviceStatus.ACKNOWLEDGED),
         incomplete=len(partly),
         incomplete_at=partly,
-        refused=[d.address for d in ordered(doc.devices) if login_refused(d)],
+        refused=[
+            # a host given a login that is not known as a recorder: no cameras to speak of
+            f"recorder {d.address}: {REFUSED}" if d.channels else f"{d.address}: login refused"
+            for d in ordered(doc.devices)
+            if login_refused(d)
+        ],
         complete=doc.complete,
         interrupted=doc.interrupted,
         unidentified=[

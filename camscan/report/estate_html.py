@@ -149,7 +149,7 @@ def render_estate_html(estate: Estate) -> str:
         + "".join(f"<div class='tile {cls}'><b>{n}</b>{label}</div>" for n, label, cls in tiles)
         + "</div>"
         f"<h2>Restricted devices over time</h2>{trend_charts(estate)}"
-        f"<h2>Restricted devices ({len(estate.restricted)})</h2>{_restricted(estate)}"
+        f"<h2>{estate.restricted_title}</h2>{_restricted(estate)}"
         f"<h2>Sites ({len(estate.sites)})</h2>{_sites(estate)}"
         "<h2>Counts</h2><div class='grid wide2' id='counts'>"
         + _counts("site", estate.by_site)

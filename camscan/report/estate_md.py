@@ -62,7 +62,7 @@ def render_estate_markdown(estate: Estate) -> str:
         f"- {plural(len(estate.sites), 'site')}, {plural(estate.total_devices, 'device')}, "
         f"{estate.total_restricted} restricted, {suspected} suspected, {acked} acknowledged",
         "",
-        f"## Restricted devices ({len(estate.restricted)})",
+        f"## {estate.restricted_title}",
         "",
     ]
     if estate.restricted:

@@ -192,9 +192,14 @@ def _fields(old: Sequence[Any], new: Sequence[Any]) -> list[str]:
 
 
 def _series(
-    conn: Connection, names: dict[int, str], run_times: _Runs, since: date | None
-) -> list[SeriesPoint]:
-    """Restricted devices per run date, by site and by maker (a sweep over spans)."""
+    conn: Connection, names: dict[int, str], run_times: _Runs, since: date | None,
+    carried: Sequence[tuple[int, str, int]] = (),
+) -> list[SeriesPoint]:  # fmt: skip
+    """Restricted devices per run date, by site and by maker (a sweep over spans).
+
+    ``carried``: (site id, maker, last run seen) of restricted cameras kept in the estate
+    because their recorder's channels were not read since: counted on, as the estate counts
+    them."""
     query = (
         select(devices.c.site_id, states.c.vendor, spans.c.first_run_id, spans.c.last_run_id)
         .select_from(spans.join(states, states.c.id == spans.c.state_id))
@@ -208,6 +213,10 @@ def _series(
         nxt = run_times.after(site_id, last)
         if nxt is not None:
             delta[nxt][maker] -= 1
+    for site_id, maker, last in carried:
+        nxt = run_times.after(site_id, last)
+        if nxt is not None:
+            delta[nxt][maker] += 1
     by_day: dict[date, dict[int, Counter[str]]] = defaultdict(dict)
     for site_id, site_runs in run_times.by_site.items():
         level: Counter[str] = Counter()
@@ -252,6 +261,7 @@ def build_estate(
     current: list[EstateDevice] = []
     changes: list[EstateChange] = []
     summaries: list[SiteSummary] = []
+    kept: list[tuple[int, str, int]] = []  # restricted cameras carried: site, maker, last run
     latest_of: dict[int, int] = {}
     base_of: dict[int, int] = {}
     for site_id, site_runs in run_times.by_site.items():
@@ -282,6 +292,7 @@ def build_estate(
         here = [_device(name, r, run_times, ack_of(k), today, True, ports_of)
                 for k, r in now_rows.items()]  # fmt: skip
         carried = _carried(conn, site_id, run_times, now_rows)
+        kept += [(site_id, r[5] or "unknown", r[18]) for r, _ in carried.values() if r[11]]
         here += [
             _device(name, r, run_times, ack_of(k), today, True, ports_of, why)
             for k, (r, why) in carried.items()
@@ -330,6 +341,6 @@ def build_estate(
         restricted=[d for d in current if d.restricted],
         changes=sorted(changes, key=lambda c: (c.device.site, c.kind.value, c.device.key)),
         acknowledged=[d for d in current if d.ack is not None],
-        series=_series(conn, names, run_times, since),
+        series=_series(conn, names, run_times, since, kept),
         devices=current,
     )

@@ -295,3 +295,14 @@ def test_proc_arp() -> None:
     )
     assert parse_proc_arp(text, "veth0") == {"192.0.2.10": "68:6d:bc:00:00:01"}
     assert len(parse_proc_arp(text)) == 2
+
+
+def test_upnp_model_number_repeating_the_name_is_said_once() -> None:
+    """Synology DS920+ sends modelName and modelNumber both 'DS920+' (lab persona)."""
+    body = (
+        b'<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><device>'
+        b"<manufacturer>Synology</manufacturer><modelName>DS920+</modelName>"
+        b"<modelNumber>DS920+</modelNumber></device></root>"
+    )
+    values = {o.signal: o.value for o in ssdp.parse_description(body)}
+    assert values["upnp.model"] == "DS920+"

@@ -110,7 +110,7 @@ def test_v2c_every_camera_gets_mac_port_and_maker(routed: Any, tmp_path: Path) -
 
 
 def test_v3_authpriv_from_the_demo_config(routed: Any, tmp_path: Path) -> None:
-    args = demo_infra_args(routed, tmp_path)
+    args = demo_infra_args(routed)
     config = Path(args[1])
     assert "snmp_version = 3" in config.read_text()
     assert "lab-auth-pass" not in config.read_text()  # only the file names
@@ -264,7 +264,19 @@ def test_scan_with_the_lab_logins_reports_every_camera_behind_both_recorders(rou
     assert run.returncode == 1, run.stderr[-3000:]  # restricted cameras found
     doc = json.loads(run.stdout)
     check_behind(doc)
-    assert {d["address"] for d in doc["devices"]} >= CAMERAS  # the routed VLAN as before
+    # The lab's one config also carries the SNMP router and switch ([[infra]] with a host):
+    # no --infra needed for every camera's MAC, switch port and VLAN.
+    check_every_camera_located(routed, run.stdout)
+    config = routed.credentials_config
+    text = config.read_text()
+    assert text.count("[[infra]]") == 2
+    assert text.count("[[credentials]]") == 2
+    for secret in (*NVR_SECRETS, *LAB_SECRETS):
+        assert secret not in text  # only the names of the 0600 secret files
+    secret_files = [Path(line.split('"')[1]) for line in text.splitlines() if "_file = " in line]
+    assert len(secret_files) == 6  # two recorder passwords, two v3 pass phrases per SNMP host
+    for path in [config, *secret_files]:
+        assert path.stat().st_mode & 0o777 == 0o600, path
     # Dahua's RemoteDevice carries each camera's MAC (which the NVR read from the camera).
     macs = {d["address"]: d["mac"] for d in doc["devices"] if d["behind"]}
     for address, (recorder, _, _) in BEHIND.items():

@@ -116,7 +116,7 @@ def test_plain_delivery_with_report_and_attachments(smtp: tuple[Inbox, int]) -> 
     send(build_message(building(), cfg), cfg)
     (msg,) = inbox.messages
     assert str(msg["Subject"]).strip() == (
-        "[camscan] 1 restricted, 1 suspected of 5 devices (4 cameras) in 192.0.2.0/24"
+        "[camscan] 1 restricted, 1 suspected of 5 devices (3 cameras, 1 recorder) in 192.0.2.0/24"
     )
     parts = {p.get_filename() or p.get_content_type(): p for p in msg.walk()}
     assert "camscan-report.csv" in parts

@@ -6,8 +6,10 @@ into one device per MAC, and identification must name the real maker behind each
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -246,3 +248,31 @@ def test_interrupt_while_probing_prints_one_line(scan_lab: ScanLab) -> None:
     assert "scan interrupted" in err
     assert json.loads(out)["interrupted"] is True
     assert returncode in (5, 130)
+
+
+def test_sigterm_to_lab_exec_reaches_the_scan(scan_lab: ScanLab) -> None:
+    """`camscan lab exec` passes SIGTERM on (a systemd stop, a cron timeout): the scan inside
+    ends with its partial document and exit code, and is not left running orphaned."""
+    import json
+
+    cmd = [sys.executable, "-m", "camscan", "lab", "exec", "--lab", scan_lab.lab.id, "--",
+           sys.executable, "-m", "camscan", "scan", "--iface", scan_lab.lab.auditor_iface,
+           "--no-db", "-f", "json", "--discovery-timeout", "5", "192.0.2.0/24"]  # fmt: skip
+    wrapper = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    while not children and time.monotonic() < deadline:
+        with open(f"/proc/{wrapper.pid}/task/{wrapper.pid}/children", encoding="ascii") as f:
+            children = [int(p) for p in f.read().split()]
+        time.sleep(0.05)
+    assert children, "lab exec started no command"
+    (scan_pid,) = children
+    _wait_until_catching(scan_pid, signal.SIGTERM)
+    time.sleep(0.5)
+    wrapper.send_signal(signal.SIGTERM)
+    out, err = wrapper.communicate(timeout=60)
+    doc = json.loads(out)
+    assert doc["interrupted"] is True, err
+    restricted = [d["address"] for d in doc["devices"] if d["policy"]["restricted"]]
+    assert wrapper.returncode == (5 if restricted else 130), err
+    assert not os.path.exists(f"/proc/{scan_pid}"), "the scan outlived lab exec"

@@ -133,3 +133,26 @@ def test_hosts_without_a_link_answer_unicast_discovery() -> None:
         assert runs[method].reason == "targets on loopback, no link layer"
     assert doc.complete  # nothing asked was left undone
     assert doc.interface is None
+
+
+def test_an_interruption_before_the_unicast_runs_says_so() -> None:
+    """Routed targets: the link run of wsd is skipped ("targets routed"), and an interruption
+    came before its unicast run: the reason is the interruption, and it is not complete."""
+    from camscan.engine.discovery import Discovery, _Method, _Outcome
+    from camscan.engine.hosts import HostTable
+    from camscan.models import MethodState
+    from camscan.netroute import LinkPlan
+
+    plan = LinkPlan(iface=None, address=None, on_link=(), chosen_by="",
+                    reason="targets routed via 198.51.100.1")  # fmt: skip
+    settings = ScanSettings(scope=build_scope(["192.0.2.0/24"]), probes=(), methods=("wsd", "arp"))
+    disco = Discovery(settings, plan, HostTable(settings.scope), None, None)
+    skipped = _Outcome("link", MethodState.SKIPPED, plan.reason, complete=True)
+    disco.methods = {"wsd": _Method([skipped]), "arp": _Method([skipped])}
+    runs = {r.method: r for r in disco.method_runs()}
+    assert runs["wsd"].reason == "interrupted before its unicast run (targets routed)"
+    assert runs["wsd"].complete is False
+    assert runs["arp"].reason == "targets routed via 198.51.100.1"  # no unicast form
+    disco.unicast_done = True  # the same run, not interrupted: routing is the reason
+    runs = {r.method: r for r in disco.method_runs()}
+    assert (runs["wsd"].reason, runs["wsd"].complete) == ("targets routed via 198.51.100.1", True)

@@ -25,7 +25,7 @@ from camscan.exitcodes import ExitCode
 from camscan.store import History, StoreTarget
 from tests.pgserver import PW_VAR
 from tests.report.cli_env import cli_env, run_camscan, run_report, save
-from tests.report.sample_docs import axis_camera, building, lts_camera, printer
+from tests.report.sample_docs import amcrest_recorder, axis_camera, building, lts_camera, printer
 
 __all__ = ["cli_env"]
 
@@ -181,6 +181,15 @@ def test_diff_exit_code_means_act_on_restricted_hardware_as_scans_does(
         h.add_ack("mac:44:19:b6:12:34:56", "replacement ordered")
         acked = h.record(h.apply_acks(building([axis_camera(), lts_camera()]), date.today()))
     assert code(str(base), str(acked)) == ExitCode.OK
+    # A device that was only suspected and is now confirmed restricted: act.
+    rec = amcrest_recorder()
+    policy = rec.policy.model_copy(update={"restricted": True})
+    confirmed = rec.model_copy(update={"policy": policy})
+    with History(target, "hq") as h:
+        suspected_night = h.record(building([axis_camera(), rec]))
+        confirmed_night = h.record(building([axis_camera(), confirmed]))
+    assert code(str(suspected_night), str(confirmed_night)) == ExitCode.FINDINGS
+    assert code(str(confirmed_night), str(suspected_night)) == ExitCode.OK  # less to act on
 
 
 def test_diff_refuses_runs_of_two_sites(cli_env: Path, target: StoreTarget) -> None:

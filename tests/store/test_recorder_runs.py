@@ -147,6 +147,7 @@ def test_estate_keeps_unenumerated_cameras_with_last_seen_and_says_where_they_ar
     }
     assert {d.last_seen.isoformat() for d in cams} == {"2026-11-26T02:00:00+00:00"}
     assert estate.sites[0].restricted == 4  # the NVR and its three cameras
+    assert estate.series[-1].by_site["depot"] == 4  # the trend agrees (was 1: the NVR)
     assert [c for c in estate.changes if c.kind == "gone"] == []
     where = "behind 192.0.2.26 channel 1 (recorder on sw1 port 10)"
     assert cams[0].location.behind == where
@@ -164,6 +165,17 @@ def test_estate_keeps_unenumerated_cameras_with_last_seen_and_says_where_they_ar
     as_json = json.loads(estate.model_dump_json())
     cam_json = next(d for d in as_json["devices"] if d["key"] == "serial:DS2CD0001")
     assert (cam_json["location"]["recorder"], cam_json["location"]["channel"]) == (NVR, 1)
+
+
+def test_history_of_a_camera_behind_a_recorder_says_where(
+    target: StoreTarget, cli_env: Path
+) -> None:
+    with History(target, site="depot") as h:
+        h.record(_night(AttemptStatus.OK, (2,)))
+    args = ("--db", str(target), "--site", "depot", "--device", "serial:DS2CD0002")
+    out = run_camscan("history", *args, env=_env(target))
+    assert out.exit_code == 0, out.output
+    assert " 203.0.113.12 behind 192.0.2.26 channel 2 Hikvision DS-2CD2143G2-I " in out.stdout
 
 
 def test_a_camera_missing_from_a_run_that_read_its_recorder_is_gone(
