@@ -27,10 +27,7 @@ _IN_USE = ("recorder.ip_channels", "onvif.video_sources")
 REFUSED = "login refused, cameras not enumerated"
 NO_MAC = "not reported by recorder"  # a camera behind one whose channel API gives no MAC
 # (ISAPI InputProxy lists address, port and protocol only; Dahua RemoteDevice has ``Mac``).
-NO_CAPACITY = (
-    "IP channel count unknown: no SADP or DHIP reply (SADP is multicast on the recorder's "
-    "own link, so a routed scan never gets it)"
-)
+NO_CAPACITY = "capacity unknown: no SADP/DHIP reply; SADP does not cross routers"
 
 
 def _count(device: Device, names: Sequence[str]) -> tuple[int | None, str]:
@@ -98,7 +95,7 @@ def with_channels(devices: Sequence[Device]) -> list[Device]:
 
 def describe(channels: Channels) -> str:
     """'recorder with 8 IP channels (3 in use), 3 cameras enumerated'; without a capacity
-    figure 'recorder with 3 IP channels in use (IP channel count unknown: …), …'."""
+    figure 'recorder with 3 IP channels in use (capacity unknown: …), …'."""
     parts = []
     if channels.ip is not None:
         parts.append(plural(channels.ip, "IP channel"))

@@ -133,12 +133,12 @@ def test_routed_recorder_says_why_its_capacity_is_unknown() -> None:
     found = channels(routed, enumerated=3)
     assert found is not None
     said = describe(found)
-    assert said.startswith("recorder with 3 IP channels in use (IP channel count unknown: no SADP")
-    assert "a routed scan never gets it" in said
+    assert said.startswith("recorder with 3 IP channels in use (capacity unknown: no SADP/DHIP")
+    assert "SADP does not cross routers" in said
     assert said.endswith(", 3 cameras enumerated")
     bare = channels(Device(address="192.0.2.26"), enumerated=1)
     assert bare is not None
-    assert "unknown channels (IP channel count unknown" in describe(bare)
+    assert "unknown channels (capacity unknown: " in describe(bare)
 
 
 def test_refused_login_makes_the_scan_incomplete_and_is_named() -> None:

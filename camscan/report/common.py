@@ -207,7 +207,7 @@ class Summary:
         if self.interface:
             text += f"; interface {self.interface}"
         if self.recorders:
-            text += "; recorders: " + "; ".join(clean(r, 160) for r in self.recorders)
+            text += "; recorders: " + "; ".join(clean(r, 200) for r in self.recorders)
         if self.not_run:
             text += "; not run or partial: " + not_run_text(self.not_run)
         return text
