@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Coroutine, Iterator
 from functools import cache, partial
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -27,6 +27,9 @@ from camscan.discover._common import attempt, obs
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.models import AttemptStatus
 from camscan.words import plural
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 NAME = "tcp"
 PING_PORTS = (80, 554, 443, 8000)
@@ -172,6 +175,18 @@ class Window:
                     self._waiting.remove(waiter)
             raise
 
+    async def admit(self, limiter: AsyncLimiter | None) -> None:
+        """Take a slot, then the ``--rate`` limiter's token (when rate-limited); the slot is
+        given back when waiting for the token fails or is cancelled."""
+        await self.acquire()
+        if limiter is None:
+            return
+        try:
+            await limiter.acquire()
+        except BaseException:
+            self.release()
+            raise
+
     def release(self) -> None:
         self.active -= 1
         self._wake()
@@ -251,13 +266,7 @@ class TcpSweep:
             futures = []
             try:
                 for port in ports:
-                    await window.acquire()
-                    if limiter is not None:
-                        try:
-                            await limiter.acquire()
-                        except BaseException:
-                            window.release()
-                            raise
+                    await window.admit(limiter)
                     future = start_connect(address, port, rtt.value if pinging else ceiling)
                     future.add_done_callback(lambda _: window.release())
                     futures.append(future)
@@ -338,13 +347,7 @@ class TcpSweep:
                     continue
                 states: dict[int, str] = {}
                 for port in ping:
-                    await window.acquire()
-                    if limiter is not None:
-                        try:
-                            await limiter.acquire()
-                        except BaseException:
-                            window.release()
-                            raise
+                    await window.admit(limiter)
                     future = start_connect(address, port, rtt.value)
                     in_flight.add(future)
                     idle.clear()
