@@ -14,16 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from functools import partial
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import (
-    PortProbe,
-    Timer,
-    attempt,
-    classify,
-    close_writer,
-)
+from camscan.probe.common import PortProbe, Timer, close_writer
 from camscan.sanitize import device_text, escape_bytes
 
 # 21 ftp, 22 ssh, 23 telnet; 8000 Hikvision SDK (nmap-service-probes:1821), 37777 Dahua SDK
@@ -126,25 +121,16 @@ class BannerProbe(PortProbe):
 
         async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
             t = Timer()
-            try:
-                data = await self._read(target.address, port, settings)
-            except Exception as exc:
-                status, reason = classify(exc)
-                attempts.append(attempt(self.name, port, status, reason, t))
+            read = partial(self._read, target.address, port, settings)
+            data = await self.exchange(attempts, port, read, t)
+            if isinstance(data, AttemptStatus):
                 return
             if not data:
-                attempts.append(
-                    attempt(
-                        self.name,
-                        port,
-                        AttemptStatus.NO_ANSWER,
-                        "connected; the service sent nothing",
-                        t,
-                    )
-                )
+                reason = "connected; the service sent nothing"
+                self.record(attempts, port, AttemptStatus.NO_ANSWER, reason, t)
                 return
             obs.extend(banner_observations(data, port, self.name))
-            attempts.append(attempt(self.name, port, AttemptStatus.OK, f"{len(data)} bytes", t))
+            self.record(attempts, port, AttemptStatus.OK, f"{len(data)} bytes", t)
 
         return await self.visit_ports(ports, settings, visit)
 

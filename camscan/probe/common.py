@@ -15,6 +15,7 @@ import ssl
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from camscan import __version__
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
@@ -221,6 +222,8 @@ PORTS_AT_ONCE = 4
 # visit(port, observations, attempts): one port's exchanges, appending to the shared lists.
 PortVisit = Callable[[int, list[Observation], list[ProbeAttempt]], Awaitable[None]]
 
+T = TypeVar("T")
+
 
 def _port_order(item: Observation | ProbeAttempt) -> int:
     return -1 if item.port is None else item.port
@@ -249,6 +252,42 @@ class PortProbe:
         return ProbeResult(
             attempts=(attempt(self.name, None, AttemptStatus.SKIPPED, reason, Timer()),)
         )
+
+    def record(
+        self,
+        attempts: list[ProbeAttempt],
+        port: int,
+        status: AttemptStatus,
+        reason: str,
+        timer: Timer,
+    ) -> None:
+        """Append this probe's attempt record for ``port``."""
+        attempts.append(attempt(self.name, port, status, reason, timer))
+
+    async def exchange(
+        self,
+        attempts: list[ProbeAttempt],
+        port: int,
+        call: Callable[[], Awaitable[T]],
+        timer: Timer,
+        *,
+        label: str = "",
+        malformed: tuple[type[Exception], ...] = (),
+    ) -> T | AttemptStatus:
+        """Await one exchange with ``port``: its value, or, when it fails, the status of the
+        attempt recorded for the failure (reason prefixed ``label: `` when given).
+
+        An exception of a ``malformed`` type is the device's malformed answer; any other
+        (timeouts, refusals, resets) is mapped by :func:`classify`: data, not exceptions.
+        """
+        try:
+            return await call()
+        except malformed as exc:
+            status, reason = AttemptStatus.MALFORMED, str(exc)
+        except Exception as exc:
+            status, reason = classify(exc)
+        self.record(attempts, port, status, f"{label}: {reason}" if label else reason, timer)
+        return status
 
     async def visit_ports(
         self, ports: list[int], settings: ProbeSettings, visit: PortVisit

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
@@ -17,8 +18,6 @@ from camscan.probe.common import (
     USER_AGENT,
     PortProbe,
     Timer,
-    attempt,
-    classify,
     close_writer,
     decode_lenient,
     read_capped,
@@ -98,31 +97,19 @@ class RtspProbe(PortProbe):
                 (("OPTIONS", ""), ("DESCRIBE", "Accept: application/sdp\r\n")), start=1
             ):
                 t = Timer()
-                try:
-                    resp = await self._exchange(
-                        target.address, port, method, url, cseq, extra, settings
-                    )
-                except ValueError as exc:
-                    attempts.append(
-                        attempt(self.name, port, AttemptStatus.MALFORMED, f"{method}: {exc}", t)
-                    )
-                    continue
-                except Exception as exc:  # timeouts, refusals, resets: data, not exceptions
-                    status, reason = classify(exc)
-                    attempts.append(attempt(self.name, port, status, f"{method}: {reason}", t))
-                    if status in (AttemptStatus.REFUSED, AttemptStatus.TIMEOUT):
-                        break  # the second request would fail the same way
+                request = partial(
+                    self._exchange, target.address, port, method, url, cseq, extra, settings
+                )
+                resp = await self.exchange(
+                    attempts, port, request, t, label=method, malformed=(ValueError,)
+                )
+                if resp in (AttemptStatus.REFUSED, AttemptStatus.TIMEOUT):
+                    break  # the second request would fail the same way
+                if isinstance(resp, AttemptStatus):
                     continue
                 obs.extend(self._observations(resp, port))
-                attempts.append(
-                    attempt(
-                        self.name,
-                        port,
-                        AttemptStatus.OK,
-                        f"{method}: {resp.status} {resp.reason}",
-                        t,
-                    )
-                )
+                reason = f"{method}: {resp.status} {resp.reason}"
+                self.record(attempts, port, AttemptStatus.OK, reason, t)
 
         return await self.visit_ports(ports, settings, visit)
 

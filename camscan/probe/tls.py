@@ -12,20 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import warnings
+from functools import partial
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
 from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
-from camscan.probe.common import (
-    PortProbe,
-    Timer,
-    attempt,
-    classify,
-    close_writer,
-    permissive_tls_context,
-)
+from camscan.probe.common import PortProbe, Timer, close_writer, permissive_tls_context
 from camscan.sanitize import device_text
 
 # HTTPS and the usual alternates on NVRs and cameras; 7443 is UniFi Protect's.
@@ -75,40 +69,24 @@ class TlsProbe(PortProbe):
 
         async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
             t = Timer()
-            try:
-                der = await self._peer_certificate(target.address, port, settings)
-            except Exception as exc:
-                status, reason = classify(exc)
-                attempts.append(attempt(self.name, port, status, reason, t))
+            handshake = partial(self._peer_certificate, target.address, port, settings)
+            der = await self.exchange(attempts, port, handshake, t)
+            if isinstance(der, AttemptStatus):
                 return
             if not der:
-                attempts.append(
-                    attempt(
-                        self.name,
-                        port,
-                        AttemptStatus.MALFORMED,
-                        "handshake done but no certificate sent",
-                        t,
-                    )
-                )
+                reason = "handshake done but no certificate sent"
+                self.record(attempts, port, AttemptStatus.MALFORMED, reason, t)
                 return
             try:
                 subject, issuer, details = describe_certificate(der)
             except ValueError as exc:
-                attempts.append(
-                    attempt(
-                        self.name,
-                        port,
-                        AttemptStatus.MALFORMED,
-                        f"certificate not parseable: {exc}",
-                        t,
-                    )
-                )
+                reason = f"certificate not parseable: {exc}"
+                self.record(attempts, port, AttemptStatus.MALFORMED, reason, t)
                 return
             for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
                 if value:
                     obs.append(Observation(signal=signal, value=value, port=port, source=self.name))
-            attempts.append(attempt(self.name, port, AttemptStatus.OK, details, t))
+            self.record(attempts, port, AttemptStatus.OK, details, t)
 
         return await self.visit_ports(ports, settings, visit)
 
