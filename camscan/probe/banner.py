@@ -16,8 +16,8 @@ import asyncio
 import struct
 from functools import partial
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
-from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.models import AttemptStatus, Observation
+from camscan.probe.base import ProbeSettings, ProbeSink, ProbeTarget
 from camscan.probe.common import PortProbe, Timer, close_writer
 from camscan.sanitize import device_text, escape_bytes
 
@@ -114,25 +114,17 @@ class BannerProbe(PortProbe):
     def __init__(self, ports: frozenset[int] = BANNER_PORTS) -> None:
         super().__init__(ports)
 
-    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        ports = self.ports_for(target)
-        if not ports:
-            return self.skipped(target)
-
-        async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
-            t = Timer()
-            read = partial(self._read, target.address, port, settings)
-            data = await self.exchange(attempts, port, read, t)
-            if isinstance(data, AttemptStatus):
-                return
-            if not data:
-                reason = "connected; the service sent nothing"
-                self.record(attempts, port, AttemptStatus.NO_ANSWER, reason, t)
-                return
-            obs.extend(banner_observations(data, port, self.name))
-            self.record(attempts, port, AttemptStatus.OK, f"{len(data)} bytes", t)
-
-        return await self.visit_ports(ports, settings, visit)
+    async def visit(
+        self, target: ProbeTarget, settings: ProbeSettings, port: int, found: ProbeSink
+    ) -> None:
+        t = Timer()
+        read = partial(self._read, target.address, port, settings)
+        silent = (AttemptStatus.NO_ANSWER, "connected; the service sent nothing")
+        data = await self.exchange(found.attempts, port, read, t, empty=silent)
+        if isinstance(data, AttemptStatus):
+            return
+        found.observations.extend(banner_observations(data, port, self.name))
+        self.record(found.attempts, port, AttemptStatus.OK, f"{len(data)} bytes", t)
 
     async def _read(self, address: str, port: int, settings: ProbeSettings) -> bytes:
         reader, writer = await asyncio.wait_for(

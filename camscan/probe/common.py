@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from camscan import __version__
 from camscan.models import AttemptStatus, Observation, ProbeAttempt
-from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.probe.base import ProbeResult, ProbeSettings, ProbeSink, ProbeTarget
 from camscan.sanitize import device_text
 
 USER_AGENT = f"camscan/{__version__}"
@@ -273,21 +273,46 @@ class PortProbe:
         *,
         label: str = "",
         malformed: tuple[type[Exception], ...] = (),
+        empty: tuple[AttemptStatus, str] | None = None,
     ) -> T | AttemptStatus:
         """Await one exchange with ``port``: its value, or, when it fails, the status of the
         attempt recorded for the failure (reason prefixed ``label: `` when given).
 
         An exception of a ``malformed`` type is the device's malformed answer; any other
         (timeouts, refusals, resets) is mapped by :func:`classify`: data, not exceptions.
+        With ``empty`` (status, reason), an empty value is a failure recorded as that.
         """
         try:
-            return await call()
+            value = await call()
         except malformed as exc:
             status, reason = AttemptStatus.MALFORMED, str(exc)
         except Exception as exc:
             status, reason = classify(exc)
+        else:
+            if value or empty is None:
+                return value
+            status, reason = empty
         self.record(attempts, port, status, f"{label}: {reason}" if label else reason, timer)
         return status
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        """:meth:`visit` every port of :meth:`ports_for`, or say why none qualifies."""
+        ports = self.ports_for(target)
+        if not ports:
+            return self.skipped(target)
+        return await self.visit_ports(
+            ports,
+            settings,
+            lambda port, obs, attempts: self.visit(
+                target, settings, port, ProbeSink(obs, attempts)
+            ),
+        )
+
+    async def visit(
+        self, target: ProbeTarget, settings: ProbeSettings, port: int, found: ProbeSink
+    ) -> None:
+        """One port's exchanges, appending to ``found``'s lists (what :meth:`run` calls)."""
+        raise NotImplementedError(f"{type(self).__name__} defines neither run nor visit")
 
     async def visit_ports(
         self, ports: list[int], settings: ProbeSettings, visit: PortVisit

@@ -12,8 +12,8 @@ import asyncio
 from dataclasses import dataclass
 from functools import partial
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
-from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.models import AttemptStatus, Observation
+from camscan.probe.base import ProbeSettings, ProbeSink, ProbeTarget
 from camscan.probe.common import (
     USER_AGENT,
     PortProbe,
@@ -86,32 +86,27 @@ class RtspProbe(PortProbe):
     ) -> None:
         super().__init__(ports, default_ports)
 
-    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        ports = self.ports_for(target)
-        if not ports:
-            return self.skipped(target)
-
-        async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
-            url = f"rtsp://{url_host(target.address)}:{port}/"
-            for cseq, (method, extra) in enumerate(
-                (("OPTIONS", ""), ("DESCRIBE", "Accept: application/sdp\r\n")), start=1
-            ):
-                t = Timer()
-                request = partial(
-                    self._exchange, target.address, port, method, url, cseq, extra, settings
-                )
-                resp = await self.exchange(
-                    attempts, port, request, t, label=method, malformed=(ValueError,)
-                )
-                if resp in (AttemptStatus.REFUSED, AttemptStatus.TIMEOUT):
-                    break  # the second request would fail the same way
-                if isinstance(resp, AttemptStatus):
-                    continue
-                obs.extend(self._observations(resp, port))
-                reason = f"{method}: {resp.status} {resp.reason}"
-                self.record(attempts, port, AttemptStatus.OK, reason, t)
-
-        return await self.visit_ports(ports, settings, visit)
+    async def visit(
+        self, target: ProbeTarget, settings: ProbeSettings, port: int, found: ProbeSink
+    ) -> None:
+        url = f"rtsp://{url_host(target.address)}:{port}/"
+        for cseq, (method, extra) in enumerate(
+            (("OPTIONS", ""), ("DESCRIBE", "Accept: application/sdp\r\n")), start=1
+        ):
+            t = Timer()
+            request = partial(
+                self._exchange, target.address, port, method, url, cseq, extra, settings
+            )
+            resp = await self.exchange(
+                found.attempts, port, request, t, label=method, malformed=(ValueError,)
+            )
+            if resp in (AttemptStatus.REFUSED, AttemptStatus.TIMEOUT):
+                break  # the second request would fail the same way
+            if isinstance(resp, AttemptStatus):
+                continue
+            found.observations.extend(self._observations(resp, port))
+            reason = f"{method}: {resp.status} {resp.reason}"
+            self.record(found.attempts, port, AttemptStatus.OK, reason, t)
 
     async def _exchange(
         self,

@@ -17,8 +17,8 @@ from functools import partial
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from camscan.models import AttemptStatus, Observation, ProbeAttempt
-from camscan.probe.base import ProbeResult, ProbeSettings, ProbeTarget
+from camscan.models import AttemptStatus, Observation
+from camscan.probe.base import ProbeSettings, ProbeSink, ProbeTarget
 from camscan.probe.common import PortProbe, Timer, close_writer, permissive_tls_context
 from camscan.sanitize import device_text
 
@@ -62,37 +62,30 @@ class TlsProbe(PortProbe):
     ) -> None:
         super().__init__(ports, default_ports)
 
-    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
-        ports = self.ports_for(target)
-        if not ports:
-            return self.skipped(target)
+    async def visit(
+        self, target: ProbeTarget, settings: ProbeSettings, port: int, found: ProbeSink
+    ) -> None:
+        t = Timer()
+        handshake = partial(self._peer_certificate, target.address, port, settings)
+        no_cert = (AttemptStatus.MALFORMED, "handshake done but no certificate sent")
+        der = await self.exchange(found.attempts, port, handshake, t, empty=no_cert)
+        if isinstance(der, AttemptStatus):
+            return
+        try:
+            subject, issuer, details = describe_certificate(der)
+        except ValueError as exc:
+            reason = f"certificate not parseable: {exc}"
+            self.record(found.attempts, port, AttemptStatus.MALFORMED, reason, t)
+            return
+        for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
+            if value:
+                found.observations.append(
+                    Observation(signal=signal, value=value, port=port, source=self.name)
+                )
+        self.record(found.attempts, port, AttemptStatus.OK, details, t)
 
-        async def visit(port: int, obs: list[Observation], attempts: list[ProbeAttempt]) -> None:
-            t = Timer()
-            handshake = partial(self._peer_certificate, target.address, port, settings)
-            der = await self.exchange(attempts, port, handshake, t)
-            if isinstance(der, AttemptStatus):
-                return
-            if not der:
-                reason = "handshake done but no certificate sent"
-                self.record(attempts, port, AttemptStatus.MALFORMED, reason, t)
-                return
-            try:
-                subject, issuer, details = describe_certificate(der)
-            except ValueError as exc:
-                reason = f"certificate not parseable: {exc}"
-                self.record(attempts, port, AttemptStatus.MALFORMED, reason, t)
-                return
-            for signal, value in (("tls.subject", subject), ("tls.issuer", issuer)):
-                if value:
-                    obs.append(Observation(signal=signal, value=value, port=port, source=self.name))
-            self.record(attempts, port, AttemptStatus.OK, details, t)
-
-        return await self.visit_ports(ports, settings, visit)
-
-    async def _peer_certificate(
-        self, address: str, port: int, settings: ProbeSettings
-    ) -> bytes | None:
+    async def _peer_certificate(self, address: str, port: int, settings: ProbeSettings) -> bytes:
+        """The peer's DER certificate; empty when none was sent."""
         _reader, writer = await asyncio.wait_for(
             asyncio.open_connection(
                 address,
@@ -104,6 +97,7 @@ class TlsProbe(PortProbe):
         )
         try:
             ssl_object = writer.get_extra_info("ssl_object")
-            return ssl_object.getpeercert(binary_form=True) if ssl_object else None
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+            return der or b""
         finally:
             await close_writer(writer)
