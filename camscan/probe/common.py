@@ -209,6 +209,12 @@ def permissive_tls_context() -> ssl.SSLContext:
     return ctx
 
 
+def header_values(headers: Iterable[tuple[str, str]], name: str) -> list[str]:
+    """The values of every header called ``name`` (case-insensitive), in the order sent."""
+    lname = name.lower()
+    return [v for k, v in headers if k.lower() == lname]
+
+
 def url_host(address: str) -> str:
     """An address as it goes in a URL authority (IPv6 in brackets)."""
     return f"[{address}]" if ":" in address and not address.startswith("[") else address

@@ -18,7 +18,13 @@ import httpx
 
 from camscan.models import AttemptStatus
 from camscan.probe.base import ProbeSettings
-from camscan.probe.common import USER_AGENT, classify, decode_lenient, permissive_tls_context
+from camscan.probe.common import (
+    USER_AGENT,
+    classify,
+    decode_lenient,
+    header_values,
+    permissive_tls_context,
+)
 
 # Web ports seen on CCTV gear: 80-85/88/8000/8001/8080/8081/8085/8086/8088/8090/8181 are the
 # defaults of jorhelp/Ingram (Ingram's port list); 2020 is TP-Link's ONVIF/HTTP port (WSD
@@ -67,8 +73,7 @@ class Fetched:
     truncated: bool = False
 
     def header(self, name: str) -> list[str]:
-        lname = name.lower()
-        return [v for k, v in self.headers if k.lower() == lname]
+        return header_values(self.headers, name)
 
     def charset(self) -> str | None:
         for ctype in self.header("content-type"):

@@ -20,6 +20,7 @@ from camscan.probe.common import (
     Timer,
     close_writer,
     decode_lenient,
+    header_values,
     read_capped,
     read_headers,
     redact_challenge,
@@ -44,8 +45,7 @@ class RtspResponse:
     headers: tuple[tuple[str, str], ...]
 
     def header(self, name: str) -> list[str]:
-        lname = name.lower()
-        return [v for k, v in self.headers if k.lower() == lname]
+        return header_values(self.headers, name)
 
 
 def parse_response(head: bytes) -> RtspResponse:
