@@ -288,35 +288,15 @@ class OnvifProbe:
                 self._answered(operation, reply, c.port, t, f"{len(services)} services")
             )
 
-        t = Timer()
-        reply = await self._safe_call(c, url, "GetDeviceInformation")
-        if isinstance(reply, ProbeAttempt):
-            c.attempts.append(reply)
+        answer = await self._device_information(c, url, None)
+        if answer is None:
             return
-        info = parse_device_information(reply.root) if reply.root is not None else {}
-        c.attempts.append(
-            self._answered(
-                "GetDeviceInformation", reply, c.port, t, f"{len(info)} fields, no credentials"
-            )
-        )
+        info, reply = answer
         if not info and c.login is not None:
-            t = Timer()
-            header = self._token(c.login, c.offset)
-            reply = await self._safe_call(c, url, "GetDeviceInformation", header=header)
-            if isinstance(reply, ProbeAttempt):
-                c.attempts.append(reply)
+            answer = await self._device_information(c, url, c.login)
+            if answer is None:
                 return
-            info = parse_device_information(reply.root) if reply.root is not None else {}
-            c.attempts.append(
-                self._answered(
-                    "GetDeviceInformation",
-                    reply,
-                    c.port,
-                    t,
-                    f"{len(info)} fields, with credentials",
-                    sent_login=True,
-                )
-            )
+            info, reply = answer
         for name, signal in DEVICE_FIELDS.items():
             if name in info:
                 c.obs.append(self._obs(signal, info[name], c.port))
@@ -330,6 +310,26 @@ class OnvifProbe:
         media = media_xaddr(capabilities)
         media_url = media if media and same_host(media, host_of(url)) else url
         await self._media(c, media_url)
+
+    async def _device_information(
+        self, c: _Session, url: str, login: Login | None
+    ) -> tuple[dict[str, str], SoapReply] | None:
+        """GetDeviceInformation, anonymously or with ``login``'s WS-UsernameToken: the fields
+        read and the reply, or None when the call failed (its attempt recorded either way)."""
+        t = Timer()
+        header = self._token(login, c.offset) if login is not None else ""
+        reply = await self._safe_call(c, url, "GetDeviceInformation", header=header)
+        if isinstance(reply, ProbeAttempt):
+            c.attempts.append(reply)
+            return None
+        info = parse_device_information(reply.root) if reply.root is not None else {}
+        how = "no credentials" if login is None else "with credentials"
+        note = f"{len(info)} fields, {how}"
+        sent_login = login is not None
+        c.attempts.append(
+            self._answered("GetDeviceInformation", reply, c.port, t, note, sent_login=sent_login)
+        )
+        return info, reply
 
     async def _media(self, c: _Session, url: str) -> None:
         """GetVideoSources and GetProfiles: a recorder's channel count, anonymously if the
