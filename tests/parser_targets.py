@@ -20,7 +20,7 @@ from pyasn1.error import PyAsn1Error
 from camscan.config import ConfigError, load_config
 from camscan.discover import dhip, mdns, sadp, ssdp, wsd
 from camscan.document import DocumentError, parse_document
-from camscan.probe import onvif, soap
+from camscan.probe import onvif, onvifdevice, soap
 from camscan.probe.banner import banner_observations
 from camscan.probe.base import ProbeTarget
 from camscan.probe.httpclient import Fetched, port_of, redirect_target, same_host
@@ -247,10 +247,10 @@ def _onvif(data: bytes) -> Iterator[str]:
     fault = soap.parse_fault(root)
     if fault is not None:
         yield fault
-    yield from onvif.parse_device_information(root).values()
-    onvif.parse_utc_datetime(root)
-    yield from onvif.parse_services(root)
-    yield from onvif.parse_capabilities(root)
+    yield from onvifdevice.parse_device_information(root).values()
+    onvifdevice.parse_utc_datetime(root)
+    yield from onvifdevice.parse_services(root)
+    yield from onvifdevice.parse_capabilities(root)
 
 
 def _rtsp(data: bytes) -> Iterator[str]:

@@ -23,7 +23,7 @@ from camscan.discover import sadp, wsd
 from camscan.identify import identify
 from camscan.models import Identification, Observation, PolicyResult
 from camscan.policy import evaluate, resolve
-from camscan.probe.onvif import DEVICE_FIELDS, parse_device_information
+from camscan.probe.onvifdevice import DEVICE_FIELDS, parse_device_information
 from camscan.probe.soap import parse_xml
 from camscan.probe.tls import describe_certificate
 from camscan.sanitize import device_text

@@ -18,7 +18,7 @@ import pytest
 from zeroconf import DNSIncoming
 
 from camscan.discover import dhip, sadp, ssdp, wsd
-from camscan.probe.onvif import (
+from camscan.probe.onvifdevice import (
     parse_capabilities,
     parse_device_information,
     parse_services,

@@ -70,7 +70,7 @@ _COMMANDS = {
     "identify": ("camscan.cli.identify", "identify_cmd"),
     "history": ("camscan.cli.history", "history_command"),
     "diff": ("camscan.cli.history", "diff_command"),
-    "ack": ("camscan.cli.history", "ack_command"),
+    "ack": ("camscan.cli.ack", "ack_command"),
     "report": ("camscan.cli.report", "report_cmd"),
     "config": ("camscan.cli.config", "config_group"),
     "scan": ("camscan.cli.scan", "scan_cmd"),

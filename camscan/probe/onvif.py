@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
@@ -33,125 +32,29 @@ from camscan.probe.httpclient import (
     port_of,
     same_host,
 )
+from camscan.probe.onvifdevice import (
+    DEVICE_FIELDS,
+    parse_capabilities,
+    parse_device_information,
+    parse_services,
+    parse_utc_datetime,
+)
 from camscan.probe.onvifmedia import MEDIA_NS, RECORDER_SERVICES, count_items, media_xaddr
 from camscan.probe.soap import (
     TDS,
     SoapReply,
     created_timestamp,
-    find,
     local,
-    namespace,
     parse_fault,
     security_header,
     soap_call,
-    text,
 )
-from camscan.sanitize import device_text
 
 DEVICE_PATH = "/onvif/device_service"
 # Ports tried for the device service when WS-Discovery gave no XAddrs, in order: 80, then
 # the alternates seen on cameras (TP-Link 2020 per tplink-wsd-probematch-TP-IPC.xml).
 PREFERRED_PORTS = (80, 8080, 2020, 8899, 8000, 8081, 88, 81, 8888)
 MAX_ENDPOINTS = 3
-
-# GetCapabilities lists categories, not namespaces: map each to its service's WSDL namespace
-# (namespaces as published in the ONVIF WSDLs, https://www.onvif.org/profiles/specifications/).
-CAPABILITY_NAMESPACES = {
-    "Analytics": "http://www.onvif.org/ver20/analytics/wsdl",
-    "AnalyticsDevice": "http://www.onvif.org/ver10/analyticsdevice/wsdl",
-    "Device": "http://www.onvif.org/ver10/device/wsdl",
-    "DeviceIO": "http://www.onvif.org/ver10/deviceIO/wsdl",
-    "Display": "http://www.onvif.org/ver10/display/wsdl",
-    "Events": "http://www.onvif.org/ver10/events/wsdl",
-    "Imaging": "http://www.onvif.org/ver20/imaging/wsdl",
-    "Media": "http://www.onvif.org/ver10/media/wsdl",
-    "PTZ": "http://www.onvif.org/ver20/ptz/wsdl",
-    "Receiver": "http://www.onvif.org/ver10/receiver/wsdl",
-    "Recording": "http://www.onvif.org/ver10/recording/wsdl",
-    "Replay": "http://www.onvif.org/ver10/replay/wsdl",
-    "Search": "http://www.onvif.org/ver10/search/wsdl",
-}
-DEVICE_FIELDS = {
-    "Manufacturer": "onvif.manufacturer",
-    "Model": "onvif.model",
-    "FirmwareVersion": "onvif.firmware",
-    "SerialNumber": "onvif.serial",
-    "HardwareId": "onvif.hardware_id",
-}
-
-
-def parse_device_information(root: Any) -> dict[str, str]:
-    """Manufacturer/Model/FirmwareVersion/SerialNumber/HardwareId from the response element."""
-    resp = find(root, "GetDeviceInformationResponse")
-    if resp is None:
-        return {}
-    out: dict[str, str] = {}
-    for child in resp:
-        name = local(child.tag)
-        if name in DEVICE_FIELDS and name not in out:
-            value = text(child)
-            if value:
-                out[name] = value
-    return out
-
-
-def parse_utc_datetime(root: Any) -> datetime | None:
-    """The device's UTCDateTime from GetSystemDateAndTimeResponse (None if absent/invalid)."""
-    utc = find(root, "UTCDateTime")
-    if utc is None:
-        return None
-    parts: dict[str, int] = {}
-    for el in utc.iter():
-        name = local(el.tag)
-        if name in ("Year", "Month", "Day", "Hour", "Minute", "Second"):
-            try:
-                parts[name] = int(text(el))
-            except ValueError:
-                return None
-    try:
-        return datetime(
-            parts["Year"],
-            parts["Month"],
-            parts["Day"],
-            parts["Hour"],
-            parts["Minute"],
-            parts["Second"],
-            tzinfo=UTC,
-        )
-    except (KeyError, ValueError, OverflowError):
-        return None
-
-
-def parse_services(root: Any) -> list[str]:
-    """Namespaces listed by GetServicesResponse, in order, without duplicates."""
-    resp = find(root, "GetServicesResponse")
-    if resp is None:
-        return []
-    found = [text(el) for el in resp.iter() if local(el.tag) == "Namespace"]
-    return list(dict.fromkeys(ns for ns in found if ns))
-
-
-def parse_capabilities(root: Any) -> list[str]:
-    """Service namespaces implied by GetCapabilitiesResponse.
-
-    Standard categories that carry an XAddr map to their WSDL namespace; vendor extension
-    elements (outside www.onvif.org) are reported by their own namespace, which can name the
-    firmware family.
-    """
-    caps = find(root, "Capabilities")
-    if caps is None:
-        return []
-    out: list[str] = []
-    containers = [caps, *[c for c in caps if local(c.tag) == "Extension"]]
-    for container in containers:
-        for child in container:
-            name = local(child.tag)
-            ns = namespace(child.tag)
-            if name in CAPABILITY_NAMESPACES and any(local(x.tag) == "XAddr" for x in child.iter()):
-                out.append(CAPABILITY_NAMESPACES[name])
-            elif ns and "www.onvif.org" not in ns and name != "Extension":
-                out.append(device_text(ns))
-    return list(dict.fromkeys(out))
 
 
 @dataclass

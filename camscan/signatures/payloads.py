@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from camscan.discover import dhip, sadp, ssdp, wsd
 from camscan.models import Observation
-from camscan.probe import onvif
+from camscan.probe import onvifdevice
 from camscan.probe.banner import banner_observations
 from camscan.probe.common import redact_challenge
 from camscan.probe.httpclient import Fetched
@@ -83,9 +83,9 @@ def _onvif(data: bytes, port: int | None) -> list[Observation]:
         root = parse_xml(data)
     except ValueError:
         return []
-    info = onvif.parse_device_information(root) if root is not None else {}
+    info = onvifdevice.parse_device_information(root) if root is not None else {}
     return [
-        Observation(signal=onvif.DEVICE_FIELDS[k], value=v, port=port, source="onvif")
+        Observation(signal=onvifdevice.DEVICE_FIELDS[k], value=v, port=port, source="onvif")
         for k, v in info.items()
     ]
 

@@ -307,17 +307,18 @@ RECORDER = {
 
 
 def test_a_recorder_plan_names_its_cameras_and_how_it_reaches_them(tmp_path: Path) -> None:
-    from camscan.lab.logins import recorder_plan, write_credentials
+    from camscan.lab.logins import recorder_plan, write_scan_config
     from camscan.lab.topology import load_personas
 
     t = parse(topo(**RECORDER))
-    plan = recorder_plan(t, t.hosts[0], load_personas(t))
+    personas = load_personas(t)
+    plan = recorder_plan(t, t.hosts[0], personas)
     (channel,) = plan.channels
     assert (plan.username, plan.password) == ("audit", "Lab-NVR-pass")
     assert (channel.channel, channel.address, channel.protocol, channel.port) == (
         1, "203.0.113.10", "ONVIF", 80,
     )  # fmt: skip
-    config = write_credentials(t, tmp_path)
+    config = write_scan_config(t, personas, tmp_path)
     assert config is not None
     assert config.stat().st_mode & 0o777 == 0o600
     text = config.read_text()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from camscan.probe.onvif import (
+from camscan.probe.onvifdevice import (
     parse_capabilities,
     parse_device_information,
     parse_services,
