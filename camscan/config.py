@@ -21,10 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from camscan.credentials import CredentialsConfig
 from camscan.files import InputFileError, read_capped
 from camscan.infra.config import INLINE_SECRETS, InfraConfig
+from camscan.secrets import SecretError, read_secret
 
 SYSTEM_CONFIG = Path("/etc/camscan/config.toml")
 MAX_CONFIG_BYTES = 1024 * 1024
-MAX_SECRET_BYTES = 4096
 
 
 class ConfigError(ValueError):
@@ -59,27 +59,17 @@ class EmailConfig(_Section):
 
     def password(self, env: Mapping[str, str] | None = None) -> str | None:
         """Read the SMTP password from its variable or file; None when no login is configured."""
-        env = os.environ if env is None else env
-        if self.password_env:
-            value = env.get(self.password_env)
-            if value is None:
-                raise ConfigError(f"email.password_env: ${self.password_env} is not set")
-            if not value:
-                raise ConfigError(f"email.password_env: ${self.password_env} is empty")
-            return value
-        if self.password_file:
-            try:
-                with self.password_file.open("rb") as handle:
-                    data = handle.read(MAX_SECRET_BYTES)
-            except OSError as exc:
-                raise ConfigError(
-                    f"email.password_file: cannot read {self.password_file}: {exc.strerror}"
-                ) from exc
-            lines = data.decode("utf-8", "replace").splitlines()
-            if not lines or not lines[0]:
-                raise ConfigError(f"email.password_file: {self.password_file} is empty")
-            return lines[0]
-        return None
+        if not (self.password_env or self.password_file):
+            return None
+        try:
+            return read_secret(
+                "email.password",
+                self.password_env,
+                self.password_file,
+                os.environ if env is None else env,
+            )
+        except SecretError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 class ScanConfig(_Section):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from camscan.infra.config import InfraSecretError, read_secret
 from camscan.scope import Interval, ScopeError, parse_target
+from camscan.secrets import SecretError, read_secret
 
 
 class CredentialError(ValueError):
@@ -90,7 +90,7 @@ def host_logins(
             password = read_secret(
                 f"{where} password", table.password_env, table.password_file, env
             )
-        except InfraSecretError as exc:
+        except SecretError as exc:
             raise CredentialError(str(exc)) from None
         intervals = tuple(i for spec in table.hosts for i in parse_target(spec, skip_edges=False))
         out.append(HostLogin(intervals, Login(table.username, password)))
@@ -113,7 +113,7 @@ def cli_login(
             password = read_secret(
                 "--password-env" if password_env else "--password", password_env, password_file, env
             )
-        except InfraSecretError as exc:
+        except SecretError as exc:
             raise CredentialError(str(exc).replace("_file", "-file")) from None
     if username is None:
         if password is not None:

@@ -96,23 +96,24 @@ def _interface_scope(iface: str | None, assume_yes: bool) -> list[str]:
 
 def _community(given: str | None, env_name: str | None, file: Path | None) -> str | None:
     """The SNMP probe's community: from the flag, the variable or the file (exit 2 if unset)."""
-    from camscan.infra.config import InfraSecretError, read_secret
+    from camscan.secrets import SecretError, read_secret
 
     if given or not (env_name or file):
         return given
     try:
         return read_secret("--snmp-community", env_name, file, os.environ)
-    except InfraSecretError as exc:
+    except SecretError as exc:
         raise CamscanUsageError(str(exc)) from None
 
 
 def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
     """--infra hosts and [[infra]] tables, secrets read now (exit 2 before any packet)."""
-    from camscan.infra.config import InfraSecretError, infra_targets
+    from camscan.infra.config import infra_targets
+    from camscan.secrets import SecretError
 
     try:
         return infra_targets(_split(hosts), list(opts.config.infra))
-    except (InfraSecretError, ValueError) as exc:
+    except (SecretError, ValueError) as exc:
         raise CamscanUsageError(str(exc)) from None
 
 

@@ -14,38 +14,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from camscan.secrets import SecretError, read_secret
 from camscan.snmp import SNMP_PORT, SnmpAuth, SnmpTarget
 
-MAX_SECRET_BYTES = 4096
 #: Keys that would put a secret in the file itself; refused with a pointer to *_env/*_file.
 INLINE_SECRETS = ("community", "auth_password", "priv_password", "password")
-
-
-class InfraSecretError(ValueError):
-    """A secret that cannot be read; the message names its variable or file, not its value."""
-
-
-def read_secret(what: str, env_name: str | None, file: Path | None, env: Mapping[str, str]) -> str:
-    """The secret from ``$env_name`` or the first line of ``file``; an empty one is an error
-    (a login or community is never the empty string by accident)."""
-    if env_name:
-        value = env.get(env_name)
-        if value is None:
-            raise InfraSecretError(f"{what}: ${env_name} is not set")
-        if not value:
-            raise InfraSecretError(f"{what}: ${env_name} is empty")
-        return value
-    if file is not None:
-        try:
-            with file.open("rb") as handle:
-                data = handle.read(MAX_SECRET_BYTES)
-        except OSError as exc:
-            raise InfraSecretError(f"{what}: cannot read {file}: {exc.strerror}") from None
-        lines = data.decode("utf-8", "replace").splitlines()
-        if not lines or not lines[0]:
-            raise InfraSecretError(f"{what}: {file} is empty")
-        return lines[0]
-    raise InfraSecretError(f"{what}: give {what}_env or {what}_file")
 
 
 class InfraConfig(BaseModel):
@@ -75,7 +48,7 @@ class InfraConfig(BaseModel):
         return self
 
     def auth(self, env: Mapping[str, str] | None = None) -> SnmpAuth:
-        """Read the secrets now; :class:`InfraSecretError` when one is missing."""
+        """Read the secrets now; :class:`SecretError` when one is missing."""
         env = os.environ if env is None else env
         where = f"[[infra]] {self.host or '(default)'}"
         if self.snmp_version < 3:
@@ -94,7 +67,7 @@ class InfraConfig(BaseModel):
             )
         for name, value in (("auth", auth_password), ("priv", priv_password)):
             if value and len(value) < 8:  # RFC 3414 11.2: pass phrases of at least 8 octets
-                raise InfraSecretError(f"{where} {name}_password: shorter than 8 characters")
+                raise SecretError(f"{where} {name}_password: shorter than 8 characters")
         return SnmpAuth(
             version=3,
             user=self.user or "",
@@ -109,7 +82,7 @@ def infra_targets(
     hosts: list[str], tables: list[InfraConfig], env: Mapping[str, str] | None = None
 ) -> list[SnmpTarget]:
     """Targets for ``--infra HOST`` (its own table, else the host-less default table) plus
-    every table that names a host. Raises :class:`InfraSecretError` or ValueError."""
+    every table that names a host. Raises :class:`SecretError` or ValueError."""
     by_host = {t.host: t for t in tables if t.host}
     default = next((t for t in tables if not t.host), None)
     out: list[SnmpTarget] = []

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from camscan.secrets import SecretError, read_secret
+
 if TYPE_CHECKING:  # SQLAlchemy is imported when a store is used, not by every CLI start
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
 
-MAX_SECRET_BYTES = 4096
 _PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 SITE_ALL = "all"
 
@@ -83,18 +84,6 @@ class StoreTarget:
         return self.path is None or self.path.exists()
 
 
-def _read_secret(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SECRET_BYTES)
-    except OSError as exc:
-        raise HistoryError(
-            f"history password_file: cannot read {path}: {exc.strerror or exc}"
-        ) from exc
-    lines = data.decode("utf-8", "replace").splitlines()
-    return lines[0] if lines else ""
-
-
 def parse_target(
     value: str | Path,
     *,
@@ -129,12 +118,11 @@ def parse_target(
         raise HistoryError("--db: the PostgreSQL URL needs a database name (…/dbname)")
     env = os.environ if env is None else env
     password: str | None = None
-    if password_env:
-        password = env.get(password_env)
-        if password is None:
-            raise HistoryError(f"history password_env: ${password_env} is not set")
-    elif password_file:
-        password = _read_secret(password_file)
+    if password_env or password_file:
+        try:
+            password = read_secret("history password", password_env, password_file, env)
+        except SecretError as exc:
+            raise HistoryError(str(exc)) from None
     return StoreTarget(url=url.set(drivername="postgresql+psycopg"), path=None, password=password)
 
 
