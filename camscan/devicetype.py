@@ -11,6 +11,10 @@ made the network interface: a device known by its maker's MAC prefix alone gets
 family's rules name is a camera or recorder type (Hikvision also makes intercoms, access
 control and switches, so its MAC alone says ``unknown``).
 
+A model name also refines a maker-wide ``camera`` or ``camera-or-recorder`` rule where the
+maker's naming says the class (:data:`_MAKER_MODELS`, :data:`_INTERCOM_MODEL`: encoders,
+intercoms, access points, switches).
+
 With no rule, reply or model type, the protocols a device speaks still say what it is
 (:func:`from_protocols`): an RTSP server that is not known streaming-server or AirPlay software,
 an ONVIF device service, ONVIF WS-Discovery scopes, or an RTSP port next to a video maker's SDK
