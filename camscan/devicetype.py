@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 
 from camscan.devicetype_protocols import CAMERA_OR_RECORDER as CAMERA_OR_RECORDER
-from camscan.devicetype_protocols import from_protocols
+from camscan.devicetype_protocols import from_protocols, snmp_type
 from camscan.models import Evidence, EvidenceKind, Observation
 from camscan.signatures.schema import Family
 
@@ -158,6 +158,8 @@ def device_type(
     if stated == ROUTER_OR_SWITCH:
         named = [e.device_type for e in evidence if e.counted and e.vendor is None]
         stated = next((n for n in named if n in ("router", "switch")), stated)
+        if stated == ROUTER_OR_SWITCH and snmp_type(observations) == "switch":
+            stated = "switch"  # sysServices: layer 2 only
     replied = from_replies(observations)
     by_model = from_model(model, family.vendor if family else None)
     if stated in (None, "camera", CAMERA_OR_RECORDER) and "recorder" in (replied, by_model):

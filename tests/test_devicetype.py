@@ -325,3 +325,11 @@ def test_rules_spanning_classes_state_only_what_is_true(
     observations: list[Observation], expected: str
 ) -> None:
     assert _ident(observations).device_type == expected
+
+
+def test_sysservices_layer_two_refines_router_or_switch_firmware_to_switch() -> None:
+    ios = "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE"
+    alone = _ident([_o("snmp.sysdescr", ios, 161)])
+    assert alone.device_type == "router-or-switch"
+    bridge = _ident([_o("snmp.sysdescr", ios, 161), _o("snmp.oid", "1.3.6.1.2.1.1.7.0 = 2", 161)])
+    assert bridge.device_type == "switch"
