@@ -333,3 +333,14 @@ def test_sysservices_layer_two_refines_router_or_switch_firmware_to_switch() -> 
     assert alone.device_type == "router-or-switch"
     bridge = _ident([_o("snmp.sysdescr", ios, 161), _o("snmp.oid", "1.3.6.1.2.1.1.7.0 = 2", 161)])
     assert bridge.device_type == "switch"
+
+
+def test_a_generic_wsd_device_is_not_taken_for_an_onvif_device() -> None:
+    # Windows Devices Profile type without ONVIF scopes (a media device, a NAS): no class.
+    obs = _wsd("wsdp:Device", "http://schemas.example.com/scope/default")
+    assert _ident(obs).device_type == "unknown"
+
+
+def test_an_onvif_clock_answer_is_an_onvif_device() -> None:
+    # GetSystemDateAndTime is answered before login (research/protocols.md §2).
+    assert _ident([_o("onvif.clock_offset", "-3", 80)]).device_type == CAMERA_OR_RECORDER
