@@ -344,3 +344,20 @@ def test_a_generic_wsd_device_is_not_taken_for_an_onvif_device() -> None:
 def test_an_onvif_clock_answer_is_an_onvif_device() -> None:
     # GetSystemDateAndTime is answered before login (research/protocols.md §2).
     assert _ident([_o("onvif.clock_offset", "-3", 80)]).device_type == CAMERA_OR_RECORDER
+
+
+def test_a_recorder_channel_api_answer_is_a_recorder() -> None:
+    # A Hikvision OEM box whose SADP reply shows one digital channel (camera-or-recorder from
+    # firmware alone) whose ISAPI channel list answered: it is a recorder.
+    sadp = parse_payload(
+        PayloadFormat.SADP,
+        '<?xml version="1.0" encoding="UTF-8"?><ProbeMatch><Types>inquiry</Types>'
+        "<DeviceType>44322</DeviceType><DeviceDescription>OEM-0801</DeviceDescription>"
+        "<CommandPort>8000</CommandPort><AnalogChannelNum>0</AnalogChannelNum>"
+        "<DigitalChannelNum>1</DigitalChannelNum>"
+        "<SoftwareVersion>V4.30.085build 200916</SoftwareVersion></ProbeMatch>",
+        37020,
+    )
+    assert _ident(sadp).device_type == CAMERA_OR_RECORDER
+    channels = _o("recorder.ip_channels", "0", 80)
+    assert _ident([*sadp, channels]).device_type == "recorder"
