@@ -361,3 +361,19 @@ def test_a_recorder_channel_api_answer_is_a_recorder() -> None:
     assert _ident(sadp).device_type == CAMERA_OR_RECORDER
     channels = _o("recorder.ip_channels", "0", 80)
     assert _ident([*sadp, channels]).device_type == "recorder"
+
+
+def _services(*names: str) -> list[Observation]:
+    return [_o("onvif.service", f"http://www.onvif.org/{n}/wsdl", 80) for n in names]
+
+
+def test_onvif_services_state_only_what_they_prove() -> None:
+    # Profile G recording on a camera with an SD card: a recording service is no recorder.
+    camera = _services("ver10/device", "ver10/media", "ver20/imaging", "ver10/recording")
+    assert _ident(camera).device_type == CAMERA_OR_RECORDER
+    # An NVR serves its channels through media too; its Receiver service (it pulls streams)
+    # or its model name says recorder.
+    nvr = _services("ver10/device", "ver10/media", "ver10/recording", "ver10/receiver")
+    assert _ident(nvr).device_type == "recorder"
+    named = [*_services("ver10/device", "ver10/media"), _o("onvif.model", "NVR-1604", 80)]
+    assert _ident(named).device_type == "recorder"
