@@ -10,6 +10,11 @@ made the network interface: a device known by its maker's MAC prefix alone gets
 ``camera-or-recorder`` only when the maker makes nothing else, i.e. every device type its
 family's rules name is a camera or recorder type (Hikvision also makes intercoms, access
 control and switches, so its MAC alone says ``unknown``).
+
+With no rule, reply or model type, the protocols a device speaks still say what it is
+(:func:`from_protocols`): an RTSP server that is not known streaming-server or AirPlay software,
+an ONVIF device service, ONVIF WS-Discovery scopes, or an RTSP port next to a video maker's SDK
+port make a ``camera-or-recorder``; a UPnP device type names its class.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from camscan.devicetype_protocols import CAMERA_OR_RECORDER as CAMERA_OR_RECORDER
+from camscan.devicetype_protocols import from_protocols
 from camscan.models import Evidence, EvidenceKind, Observation
 from camscan.signatures.schema import Family
 
-CAMERA_OR_RECORDER = "camera-or-recorder"
 # A coarse but true type: routing/switching gear whose role the evidence does not settle
 # (LibreNMS's OS type ``network``: Cisco IOS, Huawei VRP). A device that names itself a router
 # or switch (a generic rule) refines it.
@@ -45,6 +51,9 @@ _DHIP_CLASS = {
     "vth": "intercom",
 }
 _RECEIVER = "ver10/receiver/wsdl"
+# ONVIF Core Specification, device discovery scopes: ``type/Network_Video_Storage`` is a
+# storage device (NVR); ``type/video_encoder``/``Network_Video_Transmitter`` a video source.
+_STORAGE_SCOPE = re.compile(r"^onvif://www\.onvif\.org/type/Network_?Video_?Storage$", re.I)
 
 
 def _number(value: str) -> int:
@@ -76,6 +85,8 @@ def from_replies(observations: Sequence[Observation]) -> str | None:
         return "recorder"
     if any(o.signal == "onvif.service" and _RECEIVER in o.value for o in observations):
         return "recorder"
+    if any(o.signal == "wsd.scope" and _STORAGE_SCOPE.match(o.value) for o in observations):
+        return "recorder"
     if any(o.signal.startswith("channel.") for o in observations):
         return "camera"  # a recorder lists it as the video source on one of its channels
     return None
@@ -100,8 +111,9 @@ def device_type(
     evidence: Sequence[Evidence],
     family: Family | None,
 ) -> str:
-    """The device type: a rule's, else a reply's or model's, else camera-or-recorder for
-    firmware of a video maker or the MAC prefix of a maker of nothing else, else ``unknown``."""
+    """The device type: a rule's, else a reply's or model's, else what the protocols it speaks
+    say (:func:`from_protocols`), else camera-or-recorder for firmware of a video maker or the
+    MAC prefix of a maker of nothing else, else ``unknown``."""
     if stated == ROUTER_OR_SWITCH:
         named = [e.device_type for e in evidence if e.counted and e.vendor is None]
         stated = next((n for n in named if n in ("router", "switch")), stated)
@@ -113,6 +125,9 @@ def device_type(
         return stated
     if replied or by_model:
         return replied or by_model or "unknown"
+    spoken = from_protocols(observations)
+    if spoken is not None:
+        return spoken or "unknown"  # "": the protocols say "not a camera" and nothing more
     if family is None:
         return "unknown"
     kinds = {e.kind for e in evidence if e.counted and e.vendor == family.vendor}
