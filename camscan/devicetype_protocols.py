@@ -28,6 +28,12 @@ model name, before the firmware and MAC-prefix fallbacks. Each inference is a do
   CommandPort 8000 in SADP replies, Dahua's DHIP ``Port`` 37777; research/protocols.md §3) is a
   camera or recorder. Either port alone is not: 8000 is a common alternate HTTP port
   (nmap-services ``http-alt``), and RTSP servers run on servers too.
+- **SNMP MIB facts** (read by the SNMP probe as ``snmp.oid``): sysServices (RFC 1213 /
+  RFC 3418) says which OSI layers a node serves; a node serving layer 2 and nothing above is a
+  bridge (a switch), one serving layer 3 but no end-to-end or application layer routes (a
+  router, or a layer-3 switch: ``router-or-switch``); RFC 1213's own examples: 4 for a router,
+  72 for an application host. Any Printer MIB answer (RFC 3805 prtGeneralPrinterName) is a
+  printer.
 - **UPnP device type** (``ssdp.st`` of a NOTIFY or search reply): the UPnP Forum's standard
   device types ``InternetGatewayDevice`` (a router), ``WLANAccessPointDevice``, ``Printer`` and
   ``DigitalSecurityCamera`` name the device class.
@@ -74,6 +80,10 @@ _UPNP_TYPES = {
 }
 
 
+_SYS_SERVICES = "1.3.6.1.2.1.1.7.0 = "
+_PRINTER_NAME = "1.3.6.1.2.1.43.5.1.1.16.1 = "
+
+
 def _values(observations: Sequence[Observation], *signals: str) -> list[str]:
     return [o.value.strip() for o in observations if o.signal in signals]
 
@@ -118,6 +128,20 @@ def port_type(observations: Sequence[Observation]) -> str | None:
     return CAMERA_OR_RECORDER if ports & _RTSP_PORTS and ports & _VIDEO_SDK_PORTS else None
 
 
+def snmp_type(observations: Sequence[Observation]) -> str | None:
+    """``printer``, ``switch``, ``router-or-switch`` from standard MIB answers, else None."""
+    oids = _values(observations, "snmp.oid")
+    if any(v.startswith(_PRINTER_NAME) and v[len(_PRINTER_NAME) :].strip() for v in oids):
+        return "printer"
+    for value in oids:
+        if value.startswith(_SYS_SERVICES) and value[len(_SYS_SERVICES) :].strip().isdigit():
+            layers = int(value[len(_SYS_SERVICES) :])
+            if layers & 0b1111000 or not layers & 0b110:
+                return None  # end-to-end/application layers: a host; or no layer 2/3 at all
+            return "router-or-switch" if layers & 0b100 else "switch"
+    return None
+
+
 def upnp_type(observations: Sequence[Observation]) -> str | None:
     """The class a standard UPnP device type names, else None."""
     for value in _values(observations, "ssdp.st"):
@@ -131,7 +155,8 @@ def from_protocols(observations: Sequence[Observation]) -> str | None:
     """A type from the protocols spoken: a type name, NOT_A_CAMERA ("": rules a camera out and
     names nothing), or None when the protocols say nothing. A named class (UPnP device type,
     streaming-server software) wins, then a "not a camera", then camera-or-recorder."""
-    found = [infer(observations) for infer in (upnp_type, rtsp_type, onvif_type, port_type)]
+    inferences = (snmp_type, upnp_type, rtsp_type, onvif_type, port_type)
+    found = [infer(observations) for infer in inferences]
     named = [f for f in found if f not in (None, NOT_A_CAMERA, CAMERA_OR_RECORDER)]
     if named:
         return named[0]
