@@ -153,6 +153,27 @@ def from_nmap(path: Path) -> Iterator[tuple[str, str]]:
         yield prefix.upper(), org.strip()
 
 
+def full_names(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Nmap's short organisation names → the IEEE name netaddr gives the same blocks.
+
+    nmap-mac-prefixes shortens IEEE names ("zte" for "zte corporation", "Ring" for "Ring
+    LLC"), so its blocks newer than netaddr's copy would carry a name no registrant matches.
+    A short name is expanded only when every 24-bit block of it that netaddr also has bears
+    one IEEE name (case aside), so the expansion is the registry's own name for that holder.
+    """
+    seen: dict[str, set[str]] = {}
+    for prefix, org in rows:
+        if len(prefix) == 6:
+            bundled = netaddr_org(prefix)
+            if bundled is not None:
+                seen.setdefault(org, set()).add(bundled)
+    return {
+        short: next(iter(names))
+        for short, names in seen.items()
+        if len({n.casefold() for n in names}) == 1
+    }
+
+
 def _names(org: str, wanted: list[str]) -> frozenset[str]:
     """The wanted registrants and makers an organisation name contains."""
     found = {name for name in wanted if name in org.casefold()}
@@ -193,6 +214,7 @@ def write(out: Path, rows: list[tuple[str, str, str]], source: str, date: str) -
             "# IEEE MA-M (28-bit) and MA-S (36-bit) assignments of camera, recorder and NDAA 889\n"
             "# makers and of registrants named in camscan's signature files, and their MA-L\n"
             "# (24-bit) assignments that netaddr's bundled copy lacks or gives to another name.\n"
+            "# Nmap's short names carry the IEEE name netaddr gives that holder's other blocks.\n"
             "# Facts of the IEEE Registration Authority.\n"
             f"# source: {source}\n"
             f"# snapshot: {date}\n"
@@ -221,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.manuf:
         rows += from_manuf(args.manuf)
     if args.nmap:
-        rows += from_nmap(args.nmap)
+        nmap_rows = list(from_nmap(args.nmap))
+        expand = full_names(nmap_rows)
+        rows += [(prefix, expand.get(org, org)) for prefix, org in nmap_rows]
     selected = select(rows, registrants(args.signatures))
     write(args.out, selected, args.source, args.date)
     print(f"{len(selected)} of {len(rows)} blocks written to {args.out}", file=sys.stderr)

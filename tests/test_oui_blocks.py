@@ -165,7 +165,17 @@ def test_ma_l_block_newer_than_netaddr_names_its_maker() -> None:
     assert _script().netaddr_org("80489F") is None
     ident = identify([], "80:48:9f:12:34:56", SIGS)
     assert ident.vendor == "Hikvision"
-    assert ident.mac_vendor == "Hangzhou Hikvision Digital Technology"
+    assert ident.mac_vendor == "Hangzhou Hikvision Digital Technology Co.,Ltd."
+
+
+def test_nmap_short_name_of_a_newer_block_carries_the_ieee_name() -> None:
+    """nmap-mac-prefixes calls ZTE's blocks "zte"; 0C:44:C0 is one netaddr 1.3.0 lacks. The
+    snapshot carries the IEEE name netaddr gives ZTE's other blocks, so the family's
+    registrant matches and the MAC names ZTE (before, 93 such ZTE blocks named nobody)."""
+    assert _script().netaddr_org("0C44C0") is None
+    ident = identify([], "0c:44:c0:12:34:56", SIGS)
+    assert ident.vendor == "ZTE"
+    assert ident.mac_vendor == "zte corporation"
 
 
 def test_script_keeps_only_ma_l_rows_netaddr_lacks_or_gives_to_another(tmp_path: Path) -> None:
@@ -190,4 +200,17 @@ def test_script_keeps_only_ma_l_rows_netaddr_lacks_or_gives_to_another(tmp_path:
         for r in csv.reader(out.read_text(encoding="utf-8").splitlines())
         if r and not r[0].startswith("#")
     ]
-    assert rows[1:] == [["MA-L", "80489F", "Hangzhou Hikvision Digital Technology"]]
+    # nmap's name for 80489F is expanded to the IEEE name netaddr gives 4419B6 (same holder).
+    assert rows[1:] == [["MA-L", "80489F", "Hangzhou Hikvision Digital Technology Co.,Ltd."]]
+
+
+def test_script_expands_a_short_name_only_when_netaddr_agrees_on_one_holder() -> None:
+    script = _script()
+    rows = [
+        ("4419B6", "Hikvision"),  # netaddr: Hangzhou Hikvision Digital Technology Co.,Ltd.
+        ("80489F", "Hikvision"),  # newer: no netaddr name
+        ("3C7C3F", "Mixed"),  # netaddr: ASUSTek
+        ("001132", "Mixed"),  # netaddr: Synology
+    ]
+    expand = script.full_names(rows)
+    assert expand == {"Hikvision": "Hangzhou Hikvision Digital Technology Co.,Ltd."}
