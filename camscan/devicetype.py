@@ -3,13 +3,19 @@
 A recorder is a recorder: model prefixes (Hikvision ``DS-7``/``DS-8``/``DS-9``, ``iDS-7``/
 ``iDS-9``; any ``NVR``/``DVR``/``XVR``/``HCVR``/``NVS`` model), the SADP reply's channel counts
 (a recorder has analog channels or more than one digital channel; research/protocols.md §3),
-the DHIP reply's ``DeviceClass`` and ``RemoteVideoInputChannels`` (ibid.), and an ONVIF
-Receiver service (a device that pulls streams from others). An OEM box whose only evidence is
+the DHIP reply's ``DeviceClass`` and ``RemoteVideoInputChannels`` (ibid.), an ONVIF
+Receiver service (a device that pulls streams from others), the ONVIF discovery scope
+``type/Network_Video_Storage``, and an answer of a recorder's channel API
+(``recorder.ip_channels``). An OEM box whose only evidence is
 its firmware, of a video maker, still gets ``camera-or-recorder``. A MAC prefix says only who
 made the network interface: a device known by its maker's MAC prefix alone gets
 ``camera-or-recorder`` only when the maker makes nothing else, i.e. every device type its
 family's rules name is a camera or recorder type (Hikvision also makes intercoms, access
 control and switches, so its MAC alone says ``unknown``).
+
+A model name also refines a maker-wide ``camera`` or ``camera-or-recorder`` rule where the
+maker's naming says the class (:data:`_MAKER_MODELS`, :data:`_INTERCOM_MODEL`: encoders,
+intercoms, access points, switches).
 
 With no rule, reply or model type, the protocols a device speaks still say what it is
 (:func:`from_protocols`): an RTSP server that is not known streaming-server or AirPlay software,
@@ -23,7 +29,7 @@ import re
 from collections.abc import Sequence
 
 from camscan.devicetype_protocols import CAMERA_OR_RECORDER as CAMERA_OR_RECORDER
-from camscan.devicetype_protocols import from_protocols
+from camscan.devicetype_protocols import from_protocols, snmp_type
 from camscan.models import Evidence, EvidenceKind, Observation
 from camscan.signatures.schema import Family
 
@@ -40,6 +46,37 @@ _RECORDER_MODEL = re.compile(
 _CAMERA_MODEL = re.compile(
     r"^(?:DS|iDS)-2(?:CD|DE|DF|CE|DC|DY|XM|XS|CV)|^(?:DH-)?(?:IPC|SD)-?[A-Z]{0,4}\d", re.IGNORECASE
 )
+# Hikvision video intercom stations: DS-KH indoor, DS-KD/DS-KV door and villa stations, DS-KIS
+# kits (protocol-samples/hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml is an indoor
+# station; Hikvision's own catalogue, hikvision.com "Video Intercom"). Dahua VTO door and VTH
+# indoor stations (the DHIP DeviceClass names above, research/protocols.md §3).
+_INTERCOM_MODEL = re.compile(r"^(?:DS-K(?:H|D|V|IS)\d|(?:DHI?-)?VT[OH]\d)", re.IGNORECASE)
+# Makers whose model letters say the class, from their own product catalogues:
+# - Axis (axis.com product families): M/P/Q 1xxx-6xxx and 8xxx-9xxx are cameras (box, bullet,
+#   dome, PTZ, thermal), M/P/Q 7xxx video encoders (M7104, P7214, Q7411), F/FA modular cameras,
+#   S recorders (S30 and S22 recorder series, S11 servers), I intercoms (I8016-LVE).
+# - Hanwha Vision (hanwhavision.com product catalogue; Samsung Techwin naming before 2015):
+#   X/Q/P/A/T/L-series cameras are ``?N`` + V (dome), D (indoor dome), O (bullet), B (box),
+#   P (PTZ), F (fisheye), M (multi-sensor): XNV-, QND-, PNM-, SNB- (Samsung); recorders are
+#   XRN-, QRN-, ARN-, PRN-, HRX-, SRN-, SRD-.
+_MAKER_MODELS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "Axis": (
+        (re.compile(r"^(?:AXIS )?[MPQ]7\d{3}", re.IGNORECASE), "encoder"),
+        (re.compile(r"^(?:AXIS )?(?:[MPQ][1-689]\d{3}|FA?\d{2,4})", re.IGNORECASE), "camera"),
+        (re.compile(r"^(?:AXIS )?S[123]\d{3}", re.IGNORECASE), "recorder"),
+        (re.compile(r"^(?:AXIS )?I8\d{3}", re.IGNORECASE), "intercom"),
+    ),
+    # Ubiquiti (rapid7/recog xml/snmp_sysdescr.xml:7390-7442 @14fa1a72, hw.device): UniFi
+    # UAP- models are access points, US-/USW- and EdgeSwitch models switches.
+    "Ubiquiti": (
+        (re.compile(r"^UAP-"), "access-point"),
+        (re.compile(r"^(?:USW?-|USW |EdgeSwitch )"), "switch"),
+    ),
+    "Hanwha Vision": (
+        (re.compile(r"^(?:[XQPAH]R[NX]|SR[ND])-\d", re.IGNORECASE), "recorder"),
+        (re.compile(r"^(?:[XQPATL]N|S[NC])[VDOBPFM]-\d", re.IGNORECASE), "camera"),
+    ),
+}
 _DHIP_CLASS = {
     "nvr": "recorder",
     "dvr": "recorder",
@@ -60,12 +97,18 @@ def _number(value: str) -> int:
     return int(value) if value.strip().isdigit() else 0
 
 
-def from_model(model: str | None) -> str | None:
-    """camera or recorder from a model name, or None when the name says neither."""
+def from_model(model: str | None, vendor: str | None = None) -> str | None:
+    """A type from a model name (see :data:`_MAKER_MODELS` for the makers whose naming is
+    read), or None when the name says nothing."""
     if not model:
         return None
     if _RECORDER_MODEL.search(model):
         return "recorder"
+    for pattern, kind in _MAKER_MODELS.get(vendor or "", ()):
+        if pattern.search(model):
+            return kind
+    if _INTERCOM_MODEL.search(model):
+        return "intercom"
     if _CAMERA_MODEL.search(model):
         return "camera"
     return None
@@ -87,6 +130,8 @@ def from_replies(observations: Sequence[Observation]) -> str | None:
         return "recorder"
     if any(o.signal == "wsd.scope" and _STORAGE_SCOPE.match(o.value) for o in observations):
         return "recorder"
+    if "recorder.ip_channels" in values:
+        return "recorder"  # a recorder's channel API (ISAPI InputProxy, Dahua) answered
     if any(o.signal.startswith("channel.") for o in observations):
         return "camera"  # a recorder lists it as the video source on one of its channels
     return None
@@ -117,10 +162,16 @@ def device_type(
     if stated == ROUTER_OR_SWITCH:
         named = [e.device_type for e in evidence if e.counted and e.vendor is None]
         stated = next((n for n in named if n in ("router", "switch")), stated)
+        if stated == ROUTER_OR_SWITCH and snmp_type(observations) == "switch":
+            stated = "switch"  # sysServices: layer 2 only
     replied = from_replies(observations)
-    by_model = from_model(model)
-    if stated in (None, "camera") and "recorder" in (replied, by_model):
+    by_model = from_model(model, family.vendor if family else None)
+    if stated in (None, "camera", CAMERA_OR_RECORDER) and "recorder" in (replied, by_model):
         return "recorder"
+    if stated in (None, "camera", CAMERA_OR_RECORDER) and by_model in ("encoder", "intercom"):
+        return by_model  # a maker-wide "camera" rule, refined by what the model name says
+    if stated == CAMERA_OR_RECORDER and "camera" in (replied, by_model):
+        return "camera"
     if stated:
         return stated
     if replied or by_model:

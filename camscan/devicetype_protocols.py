@@ -28,6 +28,12 @@ model name, before the firmware and MAC-prefix fallbacks. Each inference is a do
   CommandPort 8000 in SADP replies, Dahua's DHIP ``Port`` 37777; research/protocols.md §3) is a
   camera or recorder. Either port alone is not: 8000 is a common alternate HTTP port
   (nmap-services ``http-alt``), and RTSP servers run on servers too.
+- **SNMP MIB facts** (read by the SNMP probe as ``snmp.oid``): sysServices (RFC 1213 /
+  RFC 3418) says which OSI layers a node serves; a node serving layer 2 and nothing above is a
+  bridge (a switch), one serving layer 3 but no end-to-end or application layer routes (a
+  router, or a layer-3 switch: ``router-or-switch``); RFC 1213's own examples: 4 for a router,
+  72 for an application host. Any Printer MIB answer (RFC 3805 prtGeneralPrinterName) is a
+  printer.
 - **UPnP device type** (``ssdp.st`` of a NOTIFY or search reply): the UPnP Forum's standard
   device types ``InternetGatewayDevice`` (a router), ``WLANAccessPointDevice``, ``Printer`` and
   ``DigitalSecurityCamera`` name the device class.
@@ -56,9 +62,13 @@ _NOT_VIDEO_RTSP = re.compile(
 _AIRPLAY_REALM = re.compile(r'\brealm="(?:airplay|raop)"', re.IGNORECASE)
 _RTSP_SIGNALS = ("rtsp.server", "rtsp.www_authenticate", "rtsp.public")
 _ONVIF_DEVICE = re.compile(
-    r"^onvif\.(?:manufacturer|model|firmware|serial|hardware_id|service|video_sources|profiles)$"
+    r"^onvif\.(?:manufacturer|model|firmware|serial|hardware_id|service|video_sources|profiles"
+    r"|clock_offset)$"
 )
 _ONVIF_SCOPE = "onvif://www.onvif.org/"
+# ONVIF's device type (tds: is the device-service namespace prefix ONVIF documents use) and
+# NetworkVideoTransmitter under any prefix; Windows' generic ``wsdp:Device`` is not ONVIF.
+_ONVIF_TYPES = re.compile(r"(?:^|\s)tds:Device(?:\s|$)|(?:^|[\s:])NetworkVideoTransmitter(?:\s|$)")
 _ACCESS_SCOPE = re.compile(r"^onvif://www\.onvif\.org/Profile/[AC]$", re.IGNORECASE)
 _VIDEO_SCOPE = re.compile(r"^onvif://www\.onvif\.org/Profile/(?:Streaming|[STGM])$", re.I)
 _ACCESS_SERVICE = re.compile(r"/(?:accesscontrol|doorcontrol)/wsdl$", re.IGNORECASE)
@@ -72,6 +82,10 @@ _UPNP_TYPES = {
     "Printer": "printer",
     "DigitalSecurityCamera": "camera",
 }
+
+
+_SYS_SERVICES = "1.3.6.1.2.1.1.7.0 = "
+_PRINTER_NAME = "1.3.6.1.2.1.43.5.1.1.16.1 = "
 
 
 def _values(observations: Sequence[Observation], *signals: str) -> list[str]:
@@ -107,7 +121,7 @@ def onvif_type(observations: Sequence[Observation]) -> str | None:
     onvif = (
         any(_ONVIF_DEVICE.match(o.signal) for o in observations)
         or any(s.lower().startswith(_ONVIF_SCOPE) for s in scopes)
-        or bool(re.search(r"(?:^|[\s:])(?:Device|NetworkVideoTransmitter)(?:\s|$)", types))
+        or bool(_ONVIF_TYPES.search(types))
     )
     return CAMERA_OR_RECORDER if onvif else None
 
@@ -116,6 +130,20 @@ def port_type(observations: Sequence[Observation]) -> str | None:
     """CAMERA_OR_RECORDER for an RTSP port next to a video SDK port, else None."""
     ports = set(_values(observations, "tcp.open"))
     return CAMERA_OR_RECORDER if ports & _RTSP_PORTS and ports & _VIDEO_SDK_PORTS else None
+
+
+def snmp_type(observations: Sequence[Observation]) -> str | None:
+    """``printer``, ``switch``, ``router-or-switch`` from standard MIB answers, else None."""
+    oids = _values(observations, "snmp.oid")
+    if any(v.startswith(_PRINTER_NAME) and v[len(_PRINTER_NAME) :].strip() for v in oids):
+        return "printer"
+    for value in oids:
+        if value.startswith(_SYS_SERVICES) and value[len(_SYS_SERVICES) :].strip().isdigit():
+            layers = int(value[len(_SYS_SERVICES) :])
+            if layers & 0b1111000 or not layers & 0b110:
+                return None  # end-to-end/application layers: a host; or no layer 2/3 at all
+            return "router-or-switch" if layers & 0b100 else "switch"
+    return None
 
 
 def upnp_type(observations: Sequence[Observation]) -> str | None:
@@ -131,7 +159,8 @@ def from_protocols(observations: Sequence[Observation]) -> str | None:
     """A type from the protocols spoken: a type name, NOT_A_CAMERA ("": rules a camera out and
     names nothing), or None when the protocols say nothing. A named class (UPnP device type,
     streaming-server software) wins, then a "not a camera", then camera-or-recorder."""
-    found = [infer(observations) for infer in (upnp_type, rtsp_type, onvif_type, port_type)]
+    inferences = (snmp_type, upnp_type, rtsp_type, onvif_type, port_type)
+    found = [infer(observations) for infer in inferences]
     named = [f for f in found if f not in (None, NOT_A_CAMERA, CAMERA_OR_RECORDER)]
     if named:
         return named[0]

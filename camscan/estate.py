@@ -48,6 +48,14 @@ class Location(_Frozen):
     recorder_port: str | None = Field(default=None, description="The recorder's switch port.")
 
     @property
+    def switch_label(self) -> str:
+        """The switch as shown: 'recorder 192.0.2.26' when it is the recorder's own PoE switch
+        (a camera behind it, located by the recorder's FDB), else the switch's name."""
+        if self.switch and self.recorder is not None and self.switch == self.recorder:
+            return f"recorder {self.switch}"
+        return self.switch or ""
+
+    @property
     def behind(self) -> str:
         """'behind 192.0.2.26 channel 3 (recorder on sw1 port 10)', or '' when not behind one."""
         if self.recorder is None:

@@ -207,6 +207,11 @@ class Location(_Frozen):
     source: str = Field(
         default="", description="How camscan knows, e.g. 'snmp 198.51.100.1 Q-BRIDGE-MIB FDB'."
     )
+    uplink: InertStr = Field(
+        default="",
+        description="For a camera behind a recorder (switch = the recorder, port = its PoE "
+        "port): where the recorder itself plugs in, e.g. 'cam-sw1 port p10 vlan 20'.",
+    )
 
 
 class Behind(_Frozen):

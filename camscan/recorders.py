@@ -26,7 +26,7 @@ _ANALOG = ("sadp.AnalogChannelNum", "VideoInputChannels")
 _IN_USE = ("recorder.ip_channels", "onvif.video_sources")
 REFUSED = "login refused, cameras not enumerated"
 NO_MAC = "not reported by recorder"  # a camera behind one whose channel API gives no MAC
-# (ISAPI InputProxy lists address, port and protocol only; Dahua RemoteDevice has ``Mac``).
+# (ISAPI InputProxy/search or Dahua RemoteDevice ``Mac``) and no --infra ARP table of it does.
 NO_CAPACITY = "capacity unknown: no SADP/DHIP reply; SADP does not cross routers"
 
 

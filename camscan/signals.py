@@ -59,7 +59,7 @@ SIGNALS: dict[str, str] = {
     "tls.issuer": "Issuer DN of the TLS certificate (RFC 4514 string).",
     "snmp.sysdescr": "SNMP sysDescr.0.",
     "snmp.sysobjectid": "SNMP sysObjectID.0.",
-    "snmp.oid": "A vendor OID value, as 'OID = value'.",
+    "snmp.oid": "Another OID (vendor identity, sysServices, Printer MIB), as 'OID = value'.",
     "ssh.banner": "SSH identification string.",
     "telnet.banner": "First bytes of a telnet service.",
     "tcp.open": "An open TCP port (value is the port number).",

@@ -285,6 +285,12 @@ def _snmp(data: bytes) -> Iterator[str]:
     yield from (o.value for o in snmp_observations(values, 161))
 
 
+def _search(data: bytes) -> Iterator[str]:
+    """ISAPI InputProxy/search: the address → MAC pairs the probe gives the channels."""
+    for address, mac in hikvision.parse_search(data).items():
+        yield from (address, mac)
+
+
 def _channels(
     parse: Callable[[bytes], dict[int, dict[str, str]]],
 ) -> Callable[[bytes], Iterable[str]]:
@@ -341,7 +347,15 @@ TARGETS: dict[str, Target] = {
             "isapi-inputproxy",
             _channels(hikvision.parse_channels),
             (ValueError,),  # SoapError and NotOffered are ValueErrors
-            lambda: _glob("hikvision-isapi-inputproxy-*.xml"),
+            lambda: [
+                _fixture(f"hikvision-isapi-inputproxy-{n}.xml") for n in ("channels", "status")
+            ],
+        ),
+        Target(
+            "isapi-search",
+            _search,
+            (ValueError,),  # SoapError and NotOffered are ValueErrors
+            lambda: [_fixture("hikvision-isapi-inputproxy-search.xml")],
         ),
         Target(
             "dahua-remotedevice",

@@ -210,3 +210,170 @@ def test_a_standard_upnp_device_type_names_the_class() -> None:
     obs = parse_payload(PayloadFormat.SSDP, notify, 1900)
     assert any(o.signal == "ssdp.st" for o in obs)
     assert _ident(obs).device_type == "router"
+
+
+# --- model names and rules that spanned several classes ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("observations", "vendor", "expected"),
+    [
+        # Axis: a sysDescr names the model; M/P/Q 7xxx are encoders, S recorders, others cameras
+        (
+            [_o("snmp.sysdescr", "; AXIS M7104; Video Encoder; 5.51.5; Feb 20 2018 10:01; 1;")],
+            "Axis",
+            "encoder",
+        ),
+        (
+            [
+                _o(
+                    "snmp.sysdescr",
+                    "; AXIS M3106-LVE Mk II; Network Camera; 10.12.165; Apr 04 2023;",
+                )
+            ],
+            "Axis",
+            "camera",
+        ),
+        (
+            [_o("mdns.service", "_axis-nvr._tcp.local. AXIS S3008 - B8A44F0A1B2C")],
+            "Axis",
+            "recorder",
+        ),
+        # Hanwha Vision: ONVIF GetDeviceInformation of a Wisenet recorder and camera
+        (
+            [_o("onvif.manufacturer", "Hanwha Vision"), _o("onvif.model", "XRN-810S")],
+            "Hanwha Vision",
+            "recorder",
+        ),
+        (
+            [_o("onvif.manufacturer", "Hanwha Vision"), _o("onvif.model", "XNV-6080R")],
+            "Hanwha Vision",
+            "camera",
+        ),
+        # Ubiquiti UniFi: UAP- is an access point, USW- a switch (recog hw.device)
+        ([_o("snmp.sysdescr", "UAP-AC-Mesh-Pro 4.3.20.11298")], "Ubiquiti", "access-point"),
+        ([_o("snmp.sysdescr", "USW-24-PoE, 5.43.23.12533")], "Ubiquiti", "switch"),
+    ],
+    ids=[
+        "axis-encoder",
+        "axis-camera",
+        "axis-recorder",
+        "hanwha-nvr",
+        "hanwha-camera",
+        "unifi-ap",
+        "unifi-switch",
+    ],
+)
+def test_a_makers_model_letters_say_the_class(
+    observations: list[Observation], vendor: str, expected: str
+) -> None:
+    ident = _ident(observations)
+    assert ident.vendor == vendor
+    assert ident.device_type == expected
+
+
+def test_a_hikvision_indoor_station_is_an_intercom() -> None:
+    # SADP reply layout of protocol-samples/hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml
+    sadp = parse_payload(
+        PayloadFormat.SADP,
+        '<?xml version="1.0" encoding="UTF-8"?><ProbeMatch><Types>inquiry</Types>'
+        "<DeviceType>602</DeviceType><DeviceDescription>DS-KH6210-L</DeviceDescription>"
+        "<DeviceSN>DS-KH6210-L0120170101WR000000000</DeviceSN><CommandPort>8000</CommandPort>"
+        "<SoftwareVersion>V1.4.62build 180605</SoftwareVersion>"
+        "<DigitalChannelNum>0</DigitalChannelNum></ProbeMatch>",
+        37020,
+    )
+    ident = _ident(sadp)
+    assert ident.vendor == "Hikvision"
+    assert ident.device_type == "intercom"
+
+
+@pytest.mark.parametrize(
+    ("observations", "expected"),
+    [
+        # A page title that says only "recorder" or "camera" is the coarse class, not "camera".
+        ([_o("http.title", "Network Video Recorder Login", 80)], CAMERA_OR_RECORDER),
+        # Comware runs on HPE switches and routers: the sysDescr's own word decides.
+        (
+            [
+                _o(
+                    "snmp.sysdescr",
+                    "HP Series Router A-MSR20-40 HP Comware Platform Software "
+                    "Comware Software Version 5.20, Release 2209P15",
+                )
+            ],
+            "router",
+        ),
+        # MikroTik SwOS is a switch OS, RouterOS a router OS: one rule, so router-or-switch.
+        ([_o("http.title", "MikroTik SwOS", 80)], "router-or-switch"),
+        ([_o("http.title", "NETGEAR Router WNR2000v4", 80)], "router-or-switch"),
+        # The UniFi Video controller is recorder software, not a camera.
+        (
+            [
+                _o(
+                    "tls.subject",
+                    "CN=UniFi-Video Controller,OU=R&D,O=Ubiquiti Networks,L=New York,ST=NY,C=US",
+                    443,
+                )
+            ],
+            CAMERA_OR_RECORDER,
+        ),
+    ],
+    ids=["nvr-title", "comware-router", "swos", "netgear-router", "unifi-video-controller"],
+)
+def test_rules_spanning_classes_state_only_what_is_true(
+    observations: list[Observation], expected: str
+) -> None:
+    assert _ident(observations).device_type == expected
+
+
+def test_sysservices_layer_two_refines_router_or_switch_firmware_to_switch() -> None:
+    ios = "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE"
+    alone = _ident([_o("snmp.sysdescr", ios, 161)])
+    assert alone.device_type == "router-or-switch"
+    bridge = _ident([_o("snmp.sysdescr", ios, 161), _o("snmp.oid", "1.3.6.1.2.1.1.7.0 = 2", 161)])
+    assert bridge.device_type == "switch"
+
+
+def test_a_generic_wsd_device_is_not_taken_for_an_onvif_device() -> None:
+    # Windows Devices Profile type without ONVIF scopes (a media device, a NAS): no class.
+    obs = _wsd("wsdp:Device", "http://schemas.example.com/scope/default")
+    assert _ident(obs).device_type == "unknown"
+
+
+def test_an_onvif_clock_answer_is_an_onvif_device() -> None:
+    # GetSystemDateAndTime is answered before login (research/protocols.md §2).
+    assert _ident([_o("onvif.clock_offset", "-3", 80)]).device_type == CAMERA_OR_RECORDER
+
+
+def test_a_recorder_channel_api_answer_is_a_recorder() -> None:
+    # A Hikvision OEM box whose SADP reply shows one digital channel (camera-or-recorder from
+    # firmware alone) whose ISAPI channel list answered: it is a recorder.
+    sadp = parse_payload(
+        PayloadFormat.SADP,
+        '<?xml version="1.0" encoding="UTF-8"?><ProbeMatch><Types>inquiry</Types>'
+        "<DeviceType>44322</DeviceType><DeviceDescription>OEM-0801</DeviceDescription>"
+        "<CommandPort>8000</CommandPort><AnalogChannelNum>0</AnalogChannelNum>"
+        "<DigitalChannelNum>1</DigitalChannelNum>"
+        "<SoftwareVersion>V4.30.085build 200916</SoftwareVersion></ProbeMatch>",
+        37020,
+    )
+    assert _ident(sadp).device_type == CAMERA_OR_RECORDER
+    channels = _o("recorder.ip_channels", "0", 80)
+    assert _ident([*sadp, channels]).device_type == "recorder"
+
+
+def _services(*names: str) -> list[Observation]:
+    return [_o("onvif.service", f"http://www.onvif.org/{n}/wsdl", 80) for n in names]
+
+
+def test_onvif_services_state_only_what_they_prove() -> None:
+    # Profile G recording on a camera with an SD card: a recording service is no recorder.
+    camera = _services("ver10/device", "ver10/media", "ver20/imaging", "ver10/recording")
+    assert _ident(camera).device_type == CAMERA_OR_RECORDER
+    # An NVR serves its channels through media too; its Receiver service (it pulls streams)
+    # or its model name says recorder.
+    nvr = _services("ver10/device", "ver10/media", "ver10/recording", "ver10/receiver")
+    assert _ident(nvr).device_type == "recorder"
+    named = [*_services("ver10/device", "ver10/media"), _o("onvif.model", "NVR-1604", 80)]
+    assert _ident(named).device_type == "recorder"

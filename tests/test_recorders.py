@@ -177,8 +177,9 @@ def test_refused_login_makes_the_scan_incomplete_and_is_named() -> None:
 
 
 def test_a_camera_without_a_mac_from_its_recorder_says_so() -> None:
-    """ISAPI InputProxy carries no MAC: the report says 'not reported by recorder', the JSON
-    says why in mac_source; a Dahua RemoteDevice MAC is kept with its source."""
+    """A channel API that gives no MAC (ISAPI without the camera search): the report says
+    'not reported by recorder', the JSON says why in mac_source; a Dahua RemoteDevice MAC is
+    kept with its source."""
     from camscan.engine.document import behind_devices
     from camscan.engine.hosts import HostRecord
     from camscan.probe.base import BehindCamera
@@ -194,7 +195,7 @@ def test_a_camera_without_a_mac_from_its_recorder_says_so() -> None:
     )
     hik, dahua = behind_devices(record)
     assert hik.mac is None
-    assert hik.mac_source == "not reported by recorder 192.0.2.26 (ISAPI InputProxy carries none)"
+    assert hik.mac_source == "not reported by recorder 192.0.2.26 (ISAPI InputProxy gave none)"
     assert (dahua.mac, dahua.mac_source) == (
         "3c:ef:8c:00:00:01",
         "recorder 192.0.2.26 Dahua RemoteDevice",

@@ -21,6 +21,8 @@ from camscan.snmp import SnmpTarget
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
 
+    from camscan.infra.locate import AgentTables
+
 
 @dataclass(frozen=True)
 class DiscoveredHost:
@@ -98,6 +100,7 @@ class DiscoveryResult:
     hosts: tuple[DiscoveredHost, ...] = ()
     attempts: tuple[ProbeAttempt, ...] = field(default_factory=tuple)
     locations: Mapping[str, Location] = field(default_factory=dict)  # MAC → edge port (infra)
+    agents: Mapping[str, AgentTables] = field(default_factory=dict)  # agent address → its own
     covered: tuple[IPv4Network, ...] = ()
     partial: str = ""  # why only part of the work was done ("not root: neighbour table only")
 

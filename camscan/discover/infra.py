@@ -3,8 +3,10 @@
 Each agent in ``settings.infra`` is read with :func:`camscan.infra.mibs.read_view` (all at
 once, each within ``settings.timeout`` per request). Addresses in an ARP table become hosts
 with their MAC (so routed devices get OUI evidence); every MAC learned on an edge port gets a
-location, which the engine applies to all hosts by MAC. Unreachable agents, refused
-credentials and tables that fail are attempts, never exceptions; secrets never appear.
+location, which the engine applies to all hosts by MAC; each agent's own tables are also kept
+apart (``agents``), for the cameras behind a recorder that is itself an agent. Unreachable
+agents, refused credentials and tables that fail are attempts, never exceptions; secrets never
+appear.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import time
 
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
-from camscan.infra.locate import arp_bindings, edge_locations
+from camscan.infra.locate import agent_tables, arp_bindings, edge_locations
 from camscan.infra.mibs import InfraView, read_view
 from camscan.models import AttemptStatus, ProbeAttempt
 from camscan.snmp import SnmpSession, SnmpTarget
@@ -92,4 +94,7 @@ class InfraDiscovery:
             )
             for address, binding in arp_bindings(views).items()
         )
-        return DiscoveryResult(self.name, hosts=hosts, attempts=attempts, locations=locations)
+        agents = {v.host: agent_tables(v) for v in views}
+        return DiscoveryResult(
+            self.name, hosts=hosts, attempts=attempts, locations=locations, agents=agents
+        )

@@ -161,6 +161,7 @@ class Discovery:
         self.attempts.extend(result.attempts)
         self.table.add(result.hosts)
         self.table.locations.update(result.locations)
+        self.table.agents.update(result.agents)
         for net in result.covered:
             self.covered.append((int(net.network_address), int(net.broadcast_address)))
         state, why = _state_of(result, method.name)

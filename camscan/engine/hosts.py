@@ -11,6 +11,7 @@ from ipaddress import IPv4Address
 
 from camscan.discover.arp import PROC_ARP, parse_proc_arp
 from camscan.discover.base import DiscoveredHost
+from camscan.infra.locate import AgentTables
 from camscan.models import AttemptStatus, Location, Observation, ProbeAttempt
 from camscan.probe.base import BehindCamera
 from camscan.scope import Scope
@@ -72,6 +73,7 @@ class HostTable:
         self.records: dict[str, HostRecord] = {}
         self.outside_scope = 0
         self.locations: dict[str, Location] = {}  # MAC → edge switch port, from --infra
+        self.agents: dict[str, AgentTables] = {}  # --infra agent address → its own tables
 
     def add(self, hosts: Iterable[DiscoveredHost]) -> None:
         for host in hosts:

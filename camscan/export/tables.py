@@ -48,7 +48,7 @@ def location(d: EstateDevice) -> str:
     where = d.location
     parts = [where.site]
     if where.switch:
-        port = f"{where.switch} {where.port}".strip()
+        port = f"{where.switch_label} {where.port}".strip()
         parts.append(port + (f" (VLAN {where.vlan})" if where.vlan is not None else ""))
     if where.behind:
         parts.append(where.behind)

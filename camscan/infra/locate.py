@@ -5,12 +5,16 @@ port and each uplink/trunk towards it. Only the access ("edge") port says where 
 so a port is an uplink — never a location — when it has an LLDP neighbour or carries more than
 :data:`MAX_EDGE_MACS` MACs. When a MAC sits on edge ports of several switches (a small
 unmanaged switch behind an access port), the port with the fewest MACs wins.
+
+A recorder with a built-in PoE switch is an agent too (``[[infra]]`` with its address): its
+PoE side reuses private addresses another recorder may use as well, so its tables are kept
+per agent (:func:`agent_tables`) and applied only to the cameras behind that recorder.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from camscan.infra.mibs import InfraView
@@ -36,6 +40,19 @@ def arp_bindings(views: Sequence[InfraView]) -> dict[str, Binding]:
             source = f"snmp {view.host} IP-MIB {entry.table}"
             out.setdefault(entry.address, Binding(entry.mac, source))
     return out
+
+
+@dataclass(frozen=True)
+class AgentTables:
+    """One agent's own bindings: address → MAC (its ARP table) and MAC → its edge port."""
+
+    arp: Mapping[str, Binding]
+    locations: Mapping[str, Location]
+
+
+def agent_tables(view: InfraView) -> AgentTables:
+    """``view``'s tables alone, for the cameras behind the recorder that ``view`` is."""
+    return AgentTables(arp=arp_bindings([view]), locations=edge_locations([view]))
 
 
 def edge_locations(views: Sequence[InfraView]) -> dict[str, Location]:

@@ -101,11 +101,14 @@ def lab_tables(
     """The tables of the lab's switch (``kind`` 'switch': every bridge port but its own
     management port, numbered from 1 in plan order and named as on the bridge, MACs with
     VLAN, the router's ports with the router as LLDP neighbour) or router ('router': ARP
-    entries of every host in a routed subnet and of its own interfaces eth0, eth1...), as JSON."""
+    entries of every host in a routed subnet and of its own interfaces eth0, eth1...) or
+    recorder ('recorder': see :func:`recorder_tables`), as JSON."""
     router_ports = {ep.port for ep in plan.router}
     routed_vlans = {ep.vlan for ep in plan.router}
     data: dict[str, SnmpValue]
-    if kind == "switch":
+    if kind == "recorder":
+        data = recorder_tables(topology, plan, personas, own)
+    elif kind == "switch":
         router_name = "router"
         if (path := topology.router_path()) is not None:
             snmp = personas[path].snmp
@@ -135,6 +138,41 @@ def lab_tables(
         ]
         data = switch_tables((), rows, interfaces=[(i, n) for n, i in interfaces.items()])
     return {oid: value.model_dump(mode="json") for oid, value in data.items()}
+
+
+#: ifIndex of a lab recorder's own interfaces (its PoE ports are 1..slots).
+RECORDER_IFACES = ((101, "eth0"), (102, "eth1"))
+
+
+def recorder_tables(
+    topology: Topology, plan: NetworkPlan, personas: Mapping[Path, Persona], own: Endpoint
+) -> dict[str, SnmpValue]:
+    """A recorder's built-in PoE switch as its SNMP agent shows it: PoE ports ``PoE1``..``PoEn``
+    (n = the persona's ``recorder.slots``, at least its channel count), the camera of channel
+    N plugged into port N (as an NVR's plug-and-play binding does) and learned there with its
+    real lab MAC (BRIDGE-MIB dot1dTpFdbTable, no VLAN: the PoE side is one segment), and the
+    recorder's ARP entries for those cameras on its PoE-side interface ``eth1`` (IP-MIB). Empty
+    for a recorder without channels."""
+    address = own.addresses[0][0] if own.addresses else None
+    host = next((h for h in topology.hosts if h.address == address), None)
+    if host is None or not host.channels:
+        return {}
+    recorder = personas[topology.persona_path(host)].recorder
+    slots = max(recorder.slots if recorder else 0, len(host.channels))
+    mac_of = {str(a): ep.mac for ep in plan.endpoints if ep.mac for a, _ in ep.addresses}
+    ports = [
+        SwitchPort(n, f"PoE{n}", ((mac, 1),) if (mac := mac_of.get(str(cam))) else ())
+        for n, cam in enumerate([*host.channels, *([None] * (slots - len(host.channels)))], 1)
+    ]
+    rows = [
+        ArpRow(RECORDER_IFACES[1][0], str(cam), mac)
+        for cam in host.channels
+        if (mac := mac_of.get(str(cam)))
+    ]
+    return switch_tables(
+        ports, rows, interfaces=RECORDER_IFACES,
+        tables=frozenset({"ifname", "bridge", "ipnettophysical", "ipnettomedia"}),
+    )  # fmt: skip
 
 
 def _net(addr: IPv4Address, plen: int) -> IPv4Network:

@@ -6,7 +6,8 @@ for it (Hikvision's private protocol on 8000 for a camera that speaks SADP, Dahu
 for one that speaks DHIP, else ONVIF) and the camera's ONVIF login, which the recorder uses
 to read the camera's identity. :func:`write_scan_config` writes ``scan.toml`` in the lab's
 directory, one config for ``camscan scan --config``: a ``[[credentials]]`` table per host with
-``credentials:`` and an ``[[infra]]`` table per SNMP switch or router (``snmp.infra_tables``;
+``credentials:`` and an ``[[infra]]`` table per SNMP switch, router or recorder with channels
+(``snmp.infra_tables``;
 its first v3 user, authPriv, else its v2c community), every secret in its own file (mode
 0600) named by ``*_file``.
 """
@@ -111,6 +112,8 @@ def write_scan_config(topo: Topology, personas: dict[Path, Persona], logdir: Pat
                 f'username = "{host.credentials.username}"\npassword_file = "{secret}"\n'
             )
         persona = personas[topo.persona_path(host)]
+        if persona.snmp and persona.snmp.infra_tables == "recorder" and not host.channels:
+            continue  # a recorder without cameras on a PoE side has no tables to read
         if infra := _infra_table(f"h{index}", str(host.address), persona, logdir):
             tables.append(infra)
     if not tables:

@@ -12,6 +12,11 @@ recorders answer under 50001 instead: ``.1.3.0`` hikEntityIndex is the serial
 (librenms/librenms tests/snmpsim/hikvision-nvr.snmprec). Dahua's DAHUA-SNMP-MIB (enterprise
 1004849) has softwareRevision ``.2.1.1.1.0``, serialNumber ``.2.1.2.4.0`` and deviceType
 ``.2.1.2.6.0`` (LibreNMS os_discovery/dahua-nvr.yaml; tests/snmpsim/dahua-nvr.snmprec).
+
+Two standard OIDs say what kind of box answers (camscan.devicetype_protocols reads them):
+sysServices ``1.3.6.1.2.1.1.7.0`` (RFC 1213/RFC 3418 SNMPv2-MIB: the OSI layers the node
+serves, bit L-1 for layer L) and the Printer MIB's prtGeneralPrinterName for the first
+device, ``1.3.6.1.2.1.43.5.1.1.16.1`` (RFC 3805; only printers implement the Printer MIB).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from camscan.snmp import SNMP_PORT, SnmpAuth, SnmpSession, Value
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
+SYS_SERVICES = "1.3.6.1.2.1.1.7.0"
+PRINTER_NAME = "1.3.6.1.2.1.43.5.1.1.16.1"
 HIKVISION_MODEL = "1.3.6.1.4.1.39165.1.1.0"
 HIKVISION_FIRMWARE = "1.3.6.1.4.1.39165.1.3.0"
 HIKVISION_NVR_SERIAL = "1.3.6.1.4.1.50001.1.3.0"
@@ -33,6 +40,8 @@ DAHUA_DEVICE_TYPE = "1.3.6.1.4.1.1004849.2.1.2.6.0"
 QUERY_OIDS = (
     SYS_DESCR,
     SYS_OBJECT_ID,
+    SYS_SERVICES,
+    PRINTER_NAME,
     HIKVISION_MODEL,
     HIKVISION_FIRMWARE,
     HIKVISION_NVR_SERIAL,

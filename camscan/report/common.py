@@ -62,15 +62,24 @@ def word(device: Device) -> str:
 
 
 def location(device: Device) -> str:
-    """Where the device plugs in, as 'switch port NAME vlan N', or '' when unknown."""
+    """Where the device plugs in, as 'switch port NAME vlan N', or '' when unknown; for a
+    camera behind a recorder 'recorder 192.0.2.26 (nvr1) port PoE3 (recorder on cam-sw1 port
+    p10 vlan 20)': switch = the recorder, port = its PoE port, then where the recorder is."""
     loc = device.location
     if loc is None:
         return ""
-    parts = [clean(loc.switch, 60)]
+    if device.behind is not None:
+        name = clean(loc.switch, 60)
+        shown = f" ({name})" if name and name != device.behind.recorder else ""
+        parts = [f"recorder {clean(device.behind.recorder, 60)}{shown}"]
+    else:
+        parts = [clean(loc.switch, 60)]
     if loc.port:
         parts.append(f"port {clean(loc.port, 40)}")
     if loc.vlan is not None:
         parts.append(f"vlan {loc.vlan}")
+    if loc.uplink:
+        parts.append(f"(recorder on {clean(loc.uplink, 80)})")
     return " ".join(parts)
 
 

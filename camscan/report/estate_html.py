@@ -23,7 +23,7 @@ def _nw(text: str) -> str:
 
 def _where(d: EstateDevice) -> str:
     loc = d.location
-    parts = [_nw(loc.switch)] if loc.switch else []
+    parts = [_nw(loc.switch_label)] if loc.switch else []
     if loc.port:
         parts.append(f"port {_nw(loc.port)}")
     if loc.vlan is not None:

@@ -19,7 +19,7 @@ def _maker(d: EstateDevice) -> str:
 
 def _where(d: EstateDevice) -> str:
     loc = d.location
-    parts = [loc.switch] if loc.switch else []
+    parts = [loc.switch_label] if loc.switch else []
     if loc.port:
         parts.append(f"port {loc.port}")
     if loc.vlan is not None:

@@ -35,7 +35,7 @@ def _maker(d: EstateDevice) -> str:
 
 def _where(d: EstateDevice) -> str:
     loc = d.location
-    parts = [clean(loc.switch, 40)] if loc.switch else []
+    parts = [clean(loc.switch_label, 50)] if loc.switch else []
     if loc.port:
         parts.append(f"port {clean(loc.port, 30)}")
     if loc.vlan is not None:

@@ -60,13 +60,22 @@ def serial_of(device: Device) -> str | None:
 
 def candidate_keys(device: Device) -> list[str]:
     """The device's identity keys, strongest first; the last is ``ip:<address>``, or for a
-    camera behind a recorder ``behind:<recorder address>#<channel>``."""
+    camera behind a recorder ``behind:<recorder address>#<channel>``.
+
+    For a camera behind a recorder the serial its recorder reports comes before its MAC: every
+    channel API reports the serial, while the MAC depends on the API (ISAPI camera search,
+    Dahua RemoteDevice) and on whether the recorder is an ``--infra`` agent that night, so a
+    MAC-first key would change from run to run for the same camera.
+    """
     keys = []
+    serial = serial_of(device)
+    by_serial = ["serial:" + serial] if serial and not is_placeholder_serial(serial) else []
+    if device.behind is not None:
+        keys += by_serial
     if device.mac:
         keys.append("mac:" + norm_mac(device.mac))
-    serial = serial_of(device)
-    if serial and not is_placeholder_serial(serial):
-        keys.append("serial:" + serial)
+    if device.behind is None:
+        keys += by_serial
     for o in device.observations:
         if o.signal == "wsd.endpoint" and o.value.strip():
             keys.append("wsd:" + o.value.strip())

@@ -42,6 +42,7 @@ BEHIND = {
     "203.0.113.143": ("192.0.2.27", 4, "Hikvision"),
 }
 NVR_SECRETS = ("Lab-Hik-NVR-2026", "Lab-Dahua-NVR-2026", "admin12345")
+NVR_COMMUNITIES = ("lab-hik-nvr-community", "lab-dahua-nvr-community")
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,12 @@ def test_v3_authpriv_from_the_demo_config(routed: Any, tmp_path: Path) -> None:
     run = scan(routed, config, "--probes", "none")
     doc = check_every_camera_located(routed, run.stdout)
     reasons = [a["reason"] for a in doc["attempts"] if a["probe"] == "infra"]
-    assert all("v3 user audit sha256/aes" in r for r in reasons), reasons
+    # the router and the switch over v3; the recorders' PoE switches (v2c) add their tables
+    assert sum("v3 user audit sha256/aes" in r for r in reasons) == 2, reasons
+    assert sorted(r for r in reasons if "v3" not in r) == [
+        "192.0.2.26 (192.0.2.26, v2c): 3 ARP, 3 FDB entries, 0 LLDP ports",
+        "192.0.2.27 (192.0.2.27, v2c): 4 ARP, 4 FDB entries, 0 LLDP ports",
+    ]
     for secret in LAB_SECRETS:
         assert secret not in run.stdout + run.stderr
 
@@ -267,23 +273,39 @@ def test_scan_with_the_lab_logins_reports_every_camera_behind_both_recorders(rou
     # The lab's one config also carries the SNMP router and switch ([[infra]] with a host):
     # no --infra needed for every camera's MAC, switch port and VLAN.
     check_every_camera_located(routed, run.stdout)
+    check_behind_located(routed, doc)
     config = routed.credentials_config
     text = config.read_text()
-    assert text.count("[[infra]]") == 2
+    assert text.count("[[infra]]") == 4  # router, switch and both recorders' PoE switches
     assert text.count("[[credentials]]") == 2
-    for secret in (*NVR_SECRETS, *LAB_SECRETS):
+    for secret in (*NVR_SECRETS, *LAB_SECRETS, *NVR_COMMUNITIES):
         assert secret not in text  # only the names of the 0600 secret files
     secret_files = [Path(line.split('"')[1]) for line in text.splitlines() if "_file = " in line]
-    assert len(secret_files) == 6  # two recorder passwords, two v3 pass phrases per SNMP host
-    for path in [config, *secret_files]:
+    assert len(secret_files) == 8  # 2 recorder passwords, 2 v3 pass phrases per SNMP host, and
+    for path in [config, *secret_files]:  # each recorder's v2c community
         assert path.stat().st_mode & 0o777 == 0o600, path
-    # Dahua's RemoteDevice carries each camera's MAC (which the NVR read from the camera).
-    macs = {d["address"]: d["mac"] for d in doc["devices"] if d["behind"]}
-    for address, (recorder, _, _) in BEHIND.items():
-        if recorder == "192.0.2.27":
-            assert macs[address] == routed.host(address).mac, address
-    for secret in NVR_SECRETS:
+    for secret in (*NVR_SECRETS, *NVR_COMMUNITIES):
         assert secret not in run.stdout + run.stderr
+
+
+def check_behind_located(lab: Any, doc: dict[str, Any]) -> None:
+    """Every camera behind a recorder has the lab's real MAC for it (its namespace's veth, as
+    the recorder's channel API or camera search reports it), its maker, and its location:
+    switch = its recorder, port = the recorder's PoE port it is plugged into (channel N on
+    PoE port N in the lab), with where the recorder itself plugs in kept as the uplink."""
+    behind = {d["address"]: d for d in doc["devices"] if d["behind"]}
+    for address, (recorder, channel, maker) in BEHIND.items():
+        device, host, nvr = behind[address], lab.host(address), lab.host(recorder)
+        assert device["mac"] == host.mac, address
+        api = "ISAPI InputProxy" if recorder == "192.0.2.26" else "Dahua RemoteDevice"
+        assert device["mac_source"] == f"recorder {recorder} {api}", address
+        assert device["identification"]["vendor"] == maker, address
+        location = device["location"]
+        assert location is not None, address
+        assert (location["switch"], location["switch_address"]) == (recorder, recorder)
+        assert (location["port"], location["vlan"]) == (f"PoE{channel}", None), address
+        assert location["source"] == f"snmp {recorder} BRIDGE-MIB dot1dTpFdbTable"
+        assert location["uplink"] == f"cam-sw1 port p{nvr.index} vlan 20", address
 
 
 def test_a_refused_recorder_login_makes_the_scan_incomplete(routed: Any, tmp_path: Path) -> None:

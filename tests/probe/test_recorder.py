@@ -19,6 +19,7 @@ PASSWORD = "s3cret-Recorder!"
 ISAPI_LIST = protocol_bytes("hikvision-isapi-inputproxy-channels.xml")
 ISAPI_STATUS = protocol_bytes("hikvision-isapi-inputproxy-status.xml")
 DAHUA = protocol_bytes("dahua-remotedevice-getconfig.txt")
+ISAPI_SEARCH = protocol_bytes("hikvision-isapi-inputproxy-search.xml")
 
 
 def hik_routes() -> dict[str, tuple[int, bytes]]:
@@ -62,6 +63,32 @@ def test_isapi_list_and_status() -> None:
     assert status[1]["firmware"] == "V5.7.3 build 220112"
     assert (status[3]["online"], status[3]["detect"]) == ("false", "notExist")
     assert "lab-camera-secret" not in repr(status)  # the camera's own password is dropped
+
+
+def test_isapi_search_gives_macs_by_address() -> None:
+    macs = hikvision.parse_search(ISAPI_SEARCH)
+    # colon and dash forms normalised; the all-zero MAC and the bad address skipped
+    assert macs == {"198.51.100.11": "44:19:b6:0a:11:01", "198.51.100.12": "e0:50:8b:00:21:02"}
+    assert "camera-Secret-1" not in repr(macs)
+
+
+def test_isapi_search_errors() -> None:
+    with pytest.raises(NotOffered):
+        hikvision.parse_search(
+            b"<ResponseStatus><statusCode>4</statusCode>"
+            b"<subStatusCode>notSupport</subStatusCode></ResponseStatus>"
+        )
+    with pytest.raises(ValueError, match="not a video source list"):
+        hikvision.parse_search(ISAPI_LIST)
+    with pytest.raises(SoapError):
+        hikvision.parse_search(b"\x00junk<")
+    many = "".join(
+        f"<VideoSourceDescriptor><ipAddress>198.51.{i // 250}.{i % 250}</ipAddress>"
+        f"<macAddress>44:19:b6:00:{i // 250:02x}:{i % 250:02x}</macAddress></VideoSourceDescriptor>"
+        for i in range(hikvision.MAX_CHANNELS + 40)
+    )
+    body = f"<VideoSourceList>{many}</VideoSourceList>".encode()
+    assert len(hikvision.parse_search(body)) == hikvision.MAX_CHANNELS
 
 
 def test_dahua_remote_devices() -> None:
@@ -159,6 +186,35 @@ async def test_hikvision_nvr_with_digest(loopback: str) -> None:
     assert all("Basic" not in h for h in nvr.headers_seen)
     assert PASSWORD not in "".join(nvr.headers_seen)
     assert PASSWORD not in repr(result)
+
+
+async def test_hikvision_camera_macs_from_the_search(loopback: str) -> None:
+    """InputProxy carries no MAC: the recorder's camera search gives it, matched by address;
+    a camera the search does not list keeps none."""
+    nvr = Recorder({**hik_routes(), hikvision.SEARCH_PATH: (200, ISAPI_SEARCH)})
+    async with serve(nvr, loopback) as port:
+        result = await probe(loopback, port, settings_for(loopback))
+    assert [a.status for a in result.attempts] == [AttemptStatus.OK]
+    assert result.attempts[0].reason == "ISAPI InputProxy: 3 IP channels"
+    macs = {c.address: c.mac for c in result.cameras}
+    assert macs == {
+        "198.51.100.11": "44:19:b6:0a:11:01",
+        "198.51.100.12": "e0:50:8b:00:21:02",
+        "198.51.100.13": None,
+    }
+    assert any(r.startswith(f"GET {hikvision.SEARCH_PATH}") for r in nvr.requests)
+    assert {r.split()[0] for r in nvr.requests} == {"GET"}
+    assert "camera-Secret-1" not in repr(result)
+
+
+async def test_hikvision_search_failing_keeps_the_channels(loopback: str) -> None:
+    nvr = Recorder({**hik_routes(), hikvision.SEARCH_PATH: (200, b"<VideoSourceList><x")})
+    async with serve(nvr, loopback) as port:
+        result = await probe(loopback, port, settings_for(loopback))
+    assert [a.status for a in result.attempts] == [AttemptStatus.OK]
+    assert "; search: " in result.attempts[0].reason
+    assert len(result.cameras) == 3
+    assert all(c.mac is None for c in result.cameras)
 
 
 async def test_dahua_nvr_after_isapi_404(loopback: str) -> None:

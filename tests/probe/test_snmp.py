@@ -158,3 +158,47 @@ async def test_snmp_reads_dahua_recorder_identity(loopback: str) -> None:
         "recorder",
     )
     assert (ident.firmware, ident.serial) == ("3.212.0000.1", "2M00D2APAZ00000")
+
+
+@pytest.mark.parametrize(
+    ("records", "expected"),
+    [
+        # RFC 1213 sysServices: layer 2 only (2) is a bridge, i.e. a switch
+        (
+            {"1.3.6.1.2.1.1.1.0": "24-port GbE L2 managed, firmware 1.0.4", "1.3.6.1.2.1.1.7.0": 2},
+            "switch",
+        ),
+        # layers 2+3 without end-to-end or application layers: routes (router or L3 switch)
+        ({"1.3.6.1.2.1.1.1.0": "Core-2 firmware 4.1", "1.3.6.1.2.1.1.7.0": 6}, "router-or-switch"),
+        # RFC 1213's own example of an application host: 72 (layers 4 and 7) says no class
+        ({"1.3.6.1.2.1.1.1.0": "Linux host 5.10.0", "1.3.6.1.2.1.1.7.0": 72}, "unknown"),
+        # Printer MIB (RFC 3805) prtGeneralPrinterName.1: only printers implement it
+        (
+            {
+                "1.3.6.1.2.1.1.1.0": "Embedded Web Server 2.1",
+                "1.3.6.1.2.1.43.5.1.1.16.1": "LBP-Office-2F",
+            },
+            "printer",
+        ),
+    ],
+    ids=["bridge", "routing", "host", "printer-mib"],
+)
+async def test_standard_mib_answers_say_the_device_class(
+    loopback: str, records: dict[str, str | int], expected: str
+) -> None:
+    snmp = SnmpConfig(
+        port=PORT,
+        community="public",
+        oids={
+            k: SnmpValue(type="integer" if isinstance(v, int) else "string", value=v)
+            for k, v in records.items()
+        },
+    )
+    persona = Persona(id="snmp-class", mac="00:00:5e:00:53:02", snmp=snmp)
+    device = await start_device(persona, loopback)
+    try:
+        result = await SnmpProbe(port=PORT).run(ProbeTarget(loopback), settings("public"))
+    finally:
+        await device.aclose()
+    ident = identify(result.observations, None, load_signatures())
+    assert ident.device_type == expected

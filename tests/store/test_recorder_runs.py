@@ -188,3 +188,33 @@ def test_a_camera_missing_from_a_run_that_read_its_recorder_is_gone(
     assert [d.address for d in estate.devices if d.location.recorder] == ["203.0.113.11"]
     gone = [c.device.address for c in estate.changes if c.kind == "gone"]
     assert gone == ["203.0.113.12"]
+
+
+def test_a_camera_on_a_recorders_poe_port_is_located_in_the_estate(target: StoreTarget) -> None:
+    """A camera located on its recorder's PoE port (the recorder's own SNMP FDB): the estate,
+    in every format and in the worklist, says 'recorder 192.0.2.26 port PoE1', and still where
+    the recorder itself is."""
+    on_port = _cam(1).model_copy(
+        update={
+            "mac": "44:19:b6:0a:00:11",
+            "location": Location(
+                switch=NVR, switch_address=NVR, port="PoE1", source=f"snmp {NVR} BRIDGE-MIB",
+                uplink="sw1 port 10",
+            ),
+        }
+    )  # fmt: skip
+    with History(target, site="depot") as h:
+        h.record(building([_nvr(AttemptStatus.OK), on_port, axis_camera()]))
+        estate = h.estate()
+    (cam,) = (d for d in estate.devices if d.location.recorder)
+    assert cam.key == "serial:DS2CD0001"  # the serial, not the new MAC: one identity
+    assert (cam.location.switch, cam.location.port) == (NVR, "PoE1")
+    where = "recorder 192.0.2.26 port PoE1"
+    for text in (render_estate_text(estate), render_estate_markdown(estate)):
+        assert f"{where} behind 192.0.2.26 channel 1 (recorder on sw1 port 10)" in text
+    assert "recorder 192.0.2.26</span> port <span class='nw'>PoE1" in render_estate_html(estate)
+    rows = list(csv.DictReader(io.StringIO(worklist_csv(estate))))
+    row = next(r for r in rows if r["device"] == "serial:DS2CD0001")
+    assert row["location"].startswith(  # the worklist's own 'switch port' form
+        "depot / recorder 192.0.2.26 PoE1 / behind 192.0.2.26 channel 1 (recorder on sw1 port 10)"
+    )

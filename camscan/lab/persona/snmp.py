@@ -67,9 +67,10 @@ class SnmpConfig(Model):
     oids: dict[str, SnmpValue] = Field(
         default_factory=dict, description="Further OIDs (dotted, no leading dot) and values."
     )
-    infra_tables: Literal["switch", "router"] | None = Field(
+    infra_tables: Literal["switch", "router", "recorder"] | None = Field(
         default=None,
         description="Also answer the lab's own tables, written from the topology by "
         "camscan.lab.infra: 'switch' = FDB with VLAN, port names, LLDP; 'router' = ARP table "
-        "and VLAN interfaces.",
+        "and VLAN interfaces; 'recorder' = a recorder's PoE ports with the cameras on its "
+        "channels (FDB, port names) and their ARP entries.",
     )

@@ -12,6 +12,13 @@ Both list the IP cameras the recorder connects to, as it learned them (:mod:`.ch
   ``online``, ``streamingProxyChannelIdList``, ``chanDetectResult``). Namespace
   ``http://www.hikvision.com/ver20/XMLSchema``, ``version="2.0"`` on every element that
   carries it in the guide's examples.
+* Hikvision ISAPI camera search (Hikvision "Intelligent Security API (General Application)
+  Developer Guide" §15.2.18): ``GET /ISAPI/ContentMgmt/InputProxy/search`` →
+  ``VideoSourceList`` of ``VideoSourceDescriptor`` (``ipAddress``, ``managePortNo``,
+  ``macAddress``), one per camera on the recorder's LAN that answers. The MAC is not persona
+  data: it is the camera's real one, read from the recorder's own neighbour table
+  (``/proc/net/arp`` in its namespace, filled when it asked the cameras who they are), as a
+  real NVR's search learns it from the wire; a camera it never reached is not listed.
 * Dahua ("Dahua HTTP API for IPC & NVR", configManager ``getConfig``, config ``RemoteDevice``):
   ``GET /cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice`` → ``key=value``
   lines ``table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_<n>.<Key>=<value>`` (``n`` =
@@ -27,9 +34,12 @@ camera passwords are never part of an answer.
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
+from camscan.discover.arp import PROC_ARP, parse_proc_arp
 from camscan.lab.persona import ChannelPlan, RecorderConfig, expand
 from camscan.lab.responders.channels import CameraFacts, ChannelBook
 from camscan.lab.responders.common import DeviceContext
@@ -38,6 +48,7 @@ from camscan.lab.responders.http import Dynamic, Request, Response, simple_respo
 
 ISAPI_CHANNELS = "/ISAPI/ContentMgmt/InputProxy/channels"
 ISAPI_STATUS = "/ISAPI/ContentMgmt/InputProxy/channels/status"
+ISAPI_SEARCH = "/ISAPI/ContentMgmt/InputProxy/search"
 DAHUA_CONFIG = "/cgi-bin/configManager.cgi"
 HIK_NS = "http://www.hikvision.com/ver20/XMLSchema"
 
@@ -102,6 +113,29 @@ def isapi_status(book: ChannelBook) -> bytes:
     ).encode()
 
 
+def neighbour_macs(path: Path = PROC_ARP) -> dict[str, str]:
+    """Address → MAC of this namespace's complete neighbour (ARP) entries; {} if unreadable."""
+    try:
+        return parse_proc_arp(path.read_text(encoding="ascii", errors="replace"))
+    except OSError:
+        return {}
+
+
+def isapi_search(book: ChannelBook, macs: Mapping[str, str]) -> bytes:
+    """The ``VideoSourceList`` document: each channel's camera whose MAC ``macs`` knows."""
+    items = "".join(
+        f'<VideoSourceDescriptor version="2.0" xmlns="{HIK_NS}">'
+        f"<ipAddress>{escape(c.address)}</ipAddress><managePortNo>{c.port}</managePortNo>"
+        f"<macAddress>{macs[c.address]}</macAddress></VideoSourceDescriptor>"
+        for c in book.channels
+        if c.address in macs
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<VideoSourceList version="2.0" xmlns="{HIK_NS}">{items}</VideoSourceList>\n'
+    ).encode()
+
+
 def dahua_remote_devices(book: ChannelBook, slots: int) -> bytes:
     """The ``RemoteDevice`` config as ``table.RemoteDevice...`` lines (keys sorted, as sent)."""
     lines: list[str] = []
@@ -158,13 +192,18 @@ class RecorderApi:
     def handle(self, request: Request) -> Response | None:
         """The API answer for ``request``, or None when the path is not the API's."""
         if self.cfg.api == "isapi":
-            if request.path not in (ISAPI_CHANNELS, ISAPI_STATUS):
+            if request.path not in (ISAPI_CHANNELS, ISAPI_STATUS, ISAPI_SEARCH):
                 return None
             if not self.gate.allows(request):
                 return self.unauthorized()
-            body = isapi_status(self.book) if request.path == ISAPI_STATUS else None
+            if request.path == ISAPI_SEARCH:
+                body = isapi_search(self.book, neighbour_macs())
+            elif request.path == ISAPI_STATUS:
+                body = isapi_status(self.book)
+            else:
+                body = isapi_channels(self.book)
             xml = 'application/xml; charset="UTF-8"'
-            return simple_response(200, self._headers(xml), body or isapi_channels(self.book))
+            return simple_response(200, self._headers(xml), body)
         if request.path != DAHUA_CONFIG:
             return None
         if not self.gate.allows(request):

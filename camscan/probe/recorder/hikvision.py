@@ -11,6 +11,16 @@ Management → InputProxy; digest authentication as the guide requires):
   ``InputProxyChannelStatus`` (``id``, the same descriptor, where the firmware has them also
   ``model``, ``serialNumber``, ``firmwareVersion``, and ``online``, ``chanDetectResult``).
 
+A third GET gives the cameras' MACs, which InputProxy does not carry (Hikvision "Intelligent
+Security API (General Application) Developer Guide" §15.2.18, read-only):
+
+* ``GET /ISAPI/ContentMgmt/InputProxy/search`` — "search for network cameras in the LAN that
+  can be connected" → ``XML_VideoSourceList``: a ``VideoSourceList`` of
+  ``VideoSourceDescriptor`` (the NVR's LAN includes its PoE side), each with ``ipAddress``
+  and ``macAddress`` (element names as that list uses them; only these two are read, so the
+  ``userName``/``password`` some firmware adds never leave the parser). A camera's MAC is
+  the one listed for its channel's ``ipAddress`` on the same recorder.
+
 The descriptor also carries ``userName`` (and on some firmware ``password``) of the camera:
 only the fields named above are read, so those never leave the parser. Elements are matched
 on local names (the ``http://www.hikvision.com/ver20/XMLSchema`` namespace is optional).
@@ -18,14 +28,17 @@ on local names (the ``http://www.hikvision.com/ver20/XMLSchema`` namespace is op
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from camscan.oui import normalise_mac
 from camscan.probe.recorder import NotOffered
 from camscan.probe.soap import local, parse_xml
 from camscan.sanitize import device_text
 
 CHANNELS_PATH = "/ISAPI/ContentMgmt/InputProxy/channels"
 STATUS_PATH = "/ISAPI/ContentMgmt/InputProxy/channels/status"
+SEARCH_PATH = "/ISAPI/ContentMgmt/InputProxy/search"
 MAX_CHANNELS = 512  # the largest NVRs have 256 IP channels
 
 # Descriptor field → the key camscan keeps (everything else, credentials included, is dropped).
@@ -40,6 +53,7 @@ _DESCRIPTOR = {
     "firmwareVersion": "firmware",
 }
 _STATUS = {"online": "online", "chanDetectResult": "detect", "name": "name"}
+_SEARCH = frozenset({"ipAddress", "macAddress"})
 
 
 def _child_text(el: Any) -> str:
@@ -84,3 +98,36 @@ def parse_channels(data: bytes) -> dict[int, dict[str, str]]:
         if len(out) >= MAX_CHANNELS:
             break
     return out
+
+
+def parse_search(data: bytes) -> dict[str, str]:
+    """IPv4 address → MAC (``aa:bb:cc:dd:ee:ff``) from a ``VideoSourceList`` reply.
+
+    Entries without a valid address or MAC are skipped; the first MAC for an address wins.
+    Raises :class:`NotOffered` for an ISAPI ``ResponseStatus`` and ``ValueError`` (a
+    :class:`~camscan.probe.soap.SoapError` for non-XML) for anything else that is not the list.
+    """
+    root = parse_xml(data)
+    if local(root.tag) == "ResponseStatus":
+        raise NotOffered("ResponseStatus: no camera search")
+    if local(root.tag) != "VideoSourceList":
+        raise ValueError(f"not a video source list: <{device_text(local(root.tag), 60)}>")
+    out: dict[str, str] = {}
+    for item in root:
+        if local(item.tag) != "VideoSourceDescriptor":
+            continue
+        fields = {local(c.tag): _child_text(c) for c in item if local(c.tag) in _SEARCH}
+        address, mac = fields.get("ipAddress", ""), normalise_mac(fields.get("macAddress"))
+        if mac and _is_ipv4(address):
+            out.setdefault(address, mac)
+        if len(out) >= MAX_CHANNELS:
+            break
+    return out
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True

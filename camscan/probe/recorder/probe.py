@@ -2,14 +2,17 @@
 
 Runs only when the user gave credentials for the address (``[[credentials]]`` or
 ``--username``); camscan never guesses any. On the host's first answering web port it asks,
-in turn, Hikvision ISAPI InputProxy (:mod:`.hikvision`) and Dahua RemoteDevice
-(:mod:`.dahua`); the first API the device answers is the one used. HTTP digest, basic only
-when the device demands it (:mod:`camscan.probe.httpauth`). Read-only GETs, bodies capped.
+in turn, Hikvision ISAPI InputProxy, with its camera search for the MACs (:mod:`.hikvision`),
+and Dahua RemoteDevice (:mod:`.dahua`); the first API the device answers is the one used.
+HTTP digest, basic only when the device demands it (:mod:`camscan.probe.httpauth`).
+Read-only GETs, bodies capped.
 
 Every outcome is an attempt: ``ok`` (channels read), ``denied`` (credentials refused after
 authenticating), ``no_answer`` (the device has no such API: 404 and the like), ``timeout``,
 ``malformed`` (a reply that is not the documented format). A failure never loses the other
-probes' observations, and channels read before a failure are kept.
+probes' observations, and channels read before a failure are kept. A recorder's PoE port for
+each camera is not in these APIs: it comes from the recorder's own SNMP tables when the user
+names it as an ``--infra`` agent (:func:`camscan.engine.document.behind_devices`).
 """
 
 from __future__ import annotations
@@ -148,7 +151,29 @@ async def _hikvision(client: httpx.AsyncClient, base: str, port: int, s: ProbeSe
         note = f"; status: {exc}"
     except Exception as exc:  # the list is already read: keep it, note why status is missing
         note = f"; status: {httpx_status(exc)[1]}"
+    note += await _search_macs(client, base, port, s, channels)
     return _found(api, channels, f"IP channels{note}")
+
+
+async def _search_macs(
+    client: httpx.AsyncClient, base: str, port: int, s: ProbeSettings, channels: ChannelTable
+) -> str:
+    """Fill each channel's ``mac`` from ISAPI InputProxy/search by its address (this recorder's
+    answer only); '' on success, else a note of why there are no MACs (the channels stand)."""
+    try:
+        page = await fetch(client, base + hikvision.SEARCH_PATH, port, s, CAP)
+        if page.status != 200 or page.truncated:
+            return f"; search HTTP {page.status}"
+        macs = hikvision.parse_search(page.body)
+    except ValueError as exc:
+        return f"; search: {exc}"
+    except Exception as exc:  # the channels are already read: keep them
+        return f"; search: {httpx_status(exc)[1]}"
+    for fields in channels.values():
+        mac = macs.get(fields.get("address", ""))
+        if mac and not fields.get("mac"):
+            fields["mac"] = mac
+    return ""
 
 
 async def _dahua(client: httpx.AsyncClient, base: str, port: int, s: ProbeSettings) -> _Outcome:
