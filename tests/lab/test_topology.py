@@ -348,4 +348,3 @@ def test_channels_need_a_recorder_persona(tmp_path: Path) -> None:
     with pytest.raises(TopologyError, match="channels need a recorder persona") as caught:
         load_topology(path)
     assert str(caught.value).count("\n") == 0  # the one problem, every persona found
-
