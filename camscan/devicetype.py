@@ -3,8 +3,10 @@
 A recorder is a recorder: model prefixes (Hikvision ``DS-7``/``DS-8``/``DS-9``, ``iDS-7``/
 ``iDS-9``; any ``NVR``/``DVR``/``XVR``/``HCVR``/``NVS`` model), the SADP reply's channel counts
 (a recorder has analog channels or more than one digital channel; research/protocols.md §3),
-the DHIP reply's ``DeviceClass`` and ``RemoteVideoInputChannels`` (ibid.), and an ONVIF
-Receiver service (a device that pulls streams from others). An OEM box whose only evidence is
+the DHIP reply's ``DeviceClass`` and ``RemoteVideoInputChannels`` (ibid.), an ONVIF
+Receiver service (a device that pulls streams from others), the ONVIF discovery scope
+``type/Network_Video_Storage``, and an answer of a recorder's channel API
+(``recorder.ip_channels``). An OEM box whose only evidence is
 its firmware, of a video maker, still gets ``camera-or-recorder``. A MAC prefix says only who
 made the network interface: a device known by its maker's MAC prefix alone gets
 ``camera-or-recorder`` only when the maker makes nothing else, i.e. every device type its
@@ -128,6 +130,8 @@ def from_replies(observations: Sequence[Observation]) -> str | None:
         return "recorder"
     if any(o.signal == "wsd.scope" and _STORAGE_SCOPE.match(o.value) for o in observations):
         return "recorder"
+    if "recorder.ip_channels" in values:
+        return "recorder"  # a recorder's channel API (ISAPI InputProxy, Dahua) answered
     if any(o.signal.startswith("channel.") for o in observations):
         return "camera"  # a recorder lists it as the video source on one of its channels
     return None

@@ -62,9 +62,13 @@ _NOT_VIDEO_RTSP = re.compile(
 _AIRPLAY_REALM = re.compile(r'\brealm="(?:airplay|raop)"', re.IGNORECASE)
 _RTSP_SIGNALS = ("rtsp.server", "rtsp.www_authenticate", "rtsp.public")
 _ONVIF_DEVICE = re.compile(
-    r"^onvif\.(?:manufacturer|model|firmware|serial|hardware_id|service|video_sources|profiles)$"
+    r"^onvif\.(?:manufacturer|model|firmware|serial|hardware_id|service|video_sources|profiles"
+    r"|clock_offset)$"
 )
 _ONVIF_SCOPE = "onvif://www.onvif.org/"
+# ONVIF's device type (tds: is the device-service namespace prefix ONVIF documents use) and
+# NetworkVideoTransmitter under any prefix; Windows' generic ``wsdp:Device`` is not ONVIF.
+_ONVIF_TYPES = re.compile(r"(?:^|\s)tds:Device(?:\s|$)|(?:^|[\s:])NetworkVideoTransmitter(?:\s|$)")
 _ACCESS_SCOPE = re.compile(r"^onvif://www\.onvif\.org/Profile/[AC]$", re.IGNORECASE)
 _VIDEO_SCOPE = re.compile(r"^onvif://www\.onvif\.org/Profile/(?:Streaming|[STGM])$", re.I)
 _ACCESS_SERVICE = re.compile(r"/(?:accesscontrol|doorcontrol)/wsdl$", re.IGNORECASE)
@@ -117,7 +121,7 @@ def onvif_type(observations: Sequence[Observation]) -> str | None:
     onvif = (
         any(_ONVIF_DEVICE.match(o.signal) for o in observations)
         or any(s.lower().startswith(_ONVIF_SCOPE) for s in scopes)
-        or bool(re.search(r"(?:^|[\s:])(?:Device|NetworkVideoTransmitter)(?:\s|$)", types))
+        or bool(_ONVIF_TYPES.search(types))
     )
     return CAMERA_OR_RECORDER if onvif else None
 

@@ -159,7 +159,9 @@ def full_names(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
     nmap-mac-prefixes shortens IEEE names ("zte" for "zte corporation", "Ring" for "Ring
     LLC"), so its blocks newer than netaddr's copy would carry a name no registrant matches.
     A short name is expanded only when every 24-bit block of it that netaddr also has bears
-    one IEEE name (case aside), so the expansion is the registry's own name for that holder.
+    one IEEE name (case aside) that contains the short name, so the expansion is the
+    registry's own name for that holder (a renamed holder, "Avigilon Alta" for netaddr's
+    "Openpath Security", keeps nmap's newer name). Blocks netaddr has keep nmap's name.
     """
     seen: dict[str, set[str]] = {}
     for prefix, org in rows:
@@ -171,6 +173,7 @@ def full_names(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
         short: next(iter(names))
         for short, names in seen.items()
         if len({n.casefold() for n in names}) == 1
+        and short.casefold() in next(iter(names)).casefold()  # not a renamed holder
     }
 
 
@@ -200,8 +203,10 @@ def select(rows: Iterable[tuple[str, str]], wanted: list[str]) -> list[tuple[str
             continue
         if registry == "MA-L":
             bundled = netaddr_org(prefix)
-            if bundled is not None and _names(bundled, wanted) == names:
-                continue
+            if bundled is not None and (
+                _names(bundled, wanted) == names or org.casefold() in bundled.casefold()
+            ):
+                continue  # netaddr names the same holder (nmap's name is its abbreviation)
         out[prefix] = (registry, prefix, org)
     return [out[k] for k in sorted(out)]
 
@@ -245,7 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.nmap:
         nmap_rows = list(from_nmap(args.nmap))
         expand = full_names(nmap_rows)
-        rows += [(prefix, expand.get(org, org)) for prefix, org in nmap_rows]
+        rows += [
+            (prefix, org if len(prefix) == 6 and netaddr_org(prefix) else expand.get(org, org))
+            for prefix, org in nmap_rows
+        ]
     selected = select(rows, registrants(args.signatures))
     write(args.out, selected, args.source, args.date)
     print(f"{len(selected)} of {len(rows)} blocks written to {args.out}", file=sys.stderr)

@@ -333,3 +333,47 @@ def test_sysservices_layer_two_refines_router_or_switch_firmware_to_switch() -> 
     assert alone.device_type == "router-or-switch"
     bridge = _ident([_o("snmp.sysdescr", ios, 161), _o("snmp.oid", "1.3.6.1.2.1.1.7.0 = 2", 161)])
     assert bridge.device_type == "switch"
+
+
+def test_a_generic_wsd_device_is_not_taken_for_an_onvif_device() -> None:
+    # Windows Devices Profile type without ONVIF scopes (a media device, a NAS): no class.
+    obs = _wsd("wsdp:Device", "http://schemas.example.com/scope/default")
+    assert _ident(obs).device_type == "unknown"
+
+
+def test_an_onvif_clock_answer_is_an_onvif_device() -> None:
+    # GetSystemDateAndTime is answered before login (research/protocols.md §2).
+    assert _ident([_o("onvif.clock_offset", "-3", 80)]).device_type == CAMERA_OR_RECORDER
+
+
+def test_a_recorder_channel_api_answer_is_a_recorder() -> None:
+    # A Hikvision OEM box whose SADP reply shows one digital channel (camera-or-recorder from
+    # firmware alone) whose ISAPI channel list answered: it is a recorder.
+    sadp = parse_payload(
+        PayloadFormat.SADP,
+        '<?xml version="1.0" encoding="UTF-8"?><ProbeMatch><Types>inquiry</Types>'
+        "<DeviceType>44322</DeviceType><DeviceDescription>OEM-0801</DeviceDescription>"
+        "<CommandPort>8000</CommandPort><AnalogChannelNum>0</AnalogChannelNum>"
+        "<DigitalChannelNum>1</DigitalChannelNum>"
+        "<SoftwareVersion>V4.30.085build 200916</SoftwareVersion></ProbeMatch>",
+        37020,
+    )
+    assert _ident(sadp).device_type == CAMERA_OR_RECORDER
+    channels = _o("recorder.ip_channels", "0", 80)
+    assert _ident([*sadp, channels]).device_type == "recorder"
+
+
+def _services(*names: str) -> list[Observation]:
+    return [_o("onvif.service", f"http://www.onvif.org/{n}/wsdl", 80) for n in names]
+
+
+def test_onvif_services_state_only_what_they_prove() -> None:
+    # Profile G recording on a camera with an SD card: a recording service is no recorder.
+    camera = _services("ver10/device", "ver10/media", "ver20/imaging", "ver10/recording")
+    assert _ident(camera).device_type == CAMERA_OR_RECORDER
+    # An NVR serves its channels through media too; its Receiver service (it pulls streams)
+    # or its model name says recorder.
+    nvr = _services("ver10/device", "ver10/media", "ver10/recording", "ver10/receiver")
+    assert _ident(nvr).device_type == "recorder"
+    named = [*_services("ver10/device", "ver10/media"), _o("onvif.model", "NVR-1604", 80)]
+    assert _ident(named).device_type == "recorder"

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from camscan import oui
 from camscan.identify import identify
 from camscan.signatures import default_dir, load_signatures
@@ -211,6 +213,23 @@ def test_script_expands_a_short_name_only_when_netaddr_agrees_on_one_holder() ->
         ("80489F", "Hikvision"),  # newer: no netaddr name
         ("3C7C3F", "Mixed"),  # netaddr: ASUSTek
         ("001132", "Mixed"),  # netaddr: Synology
+        ("701AD5", "Avigilon Alta"),  # netaddr: Openpath Security (the holder was renamed)
     ]
     expand = script.full_names(rows)
     assert expand == {"Hikvision": "Hangzhou Hikvision Digital Technology Co.,Ltd."}
+
+
+@pytest.mark.parametrize(
+    ("mac", "vendor"),
+    [
+        ("00:0d:88:12:34:56", "D-Link"),  # netaddr "D-Link Corporation", nmap "D-Link"
+        ("00:0a:b1:12:34:56", "Genetec"),  # netaddr "GENETEC Corporation", nmap "Genetec"
+        ("d4:2d:c5:12:34:56", "i-PRO"),  # netaddr "i-PRO Co., Ltd.", nmap "i-PRO"
+        ("70:1a:d5:12:34:56", "Avigilon"),  # nmap "Avigilon Alta", netaddr "Openpath Security"
+    ],
+)
+def test_nmap_abbreviation_never_hides_the_ieee_name(mac: str, vendor: str) -> None:
+    """A snapshot row whose nmap name only abbreviates netaddr's name for the same block is
+    not written, so the family's registrant (the IEEE name) still matches; a renamed holder's
+    newer name is kept."""
+    assert identify([], mac, SIGS).vendor == vendor
