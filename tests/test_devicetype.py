@@ -377,3 +377,11 @@ def test_onvif_services_state_only_what_they_prove() -> None:
     assert _ident(nvr).device_type == "recorder"
     named = [*_services("ver10/device", "ver10/media"), _o("onvif.model", "NVR-1604", 80)]
     assert _ident(named).device_type == "recorder"
+
+
+def test_a_hostile_sysservices_value_says_nothing() -> None:
+    # sysServices is 0..127; a 5,000-digit value (beyond int()'s default digit limit) or text
+    # must neither raise nor type the device.
+    for value in ("9" * 5000, "-2", "0x02", "128"):
+        obs = [_o("snmp.oid", f"1.3.6.1.2.1.1.7.0 = {value}", 161)]
+        assert _ident(obs).device_type == "unknown", value
