@@ -339,6 +339,8 @@ class QueryMethod:
     link = True
     unicast = True
     after: tuple[str, ...] = ()
+    streams = False
+    reports_ports = False
     budget = staticmethod(listen_budget)
 
 

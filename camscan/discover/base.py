@@ -9,7 +9,8 @@ scheduled by :mod:`camscan.engine.discovery` from the attributes it declares (``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
@@ -44,14 +45,47 @@ class HostSink:
 
     A method that may run long (ARP over a large segment, the TCP sweep) calls :meth:`add`
     for each host as soon as it is known; when the engine cuts the method off at its budget it
-    takes :attr:`hosts` instead of the (never returned) result.
+    takes :attr:`hosts` instead of the (never returned) result. ``on_add``: the engine's hook,
+    told of each host at once (so the sweep and the probes can start on it).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_add: Callable[[DiscoveredHost], None] | None = None) -> None:
         self.hosts: list[DiscoveredHost] = []
+        self.on_add = on_add
 
     def add(self, host: DiscoveredHost) -> None:
         self.hosts.append(host)
+        if self.on_add is not None:
+            self.on_add(host)
+
+
+class HostFeed:
+    """Live addresses that the methods a streaming method runs ``after`` report while they
+    still run (:meth:`put`), then, once those have all ended, what they proved (:meth:`close`).
+
+    Iterating yields each address once, as it comes, and stops at :meth:`close`; from then on
+    :attr:`alive` and :attr:`absent` are what :class:`DiscoverySettings` would have carried
+    had the method waited for them.
+    """
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._seen: set[str] = set()
+        self.alive: frozenset[str] = frozenset()
+        self.absent: frozenset[str] = frozenset()
+
+    def put(self, address: str) -> None:
+        if address not in self._seen:
+            self._seen.add(address)
+            self._queue.put_nowait(address)
+
+    def close(self, alive: frozenset[str], absent: frozenset[str]) -> None:
+        self.alive, self.absent = alive, absent
+        self._queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        while (address := await self._queue.get()) is not None:
+            yield address
 
 
 @dataclass(frozen=True)
@@ -81,6 +115,7 @@ class DiscoverySettings:
     size: int = 0  # addresses in scope (0: count targets)
     limiter: AsyncLimiter | None = None  # shared --rate limiter (aiolimiter)
     sink: HostSink | None = None
+    feed: HostFeed | None = None  # for a ``streams`` method: its ``after`` methods' hosts
     on_progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
     @property
@@ -110,13 +145,19 @@ class DiscoveryMethod(Protocol):
 
     ``link``: needs an on-link interface (ARP, multicast). ``unicast``: also has a per-host
     form for live hosts that link-local traffic cannot reach (routed targets). ``after``:
-    methods whose results it uses, so it starts when they are done.
+    methods whose results it uses, so it starts when they are done, unless it ``streams``:
+    then it starts with them and takes each host they report as they report it
+    (``settings.feed``; the TCP sweep connects to a host ARP just heard without waiting for
+    ARP's window to close). ``reports_ports``: each host it reports carries all its open
+    ports, so the probes that need nothing else may start on it at once.
     """
 
     name: str
     link: bool
     unicast: bool
     after: tuple[str, ...]
+    streams: bool
+    reports_ports: bool
 
     def budget(self, settings: DiscoverySettings) -> float:
         """Seconds this run may take before the engine cuts it off (keeping its sink)."""

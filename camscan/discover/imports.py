@@ -41,6 +41,8 @@ class ImportDiscovery:
     link = False
     unicast = False
     after: tuple[str, ...] = ()
+    streams = False
+    reports_ports = False
 
     def budget(self, settings: DiscoverySettings) -> float:
         """Local files of at most 64 MiB each: a generous fixed budget."""

@@ -58,6 +58,8 @@ class InfraDiscovery:
     link = False
     unicast = False
     after: tuple[str, ...] = ()
+    streams = False
+    reports_ports = False
 
     def budget(self, settings: DiscoverySettings) -> float:
         """Ten tables per agent, each a few GetBulk pages, each up to two tries of the timeout;

@@ -17,6 +17,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Coroutine, Iterator
+from dataclasses import replace
 from functools import cache, partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -220,13 +221,17 @@ def sweep_budget(settings: DiscoverySettings) -> float:
 
 class TcpSweep:
     """Connect sweep of the scope. Hosts in ``settings.alive`` skip the ping stage; those in
-    ``settings.absent`` (proved absent by ARP) are never touched. Live hosts go to
-    ``settings.sink`` as soon as they are done, so an overrun keeps them."""
+    ``settings.absent`` (proved absent by ARP) are never touched. With ``settings.feed`` (the
+    engine streams ARP's answers), each host ARP hears is swept at once, and the rest of the
+    scope once ARP has ended. Live hosts go to ``settings.sink`` as soon as all their ports
+    have answered, so an overrun keeps them and the probes can start on them."""
 
     name = NAME
     link = False
     unicast = False
     after: tuple[str, ...] = ("arp",)
+    streams = True
+    reports_ports = True
     budget = staticmethod(sweep_budget)
 
     def _targets(self, settings: DiscoverySettings) -> Iterator[str]:
@@ -335,7 +340,17 @@ class TcpSweep:
             else:
                 done_with(address, states)
 
+        async def whole(address: str) -> None:
+            await host(address, await ask(address, ports, False), ())
+
         try:
+            if settings.feed is not None:  # hosts ARP hears, every port, as ARP hears them
+                fed: set[str] = set()
+                async for address in settings.feed:
+                    fed.add(address)
+                    follow(whole(address))
+                alive, absent = settings.feed.alive - fed, settings.feed.absent | fed
+                settings = replace(settings, alive=alive, absent=absent, feed=None)
             # Known-alive hosts first, every port: their answers are the round-trip samples
             # for the ping timeout, taken before thousands of pings keep this loop busy.
             known = sorted(settings.alive, key=_sort_key)

@@ -85,6 +85,23 @@ def _annotate(doc: ScanDocument, settings: ScanSettings) -> ScanDocument:
         return doc.model_copy(update={"attempts": [*doc.attempts, failure], "complete": False})
 
 
+def _prepare_identification(settings: ScanSettings, macs: list[str]) -> None:
+    """Identification's one-time costs, paid in a thread while the probes wait on the
+    network instead of after them: the makers of the MACs found (netaddr loads its OUI index
+    on first use) and every signature rule's compiled pattern (both cached for ``_annotate``).
+    """
+    try:
+        from camscan.oui import lookup
+        from camscan.signatures import load_signatures
+
+        for mac in macs:
+            lookup(mac)
+        for rule in load_signatures(settings.signature_dirs).rules:
+            rule.regex  # noqa: B018 - a cached property: compiles the pattern once
+    except Exception:  # identification itself reports what is broken
+        return
+
+
 async def run_scan(
     settings: ScanSettings,
     observer: Observer | None = None,
@@ -108,20 +125,43 @@ async def run_scan(
     started_at = datetime.now(UTC)
     interrupted = False
     records: list[HostRecord] = []
+    warm: list[asyncio.Future[None]] = []
+
+    def ready(address: str) -> None:  # the sweep has all of a host's ports: probe it now
+        if address not in table.own:
+            prober.early(table.records[address])
+
+    async def phases() -> None:
+        nonlocal records
+        try:
+            t0 = time.monotonic()
+            await discovery.run()
+            table.fill_macs_from_neighbours(plan.iface)
+            table.locate()
+            attempts.append(_phase("discovery", t0))
+            records = table.merged(probing=prober.hosts)
+            prober.rest(records)
+            if settings.annotate:
+                macs = [r.mac for r in records if r.mac]
+                warm.append(
+                    asyncio.ensure_future(
+                        asyncio.to_thread(_prepare_identification, settings, macs)
+                    )
+                )
+            await prober.wait()
+            attempts.append(_phase("probe", prober.began or time.monotonic()))
+        finally:
+            await prober.cancel()  # nothing left in flight when interrupted
+
+    if not settings.rate:  # under --rate the sweep keeps the tokens until it is done
+        discovery.on_ready = ready
+    prober.start()
     try:
-        t0 = time.monotonic()
-        await _guard(discovery.run(), stop)
-        table.fill_macs_from_neighbours(plan.iface)
-        table.locate()
-        attempts.append(_phase("discovery", t0))
-        records = table.merged()
-        t0 = time.monotonic()
-        await _guard(prober.run(records), stop)
-        attempts.append(_phase("probe", t0))
+        await _guard(phases(), stop)
     except (_Stopped, asyncio.CancelledError):
         interrupted = True
         table.locate()
-        records = records or table.merged()
+        records = records or table.merged(probing=prober.hosts)
         prober.mark_cancelled(records)
     if prober.problem:
         attempts.append(
@@ -141,6 +181,7 @@ async def run_scan(
     if "tcp" in discovery.chosen:  # what a diff of two runs can compare (camscan.diff)
         doc = doc.model_copy(update={"ports": list(settings.ports or default_ports())})
     if settings.annotate:
+        await asyncio.gather(*warm)
         notify(observer, Progress("identify", 0, len(doc.devices), "identifying"))
         doc = _annotate(doc, settings)
     notify(observer, Progress("done", len(doc.devices), len(doc.devices), "finished"))

@@ -3,7 +3,12 @@
 * ``link`` methods (ARP, multicast) run on the interface :func:`camscan.netroute.plan_link`
   chose (``--iface``, else the routing table) when part of the scope is on-link;
 * a method starts when the selected methods in its ``after`` are done (the TCP sweep after
-  ARP, so that ARP-proven absences are not swept);
+  ARP, so that ARP-proven absences are not swept), or, if it ``streams``, with them, taking
+  each host they report as they report it (the sweep connects to a host the moment ARP hears
+  it, and to the rest of the scope once ARP has ended; not under ``--rate``);
+* every host a method reports goes into the table at once; one reported with all its ports
+  (``reports_ports``) goes to ``on_ready``, where the engine starts its port probes while
+  discovery goes on;
 * then ``unicast`` methods ask each live host that link-local traffic could not reach;
 * each run is cut off at its ``budget``; what it had reported to its :class:`HostSink` is kept
   and the run is marked partial.
@@ -18,15 +23,18 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
 
 from aiolimiter import AsyncLimiter
 
 from camscan.discover.base import (
+    DiscoveredHost,
     DiscoveryMethod,
     DiscoveryResult,
     DiscoverySettings,
+    HostFeed,
     HostSink,
 )
 from camscan.discover.registry import METHODS, ON_REQUEST
@@ -92,6 +100,8 @@ class Discovery:
         self._done = 0
         self._total = len(self.chosen)
         self.unicast_done = False  # False after an interruption before the unicast runs ended
+        self.feeds: dict[str, list[HostFeed]] = {}  # method → feeds of streaming followers
+        self.on_ready: Callable[[str], None] | None = None  # a host's open ports are known
 
     # --- settings ------------------------------------------------------------------------
     def _base(self) -> DiscoverySettings:
@@ -130,11 +140,25 @@ class Discovery:
         return any(value in net for net in self.plan.on_link)
 
     # --- running -------------------------------------------------------------------------
-    async def _run(self, method: DiscoveryMethod, settings: DiscoverySettings) -> _Outcome:
-        """Run one method within its budget; an overrun or crash keeps the sink's hosts."""
-        sink = HostSink()
+    def _reported(self, method: DiscoveryMethod, host: DiscoveredHost) -> None:
+        """A host a method has just reported: into the table now, on to the methods that
+        stream this one's hosts, and to ``on_ready`` when its ports are all known."""
+        self.table.add((host,))
+        if host.address not in self.table.records:  # outside the scope
+            return
+        for feed in self.feeds.get(method.name, ()):
+            feed.put(host.address)
+        if method.reports_ports and self.on_ready is not None:
+            self.on_ready(host.address)
+
+    async def _run(
+        self, method: DiscoveryMethod, settings: DiscoverySettings, waits: float = 0.0
+    ) -> _Outcome:
+        """Run one method within its budget (plus ``waits``, the budgets of the methods a
+        streaming method runs beside); an overrun or crash keeps the sink's hosts."""
+        sink = HostSink(on_add=lambda host: self._reported(method, host))
         settings = replace(settings, sink=sink)
-        limit = method.budget(settings)
+        limit = method.budget(settings) + waits
         started = time.monotonic()
         status: AttemptStatus | None = None
         reason = ""
@@ -191,12 +215,35 @@ class Discovery:
         )
         self.attempts.append(ProbeAttempt(probe=name, status=AttemptStatus.SKIPPED, reason=reason))
 
-    async def _link(self, name: str, tasks: dict[str, asyncio.Task[None]]) -> None:
-        method = METHODS[name]
+    async def _after(self, method: DiscoveryMethod, tasks: dict[str, asyncio.Task[None]]) -> None:
+        """Wait for the selected methods in ``method.after`` (their failures are theirs)."""
         for dependency in method.after:
             if dependency in tasks:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(tasks[dependency])
+
+    async def _close_after(
+        self, method: DiscoveryMethod, tasks: dict[str, asyncio.Task[None]], feed: HostFeed
+    ) -> None:
+        await self._after(method, tasks)
+        feed.close(self.table.alive, self._absent())
+
+    async def _link(self, name: str, tasks: dict[str, asyncio.Task[None]]) -> None:
+        method = METHODS[name]
+        feed: HostFeed | None = None
+        waits = 0.0
+        # Under --rate the phases keep to their order: the rate is what bounds the scan, and
+        # overlapping them would only make ARP and the sweep share it.
+        ahead = [d for d in method.after if d in tasks] if not self.settings.rate else []
+        if method.streams and ahead:
+            feed = HostFeed()
+            for dependency in ahead:
+                self.feeds.setdefault(dependency, []).append(feed)
+            waits = max(METHODS[d].budget(self._base()) for d in ahead)
+            closer = asyncio.ensure_future(self._close_after(method, tasks, feed))
+            tasks[f"{name}:feed"] = closer  # cancelled with the others
+        else:
+            await self._after(method, tasks)
         if method.link:
             plan = self.plan
             if plan.iface is None or plan.reason:
@@ -207,8 +254,8 @@ class Discovery:
             if not plan.on_link:
                 self._skip(name, f"targets routed (not on {plan.iface}'s subnets)", True)
                 return
-        base = replace(self._base(), alive=self.table.alive, absent=self._absent())
-        self.methods[name].runs.append(await self._run(method, base))
+        base = replace(self._base(), alive=self.table.alive, absent=self._absent(), feed=feed)
+        self.methods[name].runs.append(await self._run(method, base, waits))
 
     async def _unicast(self) -> None:
         hosts = tuple(

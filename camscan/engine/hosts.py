@@ -5,7 +5,7 @@ Memory is bounded by the scope size and per-device caps, not by what devices sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -114,21 +114,30 @@ class HostTable:
             if record.location is None and record.mac in self.locations:
                 record.location = self.locations[record.mac]
 
-    def merged(self) -> list[HostRecord]:
+    def merged(self, probing: Collection[str] = ()) -> list[HostRecord]:
         """One record per MAC (a device with two addresses is one device), else per address;
-        this host is left out."""
+        this host is left out. A MAC's record is its lowest address, or the one already in
+        ``probing`` (probes started on it while discovery ran and still write into it); two
+        such addresses that turn out to share a MAC stay two records, so neither loses what
+        its probes read."""
         by_mac: dict[str, HostRecord] = {}
         out: list[HostRecord] = []
         for address in sorted(self.records, key=IPv4Address):
             record = self.records[address]
-            if address in self.own:
-                continue
-            if record.mac is None:
-                out.append(record)
+            if address in self.own or record.mac is None:
                 continue
             first = by_mac.get(record.mac)
-            if first is None:
+            if first is None or (address in probing and first.address not in probing):
                 by_mac[record.mac] = record
+        for address in sorted(self.records, key=IPv4Address):
+            record = self.records[address]
+            if address in self.own:
+                continue
+            if record.mac is None or address in probing:
+                out.append(record)
+                continue
+            first = by_mac[record.mac]
+            if first is record:
                 out.append(record)
                 continue
             first.add_observations(record.observations)

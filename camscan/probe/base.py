@@ -105,7 +105,12 @@ class ProbeResult:
 
 
 class Probe(Protocol):
-    """A read-only probe of one host."""
+    """A read-only probe of one host.
+
+    A probe that needs nothing from discovery but the open ports says so with a class
+    attribute ``uses_discovery = False``: the engine then starts it as soon as the sweep has
+    the host's ports, while discovery goes on (:mod:`camscan.engine.probing`).
+    """
 
     name: str
 

@@ -241,6 +241,7 @@ class PortProbe:
 
     name = "port"
     kind = "matching"  # words for the skip reason: "no open RTSP port"
+    uses_discovery = False  # needs only the open ports: starts while discovery goes on
 
     def __init__(self, ports: frozenset[int], default_ports: tuple[int, ...] = ()) -> None:
         self.ports = ports

@@ -8,6 +8,7 @@ hand, at most three, only to the same host. What each page says is turned into o
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import httpx
@@ -96,34 +97,85 @@ class HttpProbe(PortProbe):
         settings: ProbeSettings,
         budget: Budget,
     ) -> tuple[AttemptStatus, str, list[Observation]]:
-        schemes = ["https", "http"] if port in self.tls_ports else ["http", "https"]
+        schemes = ("https", "http") if port in self.tls_ports else ("http", "https")
+        if port in self.maybe_http:
+            async with make_client(settings) as other:
+                return await self._both(client, other, address, port, schemes, settings, budget)
         first_error: tuple[AttemptStatus, str] | None = None
         for scheme in schemes:
-            base = f"{scheme}://{url_host(address)}:{port}"
-            try:
-                page = await fetch(client, base + "/", port, settings)
-            except Exception as exc:
-                err = httpx_status(exc)
-                first_error = first_error or err
-                # Only a garbled answer suggests the other scheme (TLS bytes to a plain GET,
-                # or a plain server refusing a handshake); timeouts/refusals do not.
-                if err[0] not in (AttemptStatus.MALFORMED, AttemptStatus.ERROR):
-                    break
-                continue
-            report = await self._site(client, address, port, base, page, settings, budget)
-            note = "; ".join([f"{scheme} {page.status}", *report.notes])
-            return AttemptStatus.OK, note, report.observations
+            page = await self._front(client, address, port, scheme, settings)
+            if isinstance(page, Fetched):
+                return await self._answered(client, address, port, scheme, page, settings, budget)
+            first_error = first_error or page
+            # Only a garbled answer suggests the other scheme (TLS bytes to a plain GET,
+            # or a plain server refusing a handshake); timeouts/refusals do not.
+            if page[0] not in (AttemptStatus.MALFORMED, AttemptStatus.ERROR):
+                break
         assert first_error is not None
-        not_http = first_error[0] in (
-            AttemptStatus.MALFORMED,
-            AttemptStatus.ERROR,
-            AttemptStatus.TIMEOUT,
-        )
-        if port in self.maybe_http and not_http:
-            # Hikvision's SDK port waits silently for a binary login: silence there is an
-            # answer ("not HTTP"), not an incomplete probe.
-            return AttemptStatus.SKIPPED, f"port {port} does not speak HTTP ({first_error[1]})", []
         return first_error[0], first_error[1], []
+
+    async def _both(
+        self,
+        client: httpx.AsyncClient,
+        other: httpx.AsyncClient,
+        address: str,
+        port: int,
+        schemes: tuple[str, str],
+        settings: ProbeSettings,
+        budget: Budget,
+    ) -> tuple[AttemptStatus, str, list[Observation]]:
+        """Both schemes at once on a port that is often no web port at all (Hikvision's SDK
+        port waits silently, then drops a plain GET, and ignores a TLS hello): one wait
+        there, not one per scheme. The first scheme's answer wins, else the second's."""
+        fronts = [
+            asyncio.ensure_future(self._front(c, address, port, scheme, settings))
+            for c, scheme in zip((client, other), schemes, strict=True)
+        ]
+        try:
+            for front, c, scheme in zip(fronts, (client, other), schemes, strict=True):
+                page = await front
+                if isinstance(page, Fetched):
+                    fronts[1].cancel()
+                    return await self._answered(c, address, port, scheme, page, settings, budget)
+        finally:
+            for front in fronts:
+                front.cancel()
+            await asyncio.gather(*fronts, return_exceptions=True)
+        first = fronts[0].result()
+        assert not isinstance(first, Fetched)
+        if first[0] in (AttemptStatus.MALFORMED, AttemptStatus.ERROR, AttemptStatus.TIMEOUT):
+            # Silence or garble there is an answer ("not HTTP"), not an incomplete probe.
+            return AttemptStatus.SKIPPED, f"port {port} does not speak HTTP ({first[1]})", []
+        return first[0], first[1], []
+
+    async def _front(
+        self,
+        client: httpx.AsyncClient,
+        address: str,
+        port: int,
+        scheme: str,
+        settings: ProbeSettings,
+    ) -> Fetched | tuple[AttemptStatus, str]:
+        """GET / with ``scheme``: the page, or the failure's status and reason."""
+        try:
+            return await fetch(client, f"{scheme}://{url_host(address)}:{port}/", port, settings)
+        except Exception as exc:
+            return httpx_status(exc)
+
+    async def _answered(
+        self,
+        client: httpx.AsyncClient,
+        address: str,
+        port: int,
+        scheme: str,
+        page: Fetched,
+        settings: ProbeSettings,
+        budget: Budget,
+    ) -> tuple[AttemptStatus, str, list[Observation]]:
+        base = f"{scheme}://{url_host(address)}:{port}"
+        report = await self._site(client, address, port, base, page, settings, budget)
+        note = "; ".join([f"{scheme} {page.status}", *report.notes])
+        return AttemptStatus.OK, note, report.observations
 
     async def _site(
         self,

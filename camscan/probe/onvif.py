@@ -75,6 +75,7 @@ class OnvifProbe:
     """Query the ONVIF device service of one host."""
 
     name = "onvif"
+    uses_discovery = True  # WS-Discovery's XAddrs: starts once discovery has ended
 
     def __init__(self, ports: frozenset[int] = HTTP_PORTS) -> None:
         self.ports = ports

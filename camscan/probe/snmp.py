@@ -60,6 +60,7 @@ class SnmpProbe:
     """GET a few identity OIDs with the credentials the user gave."""
 
     name = "snmp"
+    uses_discovery = False  # UDP 161 and the user's credentials only
 
     def __init__(self, port: int = SNMP_PORT) -> None:
         self.port = port

@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from camscan.discover import dhip, mdns, sadp, ssdp, wsd
-from camscan.discover.arp import parse_proc_arp
+from camscan.discover.arp import is_at, parse_proc_arp, who_has
 from camscan.oui import normalise_mac as norm_mac
 from camscan.sanitize import device_text
 from tests.helpers import protocol_bytes as raw
@@ -306,3 +306,38 @@ def test_upnp_model_number_repeating_the_name_is_said_once() -> None:
     )
     values = {o.signal: o.value for o in ssdp.parse_description(body)}
     assert values["upnp.model"] == "DS920+"
+
+
+# --- ARP ------------------------------------------------------------------------------
+
+
+def test_arp_reply_of_a_linux_kernel() -> None:
+    frame = hexdump("arp-reply-linux.hex.txt")
+    assert is_at(frame) == ("192.0.2.10", "44:19:b6:8c:f1:4e")
+    assert is_at(frame + b"\0" * 18) == ("192.0.2.10", "44:19:b6:8c:f1:4e")  # padded to 60
+
+
+def test_arp_requests_and_short_or_foreign_frames_are_no_answer() -> None:
+    own = bytes.fromhex("0200000000fa")
+    request = who_has(own, "192.0.2.250", "192.0.2.10")
+    assert is_at(request) is None  # operation 1, not a reply
+    reply = hexdump("arp-reply-linux.hex.txt")
+    assert is_at(reply[:41]) is None
+    assert is_at(reply[:16] + b"\x86\xdd" + reply[18:]) is None  # IPv4 (0x0800) only
+
+
+def test_arp_request_layout() -> None:
+    """RFC 826 for IPv4 over Ethernet, as the kernel's reply above answered it."""
+    own = bytes.fromhex("0200000000fa")
+    request = who_has(own, "192.0.2.250", "192.0.2.10")
+    assert len(request) == 42
+    assert request[:6] == b"\xff" * 6
+    assert request[6:12] == own
+    # ARP EtherType, hardware Ethernet, protocol IPv4, lengths 6 and 4, operation who-has
+    assert request[12:22] == bytes.fromhex("08060001080006040001")
+    assert request[22:28] == own
+    assert request[28:32] == bytes([192, 0, 2, 250])
+    assert request[38:42] == bytes([192, 0, 2, 10])
+    reply = hexdump("arp-reply-linux.hex.txt")
+    assert reply[32:38] == own  # the kernel answered this request
+    assert reply[38:42] == request[28:32]

@@ -301,3 +301,58 @@ async def test_ports_of_one_host_are_visited_at_once_and_reported_in_port_order(
         (max(ports), AttemptStatus.OK),
     ]
     assert values(result, "http.title") == [f"port {min(ports)}", f"port {max(ports)}"]
+
+
+async def test_maybe_http_port_asks_both_schemes_at_once(loopback: str) -> None:
+    """A port that is often no web port (Hikvision's SDK port 8000: silent, then it drops
+    the connection) gets its plain GET and its TLS hello at the same time, so its silence
+    is waited out once: both connections are open together."""
+    open_now: list[int] = [0]
+    most: list[int] = [0]
+    first_bytes: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        open_now[0] += 1
+        most[0] = max(most[0], open_now[0])
+        try:
+            first_bytes.append(await reader.read(1))
+            await asyncio.sleep(0.3)  # silence, then the device drops the connection
+        finally:
+            open_now[0] -= 1
+
+    async with tcp_server(handle, loopback) as port:
+        result = await probe_for(port, maybe_http=True).run(
+            ProbeTarget(loopback, frozenset({port})), FAST
+        )
+    assert most[0] == 2
+    assert sorted(first_bytes) == [b"\x16", b"G"]  # a TLS handshake record and a GET
+    assert result.attempts[0].status is AttemptStatus.SKIPPED
+    assert result.attempts[0].reason.startswith(f"port {port} does not speak HTTP")
+    assert result.observations == ()
+
+
+@pytest.mark.parametrize("tls", [False, True])
+async def test_maybe_http_port_that_is_a_web_port(loopback: str, tls: bool) -> None:
+    """Either scheme's answer is kept on such a port; plain HTTP wins when both could."""
+    ctx: ssl.SSLContext | None = None
+    if tls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert("nvr.invalid").configure_cert(ctx)
+    page = b"HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Length: 0\r\n\r\n"
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(page)
+        await writer.drain()
+
+    server = await asyncio.start_server(handle, loopback, 0, ssl=ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        result = await probe_for(port, maybe_http=True).run(
+            ProbeTarget(loopback, frozenset({port})), FAST
+        )
+    finally:
+        server.close()
+    assert result.attempts[0].status is AttemptStatus.OK
+    assert result.attempts[0].reason.startswith("https 200" if tls else "http 200")
+    assert values(result, "http.server") == ["App-webs/"]

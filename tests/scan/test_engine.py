@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from camscan.discover.base import DiscoveredHost, DiscoverySettings
+from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
 from camscan.discover.tcp import sweep_budget
 from camscan.engine import Progress, ScanSettings, run_scan
 from camscan.engine.hosts import MAX_OBSERVATIONS, HostTable
@@ -181,6 +181,103 @@ async def test_broken_observer_is_ignored(web: int) -> None:
 
     doc = await run_scan(settings(web, probes=()), observer)
     assert doc.devices
+
+
+class _EndsAfterAProbe:
+    """A discovery method that ends only once some probe has started: a scan whose port
+    probes waited for the end of discovery would never finish."""
+
+    name = "ends-after-a-probe"
+    link = False
+    unicast = False
+    after: tuple[str, ...] = ()
+    streams = False
+    reports_ports = False
+
+    def __init__(self) -> None:
+        self.probing = asyncio.Event()
+        self.ended = False
+
+    def budget(self, settings: DiscoverySettings) -> float:
+        return 30.0
+
+    async def discover(self, settings: DiscoverySettings) -> DiscoveryResult:
+        await self.probing.wait()
+        self.ended = True
+        return DiscoveryResult(self.name)
+
+
+class _PortsOnly:
+    """Needs only the open ports (as the HTTP, RTSP, TLS and banner probes)."""
+
+    name = "ports-only"
+    uses_discovery = False
+
+    def __init__(self, method: _EndsAfterAProbe) -> None:
+        self.method = method
+        self.ports: list[frozenset[int]] = []
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        self.ports.append(target.open_ports)
+        self.method.probing.set()
+        return ProbeResult()
+
+
+class _AfterDiscovery:
+    """Reads discovery facts (as ONVIF reads XAddrs): must start once discovery has ended."""
+
+    name = "after-discovery"
+
+    def __init__(self, method: _EndsAfterAProbe) -> None:
+        self.method = method
+        self.saw_discovery_end: list[bool] = []
+
+    async def run(self, target: ProbeTarget, settings: ProbeSettings) -> ProbeResult:
+        self.saw_discovery_end.append(self.method.ended)
+        return ProbeResult()
+
+
+@session_loop
+async def test_port_probes_start_while_discovery_runs(
+    web: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep has a host's ports: the probes that need nothing else start at once, the
+    others (``uses_discovery``) once discovery has ended; nothing is lost either way."""
+    from camscan.discover import registry as methods
+    from camscan.probe import registry
+
+    slow = _EndsAfterAProbe()
+    early, late = _PortsOnly(slow), _AfterDiscovery(slow)
+    monkeypatch.setitem(methods.METHODS, slow.name, slow)
+    monkeypatch.setitem(registry.PROBES, early.name, early)
+    monkeypatch.setitem(registry.PROBES, late.name, late)
+    chosen = ("http", early.name, late.name)
+    doc = await asyncio.wait_for(
+        run_scan(settings(web, methods=("tcp", slow.name), probes=chosen)), 20
+    )
+    (device,) = doc.devices
+    assert early.ports == [frozenset({web})]  # started with the ports the sweep found
+    assert late.saw_discovery_end == [True]
+    assert ("http.server", "Hikvision-Webs") in {(o.signal, o.value) for o in device.observations}
+    assert doc.complete
+
+
+def test_merge_keeps_the_record_being_probed() -> None:
+    """Probes started on the higher address of a device write into that record: the merge
+    keeps it (the other address's facts join it); two such records stay two."""
+    table = HostTable(build_scope(["192.0.2.0/24"]))
+    table.add(
+        (
+            DiscoveredHost("192.0.2.10", mac="68:6d:bc:00:00:01", open_ports=frozenset({80})),
+            DiscoveredHost("192.0.2.11", mac="68:6d:bc:00:00:01"),
+            DiscoveredHost("192.0.2.20", mac="68:6d:bc:00:00:02"),
+            DiscoveredHost("192.0.2.21", mac="68:6d:bc:00:00:02"),
+        )
+    )
+    merged = table.merged(probing={"192.0.2.11", "192.0.2.20", "192.0.2.21"})
+    assert [r.address for r in merged] == ["192.0.2.11", "192.0.2.20", "192.0.2.21"]
+    assert merged[0].open_ports == {80}
+    assert any("192.0.2.10" in a.reason for a in merged[0].attempts)
 
 
 def _obs(signal: str, value: str) -> Observation:

@@ -195,6 +195,7 @@ class RecorderProbe:
     """List the cameras behind a recorder, with the login the user gave for its address."""
 
     name = NAME
+    uses_discovery = False  # the open web ports and the user's login only
 
     def __init__(self, ports: frozenset[int] = HTTP_PORTS - MAYBE_HTTP_PORTS) -> None:
         self.ports = ports
