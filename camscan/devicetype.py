@@ -44,7 +44,8 @@ _RECORDER_MODEL = re.compile(
     r"^(?:DS|iDS)-[789]\d|(?<![A-Z])(?:NVR|DVR|XVR|HCVR|NVS|HVR)(?![a-z])", re.IGNORECASE
 )
 _CAMERA_MODEL = re.compile(
-    r"^(?:DS|iDS)-2(?:CD|DE|DF|CE|DC|DY|XM|XS|CV)|^(?:DH-)?(?:IPC|SD)-?[A-Z]{0,4}\d", re.IGNORECASE
+    r"^(?:DS|iDS)-2(?:CD|DE|DF|CE|DC|DY|XM|XS|XE|CV|TD)|^(?:DH-)?(?:IPC|SD)-?[A-Z]{0,4}\d",
+    re.IGNORECASE,
 )
 # Hikvision video intercom stations: DS-KH indoor, DS-KD/DS-KV door and villa stations, DS-KIS
 # kits (protocol-samples/hikvision-sadp-probe-and-probematch-DS-KH6210-L.xml is an indoor
@@ -71,6 +72,36 @@ _MAKER_MODELS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     "Ubiquiti": (
         (re.compile(r"^UAP-"), "access-point"),
         (re.compile(r"^(?:USW?-|USW |EdgeSwitch )"), "switch"),
+    ),
+    # Vivotek (vivotek.com product lines): ND network video recorders; IB bullet, IP box, FD
+    # fixed dome, FE fisheye, MD mobile dome, SD speed dome, PT pan/tilt, CC cube, TB thermal
+    # bullet and MS multi-sensor cameras (recog's Vivotek examples: FD8169A, IP7131).
+    "Vivotek": (
+        (re.compile(r"^ND\d{3,4}", re.IGNORECASE), "recorder"),
+        (re.compile(r"^(?:IB|IP|FD|FE|MD|SD|PT|CC|TB|MS)\d{3,4}", re.IGNORECASE), "camera"),
+    ),
+    # Bosch (boschsecurity.com product families): DIVAR recorders, VIP X and VIDEOJET encoders,
+    # FLEXIDOME, DINION, AUTODOME and MIC IP cameras.
+    "Bosch": (
+        (re.compile(r"\bDIVAR\b", re.IGNORECASE), "recorder"),
+        (re.compile(r"\b(?:VIP[- ]?X|VIDEOJET)", re.IGNORECASE), "encoder"),
+        (re.compile(r"\b(?:FLEXIDOME|DINION|AUTODOME|MIC IP)\b", re.IGNORECASE), "camera"),
+    ),
+    # Milesight (milesight.com): MS-N network video recorders, MS-C cameras.
+    "Milesight": (
+        (re.compile(r"^MS-N\d", re.IGNORECASE), "recorder"),
+        (re.compile(r"^MS-C\d", re.IGNORECASE), "camera"),
+    ),
+    # Reolink (reolink.com): RLN network video recorders, RLC cameras.
+    "Reolink": (
+        (re.compile(r"^RLN\d", re.IGNORECASE), "recorder"),
+        (re.compile(r"^RLC-\d", re.IGNORECASE), "camera"),
+    ),
+    # Dahua-made labels (lorex.com, amcrest.com model lists): Lorex LNR network and LHV HD
+    # video recorders, LNB/LNE/LNZ cameras; Amcrest NV recorders, IP<n>M- cameras.
+    "Dahua": (
+        (re.compile(r"^(?:LNR|LHV)\d|^NV\d{4}", re.IGNORECASE), "recorder"),
+        (re.compile(r"^LN[BEZ]\d|^IP\d{1,2}M-", re.IGNORECASE), "camera"),
     ),
     "Hanwha Vision": (
         (re.compile(r"^(?:[XQPAH]R[NX]|SR[ND])-\d", re.IGNORECASE), "recorder"),

@@ -138,8 +138,9 @@ def snmp_type(observations: Sequence[Observation]) -> str | None:
     if any(v.startswith(_PRINTER_NAME) and v[len(_PRINTER_NAME) :].strip() for v in oids):
         return "printer"
     for value in oids:
-        if value.startswith(_SYS_SERVICES) and value[len(_SYS_SERVICES) :].strip().isdigit():
-            layers = int(value[len(_SYS_SERVICES) :])
+        digits = value[len(_SYS_SERVICES) :].strip() if value.startswith(_SYS_SERVICES) else ""
+        if digits.isdigit() and len(digits) <= 3:  # sysServices is 0..127
+            layers = int(digits)
             if layers & 0b1111000 or not layers & 0b110:
                 return None  # end-to-end/application layers: a host; or no layer 2/3 at all
             return "router-or-switch" if layers & 0b100 else "switch"

@@ -62,6 +62,7 @@ class SnmpTarget:
     host: str
     auth: SnmpAuth = field(repr=False)
     port: int = SNMP_PORT
+    recorder: bool = False  # a recorder's PoE switch: its tables serve its own cameras only
 
 
 @dataclass(frozen=True)

@@ -377,3 +377,36 @@ def test_onvif_services_state_only_what_they_prove() -> None:
     assert _ident(nvr).device_type == "recorder"
     named = [*_services("ver10/device", "ver10/media"), _o("onvif.model", "NVR-1604", 80)]
     assert _ident(named).device_type == "recorder"
+
+
+def test_a_hostile_sysservices_value_says_nothing() -> None:
+    # sysServices is 0..127; a 5,000-digit value (beyond int()'s default digit limit) or text
+    # must neither raise nor type the device.
+    for value in ("9" * 5000, "-2", "0x02", "128"):
+        obs = [_o("snmp.oid", f"1.3.6.1.2.1.1.7.0 = {value}", 161)]
+        assert _ident(obs).device_type == "unknown", value
+
+
+@pytest.mark.parametrize(
+    ("manufacturer", "model", "vendor", "expected"),
+    [
+        ("VIVOTEK", "ND9541P", "Vivotek", "recorder"),
+        ("VIVOTEK", "FD9389-HV", "Vivotek", "camera"),
+        ("BOSCH", "DIVAR IP all-in-one 5000", "Bosch", "recorder"),
+        ("BOSCH", "VIP X1600 XFM4", "Bosch", "encoder"),
+        ("BOSCH", "FLEXIDOME IP 5000i", "Bosch", "camera"),
+        ("Milesight", "MS-N5008-UPC", "Milesight", "recorder"),
+        ("Milesight", "MS-C5376-PA", "Milesight", "camera"),
+        ("Reolink", "RLN16-410", "Reolink", "recorder"),
+        ("Reolink", "RLC-810A", "Reolink", "camera"),
+        ("LOREX", "LNR6100", "Dahua", "recorder"),  # a Dahua-made label's recorder
+        ("LOREX", "LNB4321", "Dahua", "camera"),
+        ("Amcrest", "NV4108E-HS", "Dahua", "recorder"),
+    ],
+)
+def test_onvif_device_information_model_names_say_the_class(
+    manufacturer: str, model: str, vendor: str, expected: str
+) -> None:
+    ident = _ident([_o("onvif.manufacturer", manufacturer, 80), _o("onvif.model", model, 80)])
+    assert ident.vendor == vendor
+    assert ident.device_type == expected

@@ -223,7 +223,7 @@ def test_script_expands_a_short_name_only_when_netaddr_agrees_on_one_holder() ->
     ("mac", "vendor"),
     [
         ("00:0d:88:12:34:56", "D-Link"),  # netaddr "D-Link Corporation", nmap "D-Link"
-        ("00:0a:b1:12:34:56", "Genetec"),  # netaddr "GENETEC Corporation", nmap "Genetec"
+        ("00:bf:15:12:34:56", "Genetec"),  # netaddr "Genetec Inc.", nmap "Genetec"
         ("d4:2d:c5:12:34:56", "i-PRO"),  # netaddr "i-PRO Co., Ltd.", nmap "i-PRO"
         ("70:1a:d5:12:34:56", "Avigilon"),  # nmap "Avigilon Alta", netaddr "Openpath Security"
     ],

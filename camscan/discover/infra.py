@@ -4,7 +4,8 @@ Each agent in ``settings.infra`` is read with :func:`camscan.infra.mibs.read_vie
 once, each within ``settings.timeout`` per request). Addresses in an ARP table become hosts
 with their MAC (so routed devices get OUI evidence); every MAC learned on an edge port gets a
 location, which the engine applies to all hosts by MAC; each agent's own tables are also kept
-apart (``agents``), for the cameras behind a recorder that is itself an agent. Unreachable
+apart (``agents``), for the cameras behind a recorder that is itself an agent; an agent marked
+``recorder`` (its PoE switch) serves only those. Unreachable
 agents, refused credentials and tables that fail are attempts, never exceptions; secrets never
 appear.
 """
@@ -39,6 +40,8 @@ def _attempt(target: SnmpTarget, view: InfraView, elapsed: float) -> ProbeAttemp
             f"{view.name} ({target.host}, {what}): {len(view.arp)} ARP, {len(view.fdb)} FDB "
             f"entries, {len(view.lldp_ports)} LLDP ports"
         )
+        if target.recorder:
+            reason += " (recorder: for the cameras behind it only)"
         if view.failures:
             reason += "; " + "; ".join(view.failures)
     return ProbeAttempt(
@@ -82,7 +85,8 @@ class InfraDiscovery:
             return view, time.monotonic() - t0
 
         results = await asyncio.gather(*(one(t) for t in settings.infra))
-        views = [v for v, _ in results if not v.refused]
+        read = [(t, v) for t, (v, _) in zip(settings.infra, results, strict=True) if not v.refused]
+        views = [v for t, v in read if not t.recorder]  # a recorder's tables: its cameras only
         attempts = tuple(
             _attempt(t, v, e) for t, (v, e) in zip(settings.infra, results, strict=True)
         )
@@ -96,7 +100,7 @@ class InfraDiscovery:
             )
             for address, binding in arp_bindings(views).items()
         )
-        agents = {v.host: agent_tables(v) for v in views}
+        agents = {v.host: agent_tables(v) for _, v in read}
         return DiscoveryResult(
             self.name, hosts=hosts, attempts=attempts, locations=locations, agents=agents
         )

@@ -38,11 +38,19 @@ class InfraConfig(BaseModel):
     priv_protocol: Literal["des", "3des", "aes", "aes192", "aes256", "none"] = "aes"
     priv_password_env: str | None = None
     priv_password_file: Path | None = None
+    recorder: bool = Field(
+        default=False,
+        description="A recorder's built-in PoE switch: its tables locate only the cameras "
+        "behind that recorder, never other hosts (PoE-side addresses repeat across recorders "
+        "and may collide with the building's).",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> InfraConfig:
         if self.snmp_version == 3 and not self.user:
             raise ValueError("snmp_version 3 needs user")
+        if self.recorder and not self.host:
+            raise ValueError("recorder = true needs the recorder's host")
         if self.snmp_version < 3 and not (self.community_env or self.community_file):
             raise ValueError("snmp_version 1/2 needs community_env or community_file")
         return self
@@ -97,5 +105,7 @@ def infra_targets(
                 f"--infra {host}: no credentials; add an [[infra]] table for it (or one without "
                 "host as the default) with community_env/community_file or a v3 user"
             )
-        out.append(SnmpTarget(host=host, auth=table.auth(env), port=table.port))
+        out.append(
+            SnmpTarget(host=host, auth=table.auth(env), port=table.port, recorder=table.recorder)
+        )
     return out

@@ -81,6 +81,8 @@ def _infra_table(stem: str, address: str, persona: Persona, logdir: Path) -> str
     if snmp is None or snmp.infra_tables is None:
         return None
     lines = [f'host = "{address}"', f"port = {snmp.port}"]
+    if snmp.infra_tables == "recorder":
+        lines.append("recorder = true")  # its PoE switch: for its own cameras only
     secrets: dict[str, str] = {}
     if snmp.v3_users:
         user = snmp.v3_users[0]

@@ -121,8 +121,10 @@ def test_v3_authpriv_from_the_demo_config(routed: Any, tmp_path: Path) -> None:
     # the router and the switch over v3; the recorders' PoE switches (v2c) add their tables
     assert sum("v3 user audit sha256/aes" in r for r in reasons) == 2, reasons
     assert sorted(r for r in reasons if "v3" not in r) == [
-        "192.0.2.26 (192.0.2.26, v2c): 3 ARP, 3 FDB entries, 0 LLDP ports",
-        "192.0.2.27 (192.0.2.27, v2c): 4 ARP, 4 FDB entries, 0 LLDP ports",
+        "192.0.2.26 (192.0.2.26, v2c): 3 ARP, 3 FDB entries, 0 LLDP ports (recorder: for the "
+        "cameras behind it only)",
+        "192.0.2.27 (192.0.2.27, v2c): 4 ARP, 4 FDB entries, 0 LLDP ports (recorder: for the "
+        "cameras behind it only)",
     ]
     for secret in LAB_SECRETS:
         assert secret not in run.stdout + run.stderr
@@ -277,6 +279,7 @@ def test_scan_with_the_lab_logins_reports_every_camera_behind_both_recorders(rou
     config = routed.credentials_config
     text = config.read_text()
     assert text.count("[[infra]]") == 4  # router, switch and both recorders' PoE switches
+    assert text.count("recorder = true") == 2  # their tables serve their own cameras only
     assert text.count("[[credentials]]") == 2
     for secret in (*NVR_SECRETS, *LAB_SECRETS, *NVR_COMMUNITIES):
         assert secret not in text  # only the names of the 0600 secret files

@@ -261,3 +261,41 @@ def test_digest_response_is_rfc_7616_md5_with_qop_auth() -> None:
 def test_every_shipped_recorder_persona_names_a_known_api() -> None:
     recorders = [p.stem for p in sorted(Path(PERSONAS).glob("*.yaml")) if load_persona(p).recorder]
     assert recorders == ["dahua-nvr-4108hs", "hikvision-nvr-ds7608ni"]
+
+
+@ASYNC
+async def test_isapi_search_needs_digest_and_lists_what_the_neighbour_table_knows(
+    tmp_path: Path,
+) -> None:
+    """The camera search answers only with a login; its MACs are the recorder's neighbour
+    table's (on loopback there is none: an empty list), and camscan's parser reads the
+    document the lab writes for a real neighbour table back into address → MAC."""
+    from camscan.lab.responders.recorder import isapi_search, neighbour_macs
+    from camscan.probe.recorder.hikvision import parse_search
+
+    cameras = [("hikvision-ipc-ds2cd2143g2", "HIKVISION", 8000), ("amcrest-ip8m-2496", "ONVIF", 80)]
+    async with recorder_with_cameras("hikvision-nvr-ds7608ni", cameras) as (nvr, cams):
+        url = base(nvr) + "/ISAPI/ContentMgmt/InputProxy/search"
+        async with httpx.AsyncClient(timeout=5) as anon:
+            refused = await anon.get(url)
+        async with httpx.AsyncClient(timeout=5, auth=httpx.DigestAuth(*LOGIN)) as client:
+            listed = await client.get(url)
+        assert nvr.book is not None
+        hik, amcrest = (cams[name].context.address for name, _, _ in cameras)
+        arp = tmp_path / "arp"
+        arp.write_text(
+            "IP address       HW type     Flags       HW address            Mask     Device\n"
+            f"{hik:<16} 0x1         0x2         44:19:B6:0A:00:10     *        eth1\n"
+            f"{amcrest:<16} 0x1         0x0         00:00:00:00:00:00     *        eth1\n"
+            "198.51.100.9     0x1         0x2         9c:8e:cd:00:00:09     *        eth0\n"
+        )
+        macs = neighbour_macs(arp)
+        document = isapi_search(nvr.book, macs)
+    assert refused.status_code == 401
+    assert listed.status_code == 200
+    assert ET.fromstring(listed.content).tag == f"{HIK}VideoSourceList"
+    assert parse_search(listed.content) == {}  # loopback: no neighbour entries
+    assert b"admin12345" not in listed.content + document
+    # incomplete entries (flags 0x0) are not neighbours; hosts not on a channel not listed
+    assert parse_search(document) == {hik: "44:19:b6:0a:00:10"}
+    assert neighbour_macs(tmp_path / "missing") == {}
