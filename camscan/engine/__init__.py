@@ -141,7 +141,7 @@ async def run_scan(
             attempts.append(_phase("discovery", t0))
             records = table.merged(probing=prober.hosts)
             prober.rest(records)
-            if settings.annotate:
+            if settings.annotate and prober.probing:  # else there is no wait to use
                 macs = [r.mac for r in records if r.mac]
                 warm.append(
                     asyncio.ensure_future(
