@@ -147,6 +147,7 @@ def history_command(
         ack = f" (acknowledged: {clean(s.acknowledged, 60)})" if s.acknowledged else ""
         recorder, _, channel = (s.behind or "").rpartition("#")
         where = f" behind {clean(recorder)} channel {clean(channel)}" if s.behind else ""
+        where += _plugged(s)
         click.echo(
             f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)}"
             f"{where} "
@@ -154,6 +155,16 @@ def history_command(
             f"fw {clean(s.firmware) or '—'} ports {' '.join(map(str, s.ports)) or '-'}"
             f"{flag}{ack}"
         )
+
+
+def _plugged(s: DeviceState) -> str:
+    """' at sw1 port 10 vlan 20'; for a camera on its recorder's PoE switch ' port PoE3'."""
+    if not s.switch:
+        return ""
+    on_recorder = s.behind is not None and s.switch == s.reached_at
+    text = "" if on_recorder else f" at {clean(s.switch, 60)}"
+    text += f" port {clean(s.switch_port, 40)}" if s.switch_port else ""
+    return text + (f" vlan {s.vlan}" if s.vlan is not None else "")
 
 
 def _inherit(db: str | None, site: str | None, config_file: str | None) -> dict[str, Any]:

@@ -128,7 +128,7 @@ def up_cmd(topology: str | None, detach: bool, ready_timeout: float) -> None:
         if state.credentials_config:  # recorder logins and SNMP infra (lab data, mode 0600)
             click.echo(
                 f"  config:   {state.credentials_config} ([[credentials]] recorder logins, "
-                "[[infra]] SNMP switch/router; secrets in 0600 files)"
+                "[[infra]] SNMP switch/router/recorder PoE switch; secrets in 0600 files)"
             )
         if detach:
             lab.release()

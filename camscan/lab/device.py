@@ -247,13 +247,21 @@ async def _serve(
     except (OSError, ValueError) as exc:
         print(f"error: {persona.id} on {address}: {exc}", file=sys.stderr)
         return 1
-    async with device:
+    async with device, contextlib.AsyncExitStack() as stack:
         if device.book is not None:
             await device.book.learn(LEARN_WITHIN)
             print(f"channels {len(device.book.facts)}/{len(device.book.plan.channels)} online")
+            streaming = asyncio.create_task(device.book.keep_streaming())
+            stack.push_async_callback(_cancelled, streaming)
         print(f"ready {address}", flush=True)
         await stop.wait()
     return 0
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def load_snmp_tables(path: Path) -> dict[str, SnmpValue]:

@@ -149,10 +149,10 @@ def recorder_tables(
 ) -> dict[str, SnmpValue]:
     """A recorder's built-in PoE switch as its SNMP agent shows it: PoE ports ``PoE1``..``PoEn``
     (n = the persona's ``recorder.slots``, at least its channel count), the camera of channel
-    N plugged into port N (as an NVR's plug-and-play binding does) and learned there with its
-    real lab MAC (BRIDGE-MIB dot1dTpFdbTable, no VLAN: the PoE side is one segment), and the
-    recorder's ARP entries for those cameras on its PoE-side interface ``eth1`` (IP-MIB). Empty
-    for a recorder without channels."""
+    N plugged into port N (the lab's choice, as an installer using plug-and-play would) and
+    learned there with its real lab MAC (BRIDGE-MIB dot1dTpFdbTable, no VLAN: the PoE side is
+    one segment), and the recorder's ARP entries for those cameras on its PoE-side interface
+    ``eth1`` (IP-MIB). Empty for a recorder without channels."""
     address = own.addresses[0][0] if own.addresses else None
     host = next((h for h in topology.hosts if h.address == address), None)
     if host is None or not host.channels:

@@ -7,6 +7,7 @@ client is plain httpx (digest auth) and hand-built SOAP, no camscan client code.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -299,3 +300,42 @@ async def test_isapi_search_needs_digest_and_lists_what_the_neighbour_table_know
     # incomplete entries (flags 0x0) are not neighbours; hosts not on a channel not listed
     assert parse_search(document) == {hik: "44:19:b6:0a:00:10"}
     assert neighbour_macs(tmp_path / "missing") == {}
+
+
+@ASYNC
+async def test_the_recorder_keeps_touching_its_cameras_as_its_streams_would() -> None:
+    """After learning its cameras the recorder keeps each link busy (a real NVR streams
+    without pause), so its neighbour entries — what its camera search reports — stay fresh;
+    a camera that does not answer costs nothing but the try; cancelling stops it."""
+    from camscan.lab.responders.channels import ChannelBook
+
+    address = fresh_address()
+    seen: list[str] = []
+
+    def count(reader: object, writer: asyncio.StreamWriter) -> None:
+        seen.append(writer.get_extra_info("peername")[0])
+        writer.close()
+
+    server = await asyncio.start_server(count, address, 18091)
+    plan = RecorderPlan(
+        username=LOGIN[0], password=LOGIN[1],
+        channels=(
+            ChannelPlan(channel=1, address=address, protocol="ONVIF", port=80, onvif_port=18091),
+            ChannelPlan(channel=2, address=fresh_address(), protocol="ONVIF", port=80,
+                        onvif_port=18091),  # nothing listens there: refused, no error
+        ),
+    )  # fmt: skip
+    streaming = asyncio.create_task(ChannelBook(plan).keep_streaming(every=0.05))
+    try:
+        async with asyncio.timeout(5):
+            while len(seen) < 3:
+                await asyncio.sleep(0.02)
+        assert not streaming.done()  # a refused camera did not end it
+    finally:
+        streaming.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await streaming
+        server.close()
+        await server.wait_closed()
+    assert streaming.cancelled()
+    assert len(seen) >= 3

@@ -190,19 +190,41 @@ def test_a_camera_missing_from_a_run_that_read_its_recorder_is_gone(
     assert gone == ["203.0.113.12"]
 
 
+def _on_port(channel: int) -> Device:
+    """Channel ``channel``'s camera located on its recorder's PoE port (the recorder's FDB)."""
+    return _cam(channel).model_copy(
+        update={
+            "mac": f"44:19:b6:0a:00:{channel:02x}",
+            "location": Location(
+                switch=NVR, switch_address=NVR, port=f"PoE{channel}",
+                source=f"snmp {NVR} BRIDGE-MIB", uplink="sw1 port 10",
+            ),
+        }
+    )  # fmt: skip
+
+
+def test_history_says_which_poe_port_and_which_switch_port(
+    target: StoreTarget, cli_env: Path
+) -> None:
+    with History(target, site="depot") as h:
+        h.record(building([_nvr(AttemptStatus.OK), _on_port(2), axis_camera()]))
+    cam = run_camscan("history", "--db", str(target), "--site", "depot", "--device",
+                      "serial:DS2CD0002", env=_env(target))  # fmt: skip
+    assert cam.exit_code == 0, cam.output
+    assert " 203.0.113.12 behind 192.0.2.26 channel 2 port PoE2 Hikvision " in cam.stdout
+    nvr = run_camscan("history", "--db", str(target), "--site", "depot", "--device", NVR,
+                      env=_env(target))  # fmt: skip
+    assert f" {NVR} at sw1 port 10 Hikvision " in nvr.stdout
+    args = ("--db", str(target), "--site", "depot", "--device", "serial:DS2CD0002", "-f", "json")
+    data = json.loads(run_camscan("history", *args, env=_env(target)).stdout)
+    assert (data[0]["switch"], data[0]["switch_port"]) == (NVR, "PoE2")
+
+
 def test_a_camera_on_a_recorders_poe_port_is_located_in_the_estate(target: StoreTarget) -> None:
     """A camera located on its recorder's PoE port (the recorder's own SNMP FDB): the estate,
     in every format and in the worklist, says 'recorder 192.0.2.26 port PoE1', and still where
     the recorder itself is."""
-    on_port = _cam(1).model_copy(
-        update={
-            "mac": "44:19:b6:0a:00:11",
-            "location": Location(
-                switch=NVR, switch_address=NVR, port="PoE1", source=f"snmp {NVR} BRIDGE-MIB",
-                uplink="sw1 port 10",
-            ),
-        }
-    )  # fmt: skip
+    on_port = _on_port(1)
     with History(target, site="depot") as h:
         h.record(building([_nvr(AttemptStatus.OK), on_port, axis_camera()]))
         estate = h.estate()

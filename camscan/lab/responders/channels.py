@@ -6,13 +6,15 @@ every channel of its :class:`~camscan.lab.persona.RecorderPlan` it sends the cam
 recorder's private PoE side, ``GetDeviceInformation`` (Manufacturer, Model, FirmwareVersion,
 SerialNumber) and ``GetNetworkInterfaces`` (HwAddress) with a WS-UsernameToken
 PasswordDigest (ONVIF Core Specification §5.12; OASIS WSS UsernameToken Profile 1.0). A
-camera that does not answer stays offline, as on the recorder's channel status page.
+camera that does not answer stays offline, as on the recorder's channel status page. After
+that it keeps touching each camera (:meth:`ChannelBook.keep_streaming`), as its streams would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -30,6 +32,9 @@ _WSS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss"
 _PROFILE = f"{_WSS}-username-token-profile-1.0"
 _BASE64 = f"{_WSS}-soap-message-security-1.0#Base64Binary"
 ASK_TIMEOUT = 2.0
+#: s between touches of each camera: a Linux neighbour entry goes stale after about 30 s
+#: without traffic (base_reachable_time), and a real NVR's streams never pause that long.
+STREAM_EVERY = 10.0
 MAX_REPLY = 64 * 1024
 
 
@@ -139,3 +144,20 @@ class ChannelBook:
                     return
                 if len(self.facts) < len(self.plan.channels):
                     await asyncio.sleep(0.3)
+
+    async def keep_streaming(self, every: float = STREAM_EVERY) -> None:
+        """Touch every channel's camera every ``every`` s until cancelled, as a real NVR's
+        continuous streams keep its link to each camera busy: the recorder's neighbour (ARP)
+        entries, which its ISAPI camera search reports, stay those of cameras it reaches."""
+        while True:
+            await asyncio.sleep(every)
+            await asyncio.gather(*(_touch(c) for c in self.plan.channels))
+
+
+async def _touch(channel: ChannelPlan) -> None:
+    """One TCP connection to the camera's ONVIF port, closed at once; silence is fine."""
+    with contextlib.suppress(OSError, TimeoutError):
+        connecting = asyncio.open_connection(channel.address, channel.onvif_port)
+        _, writer = await asyncio.wait_for(connecting, ASK_TIMEOUT)
+        writer.close()
+        await writer.wait_closed()
