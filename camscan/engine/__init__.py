@@ -62,11 +62,11 @@ async def _guard(awaitable: Awaitable[T], stop: asyncio.Event | None) -> T:
     raise _Stopped
 
 
-def _phase(name: str, started: float) -> ProbeAttempt:
+def _phase(name: str, started: float, note: str = "") -> ProbeAttempt:
     return ProbeAttempt(
         probe=f"engine.{name}",
         status=AttemptStatus.OK,
-        reason=f"{name} phase",
+        reason=f"{name} phase{note}",
         elapsed_ms=round((time.monotonic() - started) * 1000, 1),
     )
 
@@ -141,7 +141,7 @@ async def run_scan(
             attempts.append(_phase("discovery", t0))
             records = table.merged(probing=prober.hosts)
             prober.rest(records)
-            if settings.annotate:
+            if settings.annotate and prober.probing:  # else there is no wait to use
                 macs = [r.mac for r in records if r.mac]
                 warm.append(
                     asyncio.ensure_future(
@@ -149,7 +149,9 @@ async def run_scan(
                     )
                 )
             await prober.wait()
-            attempts.append(_phase("probe", prober.began or time.monotonic()))
+            began = prober.began or time.monotonic()
+            note = f", from the first probe {began - t0:.2f} s after discovery began"
+            attempts.append(_phase("probe", began, note))
         finally:
             await prober.cancel()  # nothing left in flight when interrupted
 

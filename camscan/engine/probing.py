@@ -209,6 +209,11 @@ class Prober:
         elif close and not host.pending:
             self._host_done()
 
+    @property
+    def probing(self) -> bool:
+        """Whether any probe group was queued (there are probes and devices)."""
+        return bool(self.hosts)
+
     async def wait(self) -> None:
         """Until every queued probe has ended (after :meth:`rest`)."""
         if self._workers:

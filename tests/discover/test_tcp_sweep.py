@@ -115,3 +115,41 @@ async def test_window_halves_on_loss_and_grows_back() -> None:
     assert window.active == 1
     window.release()
     assert window.active == 0
+
+
+async def test_fed_hosts_are_swept_as_they_come_and_once(listener: int) -> None:
+    """With a feed (the engine streams ARP's answers), a fed host is swept, every port, before
+    the feed closes; once it closes, the rest of the scope is swept except what the feed's
+    methods proved absent, and nothing twice."""
+    import asyncio
+
+    from camscan.discover.base import HostFeed
+
+    feed = HostFeed()
+    reported: list[str] = []
+    swept_before_close = asyncio.Event()
+
+    def seen(host: object) -> None:
+        reported.append(getattr(host, "address", ""))
+        swept_before_close.set()
+
+    sweep = asyncio.ensure_future(
+        TcpSweep().discover(
+            DiscoverySettings(
+                targets=(IPv4Network("127.0.0.20/30"),),
+                tcp_ports=(listener,),
+                timeout=1.0,
+                feed=feed,
+                sink=HostSink(on_add=seen),
+            )
+        )
+    )
+    feed.put("127.0.0.20")
+    feed.put("127.0.0.20")  # reported twice by the methods it follows: swept once
+    await asyncio.wait_for(swept_before_close.wait(), 10)
+    assert reported == ["127.0.0.20"]  # the feed is still open: only the fed host so far
+    feed.close(alive=frozenset({"127.0.0.20"}), absent=frozenset({"127.0.0.21"}))
+    result = await asyncio.wait_for(sweep, 10)
+    assert sorted(reported) == ["127.0.0.20", "127.0.0.22", "127.0.0.23"]
+    assert {h.address for h in result.hosts} == {"127.0.0.20", "127.0.0.22", "127.0.0.23"}
+    assert next(h for h in result.hosts if h.address == "127.0.0.20").open_ports == {listener}
