@@ -13,6 +13,8 @@ appear.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import time
 
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
@@ -27,6 +29,22 @@ async def _read(target: SnmpTarget, timeout: float) -> InfraView:
         target.host, target.auth, port=target.port, timeout=timeout, retries=1
     ) as session:
         return await read_view(session, target.host)
+
+
+async def _addresses(host: str) -> list[str]:
+    """``host`` and, for a name, the IPv4 addresses it resolves to (a recorder's tables are
+    found by the recorder's address); a name that does not resolve keeps only itself."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return [host]
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, family=socket.AF_INET)
+    except OSError:
+        return [host]
+    return [host, *dict.fromkeys(str(info[4][0]) for info in infos)]
 
 
 def _attempt(target: SnmpTarget, view: InfraView, elapsed: float) -> ProbeAttempt:
@@ -100,7 +118,11 @@ class InfraDiscovery:
             )
             for address, binding in arp_bindings(views).items()
         )
-        agents = {v.host: agent_tables(v) for _, v in read}
+        agents = {}
+        for _, view in read:
+            tables = agent_tables(view)
+            for key in await _addresses(view.host):
+                agents[key] = tables
         return DiscoveryResult(
             self.name, hosts=hosts, attempts=attempts, locations=locations, agents=agents
         )

@@ -131,6 +131,7 @@ class Prober:
         self._gate = asyncio.Semaphore(max(settings.concurrency, 1))  # connections in flight
         self._workers: list[asyncio.Task[None]] = []
         self._done = 0
+        self._rested = False  # rest() was called: the workers stop once the queue is empty
 
     def probes(self) -> list[Probe]:
         """The probes this scan runs (all registered ones unless ``--probes`` chose)."""
@@ -177,7 +178,7 @@ class Prober:
     def early(self, record: HostRecord) -> None:
         """Queue the probes that need only ``record``'s open ports (known now), unless another
         address of the same device (MAC) is already queued."""
-        if not self._workers or record.address in self.hosts:
+        if not self._workers or self._rested or record.address in self.hosts:
             return
         if record.mac is not None and record.mac in self._macs:
             return
@@ -186,8 +187,9 @@ class Prober:
     def rest(self, records: Sequence[HostRecord]) -> None:
         """Discovery has ended: queue every probe not yet queued for each device, then let
         the workers stop when the queue is empty."""
-        if not self._workers:
+        if not self._workers or self._rested:
             return
+        self._rested = True  # what is queued now is all there will be
         for record in records:
             self._queue_group(record, list(self._probes), close=True)
         for _ in self._workers:

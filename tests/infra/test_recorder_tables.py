@@ -108,3 +108,14 @@ def test_a_recorder_without_channels_serves_no_tables() -> None:
     plan = plan_network(topology, "cs-abcdef")
     nvr = next(ep for ep in plan.hosts if str(ep.addresses[0][0]) == "192.0.2.26")
     assert lab_tables("recorder", topology, plan, load_personas(topology), nvr) == {}
+
+
+async def test_a_named_agent_is_found_by_its_address_too() -> None:
+    """A recorder named in [[infra]] by host name is matched to the recorder the scan reached
+    by address (``localhost``: /etc/hosts, no query leaves the machine)."""
+    from camscan.discover.infra import _addresses
+
+    assert await _addresses("192.0.2.26") == ["192.0.2.26"]
+    named = await _addresses("localhost")
+    assert named[0] == "localhost"
+    assert "127.0.0.1" in named

@@ -15,10 +15,12 @@ Both list the IP cameras the recorder connects to, as it learned them (:mod:`.ch
 * Hikvision ISAPI camera search (Hikvision "Intelligent Security API (General Application)
   Developer Guide" §15.2.18): ``GET /ISAPI/ContentMgmt/InputProxy/search`` →
   ``VideoSourceList`` of ``VideoSourceDescriptor`` (``ipAddress``, ``managePortNo``,
-  ``macAddress``), one per camera on the recorder's LAN that answers. The MAC is not persona
-  data: it is the camera's real one, read from the recorder's own neighbour table
-  (``/proc/net/arp`` in its namespace, filled when it asked the cameras who they are), as a
-  real NVR's search learns it from the wire; a camera it never reached is not listed.
+  ``macAddress``: element names as in :mod:`camscan.probe.recorder.hikvision`, which says
+  what the guide does and does not give), one per camera on the recorder's LAN that answers.
+  The MAC is not persona data: it is the camera's real one, read from the recorder's own
+  neighbour table (``/proc/net/arp`` in its namespace, filled when it asked the cameras who
+  they are and kept fresh by its touches), as a real NVR's search learns it from the wire; a
+  camera it never reached is not listed.
 * Dahua ("Dahua HTTP API for IPC & NVR", configManager ``getConfig``, config ``RemoteDevice``):
   ``GET /cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice`` → ``key=value``
   lines ``table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_<n>.<Key>=<value>`` (``n`` =

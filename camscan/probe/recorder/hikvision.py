@@ -15,11 +15,13 @@ A third GET gives the cameras' MACs, which InputProxy does not carry (Hikvision 
 Security API (General Application) Developer Guide" §15.2.18, read-only):
 
 * ``GET /ISAPI/ContentMgmt/InputProxy/search`` — "search for network cameras in the LAN that
-  can be connected" → ``XML_VideoSourceList``: a ``VideoSourceList`` of
-  ``VideoSourceDescriptor`` (the NVR's LAN includes its PoE side), each with ``ipAddress``
-  and ``macAddress`` (element names as that list uses them; only these two are read, so the
-  ``userName``/``password`` some firmware adds never leave the parser). A camera's MAC is
-  the one listed for its channel's ``ipAddress`` on the same recorder.
+  can be connected" → ``XML_VideoSourceList`` (the guide's §15.2.18 names the resource and
+  its response type; the NVR's LAN includes its PoE side): a ``VideoSourceList`` of
+  ``VideoSourceDescriptor``, each read for ``ipAddress`` and ``macAddress`` only (the
+  guide's element names for an address and a MAC elsewhere; the block's own definition was
+  not in the text we could read, so anything else in it, a camera login included, is never
+  read). A camera's MAC is the one listed for its channel's ``ipAddress`` on the same
+  recorder.
 
 The descriptor also carries ``userName`` (and on some firmware ``password``) of the camera:
 only the fields named above are read, so those never leave the parser. Elements are matched
