@@ -1,12 +1,11 @@
 """ARP sweep of the interface's own subnets: the one method that finds hosts which answer
 nothing else, and the source of MAC addresses (hence OUIs) for everything on the segment.
 
-Sends from a raw packet socket that the event loop watches (no thread, no libpcap). The
-frames are the fixed 42-byte Ethernet II + ARP layout of RFC 826 (IPv4 over Ethernet), built
-and read with :mod:`struct` (:func:`who_has`, :func:`is_at`): scapy did it before, and its
-import alone cost about 0.2 s of CPU before the first request of every scan. Without root
-(no CAP_NET_RAW) it falls back to the kernel's neighbour table in ``/proc/net/arp`` — only
-hosts this machine already talked to — and says so in its attempt.
+Sends from a raw packet socket that the event loop watches (no thread, no libpcap); scapy
+builds the request and decodes the replies (:func:`who_has`, :func:`is_at`), imported off the
+event loop as the sweep starts. Without root (no CAP_NET_RAW) it falls back to the kernel's
+neighbour table in ``/proc/net/arp`` — only hosts this machine already talked to — and says so
+in its attempt.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import struct
 import time
 from collections.abc import Callable, Iterable
+from functools import cache
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
+from typing import Any
 
 from camscan.discover._common import attempt, obs, skipped
 from camscan.discover.base import DiscoveredHost, DiscoveryResult, DiscoverySettings
@@ -87,35 +87,50 @@ def arp_budget(settings: DiscoverySettings) -> float:
 
 
 ETH_P_ARP = 0x0806
-ETH_P_IP = 0x0800
-BROADCAST = b"\xff" * 6
-# Ethernet II header (destination, source, EtherType), then the ARP packet of RFC 826 for IPv4
-# over Ethernet: hardware type 1, protocol type 0x0800, lengths 6 and 4, operation (1 request,
-# 2 reply), sender MAC and IPv4 address, target MAC and IPv4 address. 42 bytes.
-_FRAME = struct.Struct("!6s6sHHHBBH6s4s6s4s")
+ARP_FRAME_BYTES = 42  # Ethernet II header + the RFC 826 packet for IPv4 over Ethernet
 _TPA = slice(38, 42)  # the target protocol address within that frame
 
 
+@cache
+def _scapy() -> tuple[Any, Any]:
+    """scapy's Ether and ARP layers on its native Linux sockets (no libpcap)."""
+    from scapy.config import conf
+
+    conf.use_pcap = False
+    from scapy.layers.l2 import ARP, Ether
+
+    return Ether, ARP
+
+
+def _mac(raw: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in raw)
+
+
 def who_has(own_mac: bytes, source: str, target: str = "0.0.0.0") -> bytes:
-    """A broadcast ARP request from ``own_mac``/``source`` for ``target``."""
-    return _FRAME.pack(
-        BROADCAST, own_mac, ETH_P_ARP, 1, ETH_P_IP, 6, 4, 1,
-        own_mac, socket.inet_aton(source), b"\0" * 6, socket.inet_aton(target),
-    )  # fmt: skip
+    """A broadcast ARP request (42 bytes) from ``own_mac``/``source`` for ``target``."""
+    ether, arp = _scapy()
+    mac = _mac(own_mac)
+    frame = ether(dst="ff:ff:ff:ff:ff:ff", src=mac) / arp(op=1, hwsrc=mac, psrc=source, pdst=target)
+    return bytes(frame)
 
 
 def is_at(frame: bytes) -> tuple[str, str] | None:
     """(IPv4 address, MAC) of an ARP reply for IPv4 over Ethernet, else None (requests,
     other protocols, short or malformed frames)."""
-    if len(frame) < _FRAME.size:
+    if len(frame) < ARP_FRAME_BYTES:
         return None
-    _dst, _src, ethertype, htype, ptype, hlen, plen, op, sha, spa, _tha, _tpa = _FRAME.unpack(
-        frame[: _FRAME.size]
-    )
-    if (ethertype, htype, ptype, hlen, plen, op) != (ETH_P_ARP, 1, ETH_P_IP, 6, 4, 2):
+    ether, arp = _scapy()
+    try:
+        packet = ether(frame)
+    except Exception:  # scapy's dissectors raise assorted errors on hostile frames
         return None
-    mac = normalise_mac(":".join(f"{b:02x}" for b in sha))
-    return (socket.inet_ntoa(spa), mac) if mac else None
+    if arp not in packet:
+        return None
+    layer = packet[arp]
+    if (layer.hwtype, layer.ptype, layer.hwlen, layer.plen, layer.op) != (1, 0x0800, 6, 4, 2):
+        return None
+    mac = normalise_mac(str(layer.hwsrc))
+    return (str(layer.psrc), mac) if mac else None
 
 
 async def _sweep(
@@ -126,16 +141,17 @@ async def _sweep(
     report: Callable[[dict[str, str]], None],
 ) -> None:
     """Who-has for ``addresses`` in bursts from a raw packet socket watched by the event loop
-    (no thread: a busy scan cannot starve it of the interpreter lock): one request, into
-    which each target address is written. Each answer goes to ``report`` as it arrives (the
-    TCP sweep and the probes start on that host at once); the sweep ends ``ARP_WAIT`` after
-    each burst's last request. PermissionError without CAP_NET_RAW."""
+    (no thread: a busy scan cannot starve it of the interpreter lock): one request built by
+    scapy, into which each target address is written. Each answer goes to ``report`` as it
+    arrives (the TCP sweep and the probes start on that host at once); the sweep ends
+    ``ARP_WAIT`` after each burst's last request. PermissionError without CAP_NET_RAW."""
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
     try:
         sock.bind((iface, ETH_P_ARP))
         sock.setblocking(False)
-        template = bytearray(who_has(sock.getsockname()[4][:6], source))
+        own_mac = sock.getsockname()[4][:6]
+        template = bytearray(await asyncio.to_thread(who_has, own_mac, source))  # the import
         asked: set[str] = set()
         found: dict[str, str] = {}
 
