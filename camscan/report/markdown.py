@@ -97,19 +97,24 @@ def render_markdown(doc: ScanDocument) -> str:
         ]
     else:
         lines.append("None: nothing restricted, suspected or unidentified.")
+    located = any(d.location for d in devices)  # the column only when --infra told us
     lines += [
         "",
         f"## All devices ({len(devices)})",
         "",
-        "| status | address | MAC | maker | model | firmware | type | policy | evidence |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| status | address | MAC |"
+        + (" location |" if located else "")
+        + " maker | model | firmware | type | policy | evidence |",
+        "|---|---|---|" + ("---|" if located else "") + "---|---|---|---|---|---|",
     ]
     for d in devices:
         ident = d.identification
         lines.append(
-            f"| {_status(d)} | {_m(address(d))} | {_m(mac(d))} | {_m(maker(d))} | "
-            f"{_m(ident.model)} | {_m(ident.firmware)} | {_m(ident.device_type)} | "
-            f"{_m(clauses(d), 200)} | {_m(evidence_summary(d, limit=3), 300)} |"
+            f"| {_status(d)} | {_m(address(d))} | {_m(mac(d))} |"
+            + (f" {_m(location(d), 300)} |" if located else "")
+            + f" {_m(maker(d))} | {_m(ident.model)} | {_m(ident.firmware)} | "
+            f"{_m(ident.device_type)} | {_m(clauses(d), 200)} | "
+            f"{_m(evidence_summary(d, limit=3), 300)} |"
         )
     lines += ["", f"_Legend: {_m(LEGEND, 1000)}_"]
     if rows := method_rows(doc):

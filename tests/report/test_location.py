@@ -10,6 +10,8 @@ import pytest
 
 from camscan.models import Device, Location, ScanDocument
 from camscan.report import Format, render
+from tests.report.markdown_tables import assert_rows_match_headers
+from tests.report.recorder_docs import recorder_poe_building
 
 LOCATED = Device(
     address="192.0.2.20",
@@ -57,3 +59,29 @@ def test_json_round_trips_the_location() -> None:
     data = json.loads(render(DOC, Format.JSON))
     assert data["devices"][0]["location"]["port"] == "p7"
     assert ScanDocument.model_validate(data).devices[0].location == LOCATED.location
+
+
+def _all_devices(markdown: str) -> list[dict[str, str]]:
+    """The rows of the Markdown report's "All devices" table, by header."""
+    section = markdown[markdown.index("## All devices") :].split("\n\n")[1]
+    header, _rule, *rows = assert_rows_match_headers(section)[0]
+    names = [c.strip() for c in header.strip("|").split("|")]
+    return [dict(zip(names, (c.strip() for c in r.strip("|").split(" | ")), strict=True))
+            for r in rows]  # fmt: skip
+
+
+def test_markdown_inventory_has_the_location_of_every_device() -> None:
+    rows = {r["address"]: r for r in _all_devices(render(DOC, Format.MARKDOWN))}
+    assert rows["192.0.2.20"]["location"] == "core-sw1 port p7 vlan 20"  # a clear device
+    assert rows["192.0.2.30"]["location"] == "—"
+    poe = {r["MAC"]: r for r in _all_devices(render(recorder_poe_building(), Format.MARKDOWN))}
+    axis = poe["ac:cc:8e:0a:00:12"]  # clear, behind the recorder: only this table lists it
+    assert axis["status"] == "clear"
+    assert axis["location"] == (
+        "recorder 192.0.2.26 port PoE3 (recorder on cam-sw1 port p10 vlan 20)"
+    )
+
+
+def test_markdown_inventory_has_no_location_column_without_infra() -> None:
+    rows = _all_devices(render(ScanDocument(devices=[UNLOCATED]), Format.MARKDOWN))
+    assert "location" not in rows[0]
