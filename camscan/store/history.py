@@ -8,6 +8,7 @@ runs its own transaction. ``site="all"`` reads every site; recording needs one s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from camscan.store.engine import (
     default_site,
     make_engine,
     parse_target,
+    sqlite_directory,
 )
 from camscan.store.estate import build_estate
 from camscan.store.identity import DeviceState, assign_keys
@@ -43,6 +45,20 @@ _MIGRATION_LOCK = 0x63616D74
 def now_iso() -> str:
     """The current UTC time as history stores it."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _create_sqlite(path: Path) -> None:
+    """Create a new SQLite history file, readable by its owner only (0600, like the reports),
+    in a directory :func:`sqlite_directory` accepts; :class:`HistoryError` says why not."""
+    sqlite_directory(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise HistoryError(
+            f"{path}: cannot create history database: {exc.strerror or exc}"
+        ) from None
 
 
 def _check_sqlite(path: Path) -> bool:
@@ -107,12 +123,7 @@ class History:
         """Open (creating or migrating) the database."""
         legacy = False
         if self.target.path is not None:
-            try:
-                self.target.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise HistoryError(
-                    f"{self.target.path}: cannot create history database: {exc.strerror or exc}"
-                ) from None
+            _create_sqlite(self.target.path)
             legacy = _check_sqlite(self.target.path)
         engine = make_engine(self.target)
         try:
