@@ -131,6 +131,19 @@ def _infra_targets(hosts: list[str], opts: OutputOptions, allow_public: bool) ->
     return targets
 
 
+def _check_imports(paths: tuple[Path, ...]) -> None:
+    """Refuse an --import file camscan cannot read (unknown format, not parseable) before any
+    packet, with the whole reason; a file in a known format with bad records goes on (they
+    are skipped and counted in the scan document)."""
+    from camscan.imports import ImportFileError, read_import
+
+    for path in paths:
+        try:
+            read_import(path)
+        except ImportFileError as exc:
+            raise CamscanUsageError(f"--import {exc}") from None
+
+
 @click.command("scan", cls=_ScanCommand)
 @click.argument("targets", nargs=-1)
 @click.option(
@@ -351,6 +364,7 @@ def scan_cmd(
         chosen.append("infra")
     if import_files and "import" not in chosen:
         chosen.append("import")
+    _check_imports(import_files)
     raise_open_files_limit()  # before default_concurrency() reads it
     settings = ScanSettings(
         scope=scope,
