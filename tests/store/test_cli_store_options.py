@@ -235,3 +235,15 @@ def test_diff_refuses_runs_of_two_sites(cli_env: Path, target: StoreTarget) -> N
     by_id = run_camscan("diff", str(depot[0]), str(depot[1]), *db, "-f", "json", env=env)
     assert by_id.exit_code == ExitCode.FINDINGS, by_id.output
     assert json.loads(by_id.stdout)["new_run"] == depot[1]
+
+
+def test_an_output_file_in_a_missing_directory_is_refused_before_the_scan(
+    cli_env: Path,
+) -> None:
+    """NEWUSER2 #8 (related): `-o` into a missing directory was found out only after the whole
+    scan (exit 5, and with --no-db the result was lost)."""
+    out = cli_env / "nonexist2" / "x.json"
+    result = run_camscan("scan", "--no-db", "-p", "9", "-o", str(out), "127.0.0.1")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert result.stderr.strip() == (f"Error: cannot write {out}: no such directory {out.parent}")
+    assert not out.parent.exists()
