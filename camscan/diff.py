@@ -10,7 +10,11 @@ compared* rather than gone; a device at an address the older run did not cover i
 rather than new (unless the site never saw it) — a camera behind a recorder counts at its
 recorder's address, and one whose recorder's channels were not read in a run (login refused
 or not given) was not looked at by that run; open ports are compared on the ports both runs'
-sweeps tried. What could not be compared is listed, with the reason, in every format.
+sweeps tried. A field of a device that one run could not read — its value is empty there
+and a probe of that device was refused the login (``denied``) or cut short (``timeout``,
+``cancelled``) — is not compared either ("model, firmware not read in run 3: login refused"):
+missing evidence is not a change. What could not be compared is listed, with the reason, in
+every format.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ from camscan.sanitize import clean
 from camscan.store.identity import COMPARED, DeviceState
 
 FIELDS = COMPARED  # compared fields in listing order; "address" is reported as "moved"
+# Fields a probe reads from the device (an authenticated ONVIF GetDeviceInformation, a
+# recorder's API): empty in a run whose probe of the device was denied or cut short means
+# "not read", not "changed". Empty: None, or "unknown" for the type.
+READ_FIELDS = ("vendor", "brand", "model", "firmware", "device_type")
+_BLIND = {AttemptStatus.DENIED: "login refused", AttemptStatus.TIMEOUT: "probe timed out",
+          AttemptStatus.CANCELLED: "probe cut short (scan interrupted)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,15 @@ class Coverage:
     complete: bool = True
     # Recorder address → "" when its cameras were enumerated, else why not (None: not recorded)
     recorders: Mapping[str, str] | None = None
+    # Identity key → why some probe of the device could not read it (None: not recorded)
+    unread: Mapping[str, str] | None = None
+
+    def blind(self, state: DeviceState) -> list[str]:
+        """The fields of :data:`READ_FIELDS` this run could not read for ``state``: empty in
+        ``state`` while a probe of the device was denied or cut short."""
+        if not self.unread or state.key not in self.unread:
+            return []
+        return [f for f in READ_FIELDS if getattr(state, f) in (None, "unknown")]
 
     def unenumerated(self, state: DeviceState) -> str | None:
         """Why the cameras behind ``state``'s recorder were not looked at in this run (None:
@@ -107,6 +126,18 @@ def recorder_outcomes(doc: ScanDocument) -> dict[str, str]:
             out[device.address] = "recorder API " + "/".join(sorted(status))
         else:
             out[device.address] = "no recorder login given"
+    return out
+
+
+def unread_outcomes(doc: ScanDocument, keys: Sequence[str]) -> dict[str, str]:
+    """Devices of ``doc`` (by identity key, ``keys`` in device order) that a probe could not
+    read: key → 'login refused', 'probe timed out' or 'probe cut short (scan interrupted)'
+    (a refused login named first). Devices every probe read are left out."""
+    out: dict[str, str] = {}
+    for key, device in zip(keys, doc.devices, strict=True):
+        seen = {a.status for a in device.attempts if a.status in _BLIND}
+        if seen:
+            out[key] = "; ".join(_BLIND[s] for s in _BLIND if s in seen)
     return out
 
 
@@ -244,15 +275,28 @@ def diff_states(
             return [p for p in state.ports if p in common_ports]
         return _value(state, field)
 
-    changed = []
+    changed: list[DeviceChange] = []
+    uncompared: list[Uncompared] = []
     for key in sorted(old.keys() & new.keys()):
         a, b = old[key], new[key]
+        skipped: set[str] = set()
+        for cov, state in ((old_cov, a), (new_cov, b)):  # fields one run could not read
+            if unread := [f for f in cov.blind(state) if value(a, f) != value(b, f)]:
+                skipped.update(unread)
+                reason = (cov.unread or {}).get(key, "")
+                uncompared.append(
+                    Uncompared(b, f"{', '.join(unread)} not read in {cov.label}: {reason}")
+                )
         changes = tuple(
-            Change(f, value(a, f), value(b, f)) for f in FIELDS if value(a, f) != value(b, f)
+            Change(f, value(a, f), value(b, f))
+            for f in FIELDS
+            if f not in skipped and value(a, f) != value(b, f)
         )
         if changes:
             changed.append(DeviceChange(a, b, changes))
-    fresh, back, gone, uncompared = [], [], [], []
+    fresh: list[DeviceState] = []
+    back: list[DeviceState] = []
+    gone: list[DeviceState] = []
     for key in sorted(new.keys() - old.keys()):
         why = _missing_reason(new[key], new_cov, old_cov) if key in known else None
         if key in known and why is None:

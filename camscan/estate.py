@@ -107,7 +107,9 @@ class EstateDevice(_Frozen):
     unverified: str | None = Field(
         default=None,
         description="Why the site's latest run did not look at it, e.g. 'not enumerated in the "
-        "latest run: recorder login refused'; it is then kept as last seen (last_seen).",
+        "latest run: recorder login refused' (it is then kept as last seen, last_seen), or "
+        "which fields it could not read, e.g. 'model, firmware not read in the latest run "
+        "(login refused): as read 2026-11-29' (they are then shown as last read).",
     )
     ack: AckInfo | None = None
 

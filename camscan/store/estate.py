@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from camscan.diff import READ_FIELDS
 from camscan.estate import (
     AckInfo,
     ChangeKind,
@@ -44,6 +45,7 @@ _COLUMNS = (
     states.c.clauses, states.c.switch, states.c.switch_port, states.c.vlan, spans.c.last_run_id,
     states.c.ports, spans.c.first_run_id, spans.c.state_id, devices.c.site_id, states.c.behind,
 )  # fmt: skip
+_NAMES = [c.name for c in _COLUMNS]
 
 
 @lru_cache(maxsize=4096)
@@ -63,7 +65,14 @@ class _Runs:
     def __init__(self, conn: Connection, site_ids: Sequence[int]) -> None:
         moment = func.coalesce(runs.c.started_at, runs.c.recorded_at)
         query = (
-            select(runs.c.id, runs.c.site_id, runs.c.recorded_at, moment, runs.c.recorders)
+            select(
+                runs.c.id,
+                runs.c.site_id,
+                runs.c.recorded_at,
+                moment,
+                runs.c.recorders,
+                runs.c.unread,
+            )
             .where(runs.c.site_id.in_(site_ids))
             .order_by(runs.c.id)
         )
@@ -71,12 +80,15 @@ class _Runs:
         self.day: dict[int, date] = {}
         self.by_site: dict[int, list[int]] = defaultdict(list)
         self.recorders: dict[int, dict[str, str]] = {}  # run → recorder → "" or why not read
-        for run_id, site_id, recorded, at, recorders in conn.execute(query):
+        self.unread: dict[int, dict[str, str]] = {}  # run → device key → why a probe could not
+        for run_id, site_id, recorded, at, recorders, unread in conn.execute(query):
             self.recorded[run_id] = _when(recorded)
             self.day[run_id] = _when(at).astimezone(UTC).date()
             self.by_site[site_id].append(run_id)
             if recorders:
                 self.recorders[run_id] = json.loads(recorders)
+            if unread:
+                self.unread[run_id] = json.loads(unread)
 
     def unenumerated(self, site_id: int) -> dict[str, tuple[int, str]]:
         """Recorders whose channels the site's latest run did not read: address → (the last
@@ -171,6 +183,45 @@ def _carried(
     return out
 
 
+_READ = {name: _NAMES.index(name) for name in READ_FIELDS}
+
+
+def _last_read(
+    conn: Connection, site_id: int, run_id: int, run_times: _Runs, rows: dict[str, Any]
+) -> dict[str, str]:
+    """Fill in, in ``rows`` (run ``run_id``'s devices by key), the fields of
+    :data:`camscan.diff.READ_FIELDS` that run could not read for a device (empty while a probe
+    was refused the login or cut short) from the device's last earlier state that had them;
+    returns key → a note saying so. A field no earlier run read stays empty."""
+    notes: dict[str, str] = {}
+    for key, why in run_times.unread.get(run_id, {}).items():
+        row = rows.get(key)
+        if row is None:
+            continue
+        blank = [f for f, i in _READ.items() if row[i] in (None, "unknown")]
+        if not blank:
+            continue
+        query = (
+            select(*_COLUMNS)
+            .select_from(spans.join(states, states.c.id == spans.c.state_id))
+            .join(devices, devices.c.id == spans.c.device_id)
+            .where(devices.c.site_id == site_id, devices.c.key == key,
+                   spans.c.last_run_id < run_id)
+            .order_by(spans.c.last_run_id.desc())
+        )  # fmt: skip
+        for earlier in conn.execute(query):
+            known = [f for f in blank if earlier[_READ[f]] not in (None, "unknown")]
+            if known:
+                patched = list(row)
+                for f in known:
+                    patched[_READ[f]] = earlier[_READ[f]]
+                rows[key] = tuple(patched)
+                day = run_times.recorded[earlier[18]].date().isoformat()
+                notes[key] = f"{', '.join(known)} not read in the latest run ({why}): as read {day}"
+                break
+    return notes
+
+
 def _counts(items: Iterable[tuple[str, EstateDevice]]) -> list[Count]:
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     for name, d in items:
@@ -181,9 +232,6 @@ def _counts(items: Iterable[tuple[str, EstateDevice]]) -> list[Count]:
         c["acknowledged"] += bool(d.ack and d.ack.active and (d.restricted or d.suspected))
     rows = [Count(name=n, **c) for n, c in tally.items()]
     return sorted(rows, key=lambda c: (-c.restricted, -c.devices, c.name))
-
-
-_NAMES = [c.name for c in _COLUMNS]
 
 
 def _fields(old: Sequence[Any], new: Sequence[Any]) -> list[str]:
@@ -290,8 +338,11 @@ def build_estate(
             return run_times.recorded[row[20]]
 
         now_rows = rows_now[site_id]
+        stale = _last_read(conn, site_id, latest, run_times, now_rows)
+        if base is not None:
+            _last_read(conn, site_id, base, run_times, rows_base[site_id])
         ports_of = {r[2]: (r[15], r[16], r[17]) for r in now_rows.values() if r[15]}
-        here = [_device(name, r, run_times, ack_of(k), today, True, ports_of)
+        here = [_device(name, r, run_times, ack_of(k), today, True, ports_of, stale.get(k))
                 for k, r in now_rows.items()]  # fmt: skip
         carried = _carried(conn, site_id, run_times, now_rows)
         kept += [(site_id, r[5] or "unknown", r[18]) for r, _ in carried.values() if r[11]]

@@ -236,6 +236,7 @@ class History:
                 "scope": json.dumps(doc.scope),
                 "ports": json.dumps(doc.ports) if doc.ports else None,
                 "recorders": json.dumps(run_diff.recorder_outcomes(doc)),
+                "unread": json.dumps(run_diff.unread_outcomes(doc, keys)),
                 "tool": doc.tool.model_dump_json(),
             }
             return ingest.write_run(conn, site_id, run, entries, shared)
@@ -334,12 +335,15 @@ class History:
 
     def compare_scan(self, old: RunInfo, doc: ScanDocument) -> run_diff.RunDiff:
         """What changed from run ``old`` to a new scan document (before it is recorded)."""
+        keys = self.keys_for(doc)
+        now = {k: DeviceState.of(d, k) for k, d in zip(keys, doc.devices, strict=True)}
         return run_diff.diff_states(
-            self.states(old.id), self.states_of(doc), self.keys_seen(old.id),
+            self.states(old.id), now, self.keys_seen(old.id),
             old_cov=coverage(old),
             new_cov=run_diff.Coverage("this scan", tuple(doc.scope), tuple(doc.ports) or None,
                              doc.complete and not doc.interrupted,
-                             run_diff.recorder_outcomes(doc)),
+                             run_diff.recorder_outcomes(doc),
+                             run_diff.unread_outcomes(doc, keys)),
         )  # fmt: skip
 
     def estate(self, since: date | None = None, today: date | None = None) -> Estate:
@@ -367,6 +371,7 @@ def coverage(run: RunInfo) -> run_diff.Coverage:
         run.ports,
         run.complete and not run.interrupted,
         run.recorders,
+        run.unread,
     )
 
 

@@ -36,13 +36,14 @@ class RunInfo:
     notified: bool | None = None
     ports: tuple[int, ...] | None = None  # TCP ports swept (None: not recorded)
     recorders: dict[str, str] | None = None  # recorder → "" enumerated, else why not
+    unread: dict[str, str] | None = None  # device key → why a probe could not read it
 
 
 _RUN_COLUMNS = (
     runs.c.id, sites.c.name, runs.c.recorded_at, runs.c.started_at, runs.c.complete,
     runs.c.interrupted, runs.c.scope, runs.c.device_count, runs.c.restricted_count,
     runs.c.suspected_count, runs.c.acknowledged_count, runs.c.notified, runs.c.ports,
-    runs.c.recorders,
+    runs.c.recorders, runs.c.unread,
 )  # fmt: skip
 _STATE_COLUMNS = (
     devices.c.key, states.c.address, states.c.mac, states.c.serial, states.c.vendor,
@@ -64,6 +65,7 @@ def run_info(r: Sequence[Any]) -> RunInfo:
         notified=None if r[11] is None else bool(r[11]),
         ports=None if r[12] is None else tuple(json.loads(r[12])),
         recorders=None if r[13] is None else dict(json.loads(r[13])),
+        unread=None if r[14] is None else dict(json.loads(r[14])),
     )  # fmt: skip
 
 

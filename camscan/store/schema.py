@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 ALL_SITES = "*"  # acks.site for an acknowledgement that holds at every site
-SQLITE_SCHEMA_VERSION = 5  # PRAGMA user_version mirror: older camscans refuse a newer file
+SQLITE_SCHEMA_VERSION = 6  # PRAGMA user_version mirror: older camscans refuse a newer file
 
 metadata = MetaData()
 
@@ -72,6 +72,8 @@ runs = Table(
     Column("ports", Text),  # JSON list of the TCP ports swept (None: not recorded)
     # JSON {recorder address: "" (channels read) or why not} (None: not recorded)
     Column("recorders", Text),
+    # JSON {identity key: why a probe could not read it ("login refused")} (None: not recorded)
+    Column("unread", Text),
     Index("runs_site", "site_id", "id"),
 )
 
