@@ -11,7 +11,8 @@ Shapes, in brief:
 - ``by_site`` / ``by_maker`` / ``by_label`` / ``by_policy``: :class:`Count` rows, largest first.
   The maker is the real manufacturer (firmware family); the label is the brand printed on the
   box (the maker again when not rebadged); a device counts once under every policy it matches.
-- ``restricted``: restricted devices (acknowledged ones included, marked) with their location.
+- ``restricted``: restricted devices (acknowledged ones included, marked) with their location,
+  by site, then address (numerically; :func:`place`).
 - ``changes``: new / gone / back / changed devices since ``since`` (or since the previous run).
 - ``acknowledged``: devices with an acknowledgement, active or expired, with its expiry.
 - ``series``: per run date, restricted devices by site and by maker (for trend charts).
@@ -24,6 +25,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from camscan.recorders import NO_MAC
+from camscan.scope import address_key
 
 ESTATE_SCHEMA_VERSION = 1
 
@@ -46,6 +50,7 @@ class Location(_Frozen):
     channel: int | None = Field(default=None, ge=0, description="The recorder's channel.")
     recorder_switch: str | None = Field(default=None, description="The recorder's switch.")
     recorder_port: str | None = Field(default=None, description="The recorder's switch port.")
+    recorder_vlan: int | None = Field(default=None, ge=0, le=4095, description="Its VLAN.")
 
     @property
     def switch_label(self) -> str:
@@ -57,12 +62,14 @@ class Location(_Frozen):
 
     @property
     def behind(self) -> str:
-        """'behind 192.0.2.26 channel 3 (recorder on sw1 port 10)', or '' when not behind one."""
+        """'behind 192.0.2.26 channel 3 (recorder on sw1 port 10 VLAN 20)', or '' when not
+        behind one."""
         if self.recorder is None:
             return ""
         text = f"behind {self.recorder} channel {self.channel}"
         if self.recorder_switch:
-            text += f" (recorder on {self.recorder_switch} port {self.recorder_port or '?'})"
+            vlan = f" VLAN {self.recorder_vlan}" if self.recorder_vlan is not None else ""
+            text += f" (recorder on {self.recorder_switch} port {self.recorder_port or '?'}{vlan})"
         return text
 
 
@@ -120,6 +127,14 @@ class EstateDevice(_Frozen):
         return self.restricted and not (self.ack is not None and self.ack.active)
 
     @property
+    def mac_shown(self) -> str:
+        """The MAC; for a camera behind a recorder that gave none 'not reported by recorder';
+        else ''."""
+        if self.mac:
+            return self.mac
+        return NO_MAC if self.location.recorder is not None else ""
+
+    @property
     def maker(self) -> str:
         """The real manufacturer, or 'unknown'."""
         return self.vendor or "unknown"
@@ -128,6 +143,11 @@ class EstateDevice(_Frozen):
     def label(self) -> str:
         """The brand on the label (the maker when not rebadged)."""
         return self.brand or self.maker
+
+
+def place(d: EstateDevice) -> tuple[str, tuple[int, int, str], str]:
+    """The order devices are listed in: by site, then address (numerically), then key."""
+    return (d.site, address_key(d.address), d.key)
 
 
 class Count(_Frozen):

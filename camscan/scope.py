@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, ip_network, summarize_address_range
+from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network, summarize_address_range
 from pathlib import Path
 
 DEFAULT_MAX_HOSTS = 65536
@@ -326,3 +326,13 @@ def interface_info(name: str) -> InterfaceInfo | None:
             nets.append(IPv4Network(f"{ip.ip}/{ip.network_prefix}", strict=False))
         return InterfaceInfo(name=name, address=address, networks=tuple(nets))
     return None
+
+
+def address_key(address: str) -> tuple[int, int, str]:
+    """Sort key for addresses in numeric order (192.0.2.9 before 192.0.2.10), IPv4 before
+    IPv6; anything that is not an address after them, by its text."""
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return (7, 0, address)
+    return (ip.version, int(ip), "")

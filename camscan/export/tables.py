@@ -1,7 +1,7 @@
 """The estate as CSV: every current device, and the removal worklist of restricted devices.
 
 Every cell goes through :func:`camscan.sanitize.csv_cell` (device text is hostile; a cell never
-starts like a spreadsheet formula). Rows are ordered by site, then address.
+starts like a spreadsheet formula). Rows are ordered by site, then address (numerically).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from camscan.estate import Estate, EstateDevice
+from camscan.estate import Estate, EstateDevice, place
 from camscan.sanitize import csv_cell
 
 DEVICE_COLUMNS = (
@@ -19,8 +19,8 @@ DEVICE_COLUMNS = (
     "last_seen", "acknowledged", "ack_until", "behind",
 )  # fmt: skip
 WORKLIST_COLUMNS = (
-    "site", "device", "location", "maker", "label", "model", "policy_clause", "first_seen",
-    "ack_status",
+    "site", "device", "mac", "location", "maker", "label", "model", "policy_clause",
+    "first_seen", "ack_status",
 )  # fmt: skip
 
 
@@ -59,7 +59,7 @@ def location(d: EstateDevice) -> str:
 
 
 def _ordered(devices: Iterable[EstateDevice]) -> list[EstateDevice]:
-    return sorted(devices, key=lambda d: (d.site, d.address, d.key))
+    return sorted(devices, key=place)
 
 
 def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -91,7 +91,7 @@ def worklist_csv(estate: Estate) -> str:
     return _csv(
         WORKLIST_COLUMNS,
         (
-            (d.site, d.key, location(d), d.maker, d.label,
+            (d.site, d.key, d.mac, location(d), d.maker, d.label,
              d.model, "; ".join(d.clauses), d.first_seen.date().isoformat(), ack_status(d))
             for d in _ordered(estate.restricted)
             if d.present

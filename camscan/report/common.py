@@ -6,7 +6,6 @@ Device strings come from the network and are hostile: every renderer passes them
 
 from __future__ import annotations
 
-import ipaddress
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from camscan.models import AttemptStatus, Device, DeviceStatus, MethodState, ScanDocument
 from camscan.recorders import NO_MAC, REFUSED, behind_text, login_refused, recorder_lines
 from camscan.sanitize import clean
+from camscan.scope import address_key
 from camscan.words import plural
 
 # Device types counted as cameras in the summary (recorders are counted apart).
@@ -33,14 +33,6 @@ LEGEND = (
     "for it; acknowledged = a known finding with an accepted reason; clear = a probe answered "
     "or the maker is known, and no policy covers it"
 )
-
-
-def _address_key(address: str) -> tuple[int, int, str]:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return (2, 0, address)
-    return (ip.version, int(ip), "")
 
 
 def address(device: Device) -> str:
@@ -85,7 +77,7 @@ def location(device: Device) -> str:
 
 def ordered(devices: Iterable[Device]) -> list[Device]:
     """Restricted, suspected, not identified, acknowledged, clear; by address within each."""
-    return sorted(devices, key=lambda d: (_ORDER.index(d.status), _address_key(d.address)))
+    return sorted(devices, key=lambda d: (_ORDER.index(d.status), address_key(d.address)))
 
 
 def attention(devices: Iterable[Device]) -> list[Device]:

@@ -2,8 +2,9 @@
 
 Answer first: totals, then inline SVG trend charts (restricted devices by site and by maker
 over time), then the tables: sites; counts by maker, label and policy; restricted devices with
-their location; changes; acknowledgements. Rendered from :class:`camscan.estate.Estate`; shell,
-stylesheet and escaping are the per-scan report's (:mod:`.htmlpage`).
+their MAC and location (by site, then address); changes; acknowledgements. Rendered from
+:class:`camscan.estate.Estate`; shell, stylesheet and escaping are the per-scan report's
+(:mod:`.htmlpage`).
 """
 
 from __future__ import annotations
@@ -64,11 +65,12 @@ def _sites(estate: Estate) -> str:
 def _restricted(estate: Estate) -> str:
     if not estate.restricted:
         return "<p>None.</p>"
-    head = ["site", "address", "maker / label", "model", "location", "policy clause",
+    head = ["site", "address", "MAC", "maker / label", "model", "location", "policy clause",
             "first seen", "acknowledged"]  # fmt: skip
     body = (
         row(
-            [("nw", e(d.site)), ("nw", e(d.address)), ("dt", _maker(d)), ("dt", words(d.model)),
+            [("nw", e(d.site)), ("nw", e(d.address)), ("nw", e(d.mac_shown) or "—"),
+             ("dt", _maker(d)), ("dt", words(d.model)),
              _where(d), "; ".join(_nw(c) for c in d.clauses) or "—",
              ("nw", _day(d.first_seen)[:10]), _ack(d)],
             "acknowledged" if d.ack and d.ack.active else "restricted",

@@ -1,7 +1,8 @@
 """The organisation report as Markdown (``camscan report -f markdown``), answer first.
 
-Totals, restricted devices with their location, sites, counts by site, maker, label and policy,
-changes, acknowledgements, and the restricted-device trend as a table (Markdown has no charts).
+Totals, restricted devices with their MAC and location (by site, then address), sites, counts
+by site, maker, label and policy, changes, acknowledgements, and the restricted-device trend as
+a table (Markdown has no charts).
 Device strings are escaped as in the per-scan Markdown report.
 """
 
@@ -67,12 +68,13 @@ def render_estate_markdown(estate: Estate) -> str:
     ]
     if estate.restricted:
         lines += [
-            "| site | address | maker / label | model | location | policy clause | first seen "
-            "| acknowledged |",
-            "|---|---|---|---|---|---|---|---|",
+            "| site | address | MAC | maker / label | model | location | policy clause "
+            "| first seen | acknowledged |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {_m(d.site)} | {_m(d.address)} | {_maker(d)} | {_m(d.model)} | {_where(d)} | "
+            f"| {_m(d.site)} | {_m(d.address)} | {_m(d.mac_shown)} | {_maker(d)} | "
+            f"{_m(d.model)} | {_where(d)} | "
             f"{_m('; '.join(d.clauses))} | {str(d.first_seen)[:10]} | {_ack(d)} |"
             for d in estate.restricted
         ]

@@ -1,10 +1,11 @@
 """The organisation report as plain aligned text (``camscan report -f text``, the default on a
 terminal): answer first, no colour, no box drawing, one line per row.
 
-Totals; restricted devices with their location; sites; counts by maker, label and policy;
-changes; acknowledgements; the restricted-device trend over the last run dates. Every device
-string goes through :func:`camscan.sanitize.clean` (inert, one line, capped), as in the
-per-scan text report, so a hostile device name cannot move the cursor or forge a line.
+Totals; restricted devices with their MAC and location (by site, then address); sites; counts
+by maker, label and policy; changes; acknowledgements; the restricted-device trend over the
+last run dates. Every device string goes through :func:`camscan.sanitize.clean` (inert, one
+line, capped), as in the per-scan text report, so a hostile device name cannot move the cursor
+or forge a line.
 """
 
 from __future__ import annotations
@@ -78,11 +79,12 @@ def render_estate_text(estate: Estate) -> str:
         f"restricted devices ({len(estate.restricted)}):",
     ]
     rows = [
-        [clean(d.site, 30), clean(d.address, 39), _maker(d), clean(d.model, 30), _where(d),
+        [clean(d.site, 30), clean(d.address, 39), clean(d.mac_shown, 40), _maker(d),
+         clean(d.model, 30), _where(d),
          clean("; ".join(d.clauses), 40), str(d.first_seen)[:10], _ack(d)]
         for d in estate.restricted
     ]  # fmt: skip
-    header = ["site", "address", "maker / label", "model", "location", "policy clause",
+    header = ["site", "address", "MAC", "maker / label", "model", "location", "policy clause",
               "first seen", "acknowledged"]  # fmt: skip
     lines += _align(header, rows) if rows else ["  none"]
     lines += ["", f"sites ({len(estate.sites)}):"]

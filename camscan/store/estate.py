@@ -31,6 +31,7 @@ from camscan.estate import (
     Location,
     SeriesPoint,
     SiteSummary,
+    place,
 )
 from camscan.store.acks import Ack, list_acks
 from camscan.store.identity import COMPARED
@@ -116,16 +117,17 @@ class _Runs:
 
 def _device(
     site: str, row: Sequence[Any], run_times: _Runs, ack: Ack | None, today: date, present: bool,
-    ports_of: dict[str, tuple[str, str | None]] | None = None, unverified: str | None = None,
+    ports_of: dict[str, tuple[str, str | None, int | None]] | None = None,
+    unverified: str | None = None,
 ) -> EstateDevice:  # fmt: skip
-    """``ports_of``: the site's recorders' switch and port by address; ``unverified``: why the
-    latest run did not look at the device (it is then carried from its last run)."""
+    """``ports_of``: the site's recorders' switch, port and VLAN by address; ``unverified``: why
+    the latest run did not look at the device (it is then carried from its last run)."""
     (key, first_run, address, mac, serial, vendor, brand, model, firmware, device_type,
      confidence, restricted, suspected, policies, clauses, switch, port, vlan, last_run,
      _ports, _since, _state, _site, behind) = row  # fmt: skip
     first = run_times.recorded.get(first_run) or run_times.recorded[last_run]
     recorder, channel = behind.rsplit("#", 1) if behind else (None, None)
-    rec_switch, rec_port = (ports_of or {}).get(recorder or "", (None, None))
+    rec_switch, rec_port, rec_vlan = (ports_of or {}).get(recorder or "", (None, None, None))
     # Rows of camscan's own schema, already of the model's types: constructed without
     # validation, which would cost about a second for an estate of 50,000 devices.
     return EstateDevice.model_construct(
@@ -136,7 +138,7 @@ def _device(
         location=Location.model_construct(
             site=site, address=address, switch=switch, port=port, vlan=vlan, recorder=recorder,
             channel=None if channel is None else int(channel), recorder_switch=rec_switch,
-            recorder_port=rec_port),
+            recorder_port=rec_port, recorder_vlan=rec_vlan),
         first_seen=first, last_seen=run_times.recorded[last_run], present=present,
         unverified=unverified,
         ack=None if ack is None else AckInfo(
@@ -339,7 +341,7 @@ def build_estate(
         stale = _last_read(conn, site_id, latest, run_times, now_rows)
         if base is not None:
             _last_read(conn, site_id, base, run_times, rows_base[site_id])
-        ports_of = {r[2]: (r[15], r[16]) for r in now_rows.values() if r[15]}
+        ports_of = {r[2]: (r[15], r[16], r[17]) for r in now_rows.values() if r[15]}
         here = [_device(name, r, run_times, ack_of(k), today, True, ports_of, stale.get(k))
                 for k, r in now_rows.items()]  # fmt: skip
         carried = _carried(conn, site_id, run_times, now_rows)
@@ -389,9 +391,9 @@ def build_estate(
         by_maker=_counts((d.maker, d) for d in current),
         by_label=_counts((d.label, d) for d in current),
         by_policy=_counts((p, d) for d in current for p in d.policies),
-        restricted=[d for d in current if d.restricted],
+        restricted=sorted((d for d in current if d.restricted), key=place),
         changes=sorted(changes, key=lambda c: (c.device.site, c.kind.value, c.device.key)),
-        acknowledged=[d for d in current if d.ack is not None],
+        acknowledged=sorted((d for d in current if d.ack is not None), key=place),
         series=_series(conn, names, run_times, since, kept),
         devices=current,
     )

@@ -43,7 +43,8 @@ def _device(site: str, address: str, vendor: str, **extra: object) -> EstateDevi
 
 def estate() -> Estate:
     hik = _device("hq", "192.0.2.21", "Hikvision", brand="LTS", model="CMIP3042W-28M",
-                  restricted=True, policies=["us-ndaa-889"], clauses=[NDAA])  # fmt: skip
+                  mac="44:19:b6:12:34:56", restricted=True, policies=["us-ndaa-889"],
+                  clauses=[NDAA])  # fmt: skip
     dahua = _device("depot", "198.51.100.30", "Dahua", brand="Amcrest", model="AMDV10814-H5",
                     device_type="recorder", restricted=True, policies=["us-ndaa-889"],
                     clauses=[NDAA], ack=AckInfo(reason="replacement ordered (ticket 4711)",

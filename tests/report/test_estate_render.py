@@ -47,8 +47,8 @@ def test_markdown_answer_first_and_every_table_row_has_its_headers_cells() -> No
     assert out.startswith("# camscan estate report\n")
     assert out.index("## Restricted devices") < out.index("## Sites") < out.index("## Counts")
     assert "<script" not in out
-    assert "| hq | 192.0.2.21 | Hikvision (sold as LTS) | CMIP3042W-28M | hq-sw1 port Gi1/0/7 " \
-           "VLAN 20 |" in out  # fmt: skip
+    assert "| hq | 192.0.2.21 | 44:19:b6:12:34:56 | Hikvision (sold as LTS) | CMIP3042W-28M | " \
+           "hq-sw1 port Gi1/0/7 VLAN 20 |" in out  # fmt: skip
     assert len(assert_rows_match_headers(out)) >= 8  # restricted, sites, 4 counts, changes...
 
 
@@ -83,5 +83,5 @@ def test_camscan_report_renders_html_and_markdown_from_a_real_history(cli_env: P
     assert "<span class='nw'>sw-2f</span> port <span class='nw'>Gi1/0/7</span>" in page
     md = run_camscan("report", "--db", str(db), "--site", "hq", "-f", "markdown")
     assert md.exit_code == 0, md.output
-    assert "| hq | 192.0.2.21 | Hikvision (sold as LTS) |" in md.stdout
+    assert "| hq | 192.0.2.21 | 44:19:b6:12:34:56 | Hikvision (sold as LTS) |" in md.stdout
     assert "depot" not in md.stdout
