@@ -216,8 +216,8 @@ def import_command(
     """Record saved scan documents (`scan -f json`) as runs of one site, in the order given.
 
     Each run is dated by the document's finish time and gets the site's acknowledgements. A
-    document the site has recorded already (same start, finish and scope) is skipped, saying
-    so, unless --force: importing a folder twice does not double the history.
+    document the site has recorded already (same start, finish, scope and devices) is skipped,
+    saying so, unless --force: importing a folder twice does not double the history.
     """
     history = open_history(**_inherit(db, site, config_file), must_exist=False, new_site=True)
     if history.site == SITE_ALL:
@@ -229,7 +229,7 @@ def import_command(
             if not force and (earlier := history.recorded_as(doc)) is not None:
                 click.echo(
                     f"{clean(name)}: already recorded as run {earlier} of site "
-                    f"{clean(history.site)} (same start, finish and scope); skipped "
+                    f"{clean(history.site)} (same start, finish, scope and devices); skipped "
                     "(--force records it again)",
                     err=True,
                 )

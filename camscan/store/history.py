@@ -253,14 +253,16 @@ class History:
             return ingest.write_run(conn, site_id, run, entries, shared)
 
     def recorded_as(self, doc: ScanDocument) -> int | None:
-        """The run of this site that recorded ``doc`` already (same start, finish and scope;
-        None also for a document without a start time, which cannot be told apart)."""
+        """The run of this site that recorded ``doc`` already: same start, finish and scope, and
+        the same devices (None also for a document without a start time)."""
         if doc.started_at is None:
             return None
         end = doc.finished_at.isoformat() if doc.finished_at else None
         with self.transaction() as conn:
-            return queries.recorded_run(conn, self._writing_site(), doc.started_at.isoformat(),
-                                        end, json.dumps(doc.scope))  # fmt: skip
+            like = queries.runs_like(conn, self._writing_site(), doc.started_at.isoformat(),
+                                     end, json.dumps(doc.scope))  # fmt: skip
+        keys = set(self.keys_for(doc)) if like else set()
+        return next((r for r in like if set(self.states(r)) == keys), None)
 
     def mark_notified(self, run_id: int, delivered: bool) -> None:
         """Say whether the run's mail was delivered (a failed one is mailed again next run)."""

@@ -251,11 +251,11 @@ def prune(conn: Connection, cutoff: str, site: str | None) -> int:
     return len(doomed)
 
 
-def recorded_run(
+def runs_like(
     conn: Connection, site: str, started_at: str, finished_at: str | None, scope: str
-) -> int | None:
-    """The first run of ``site`` with these start and finish times (ISO text, as stored) and
-    scope (JSON, as stored): the same scan document recorded before, else None."""
+) -> list[int]:
+    """The runs of ``site`` with these start and finish times (ISO text, as stored) and scope
+    (JSON, as stored), oldest first."""
     query = (
         select(runs.c.id)
         .join(sites, sites.c.id == runs.c.site_id)
@@ -263,7 +263,5 @@ def recorded_run(
         .where(runs.c.finished_at.is_(None) if finished_at is None
                else runs.c.finished_at == finished_at)
         .order_by(runs.c.id)
-        .limit(1)
     )  # fmt: skip
-    found = conn.execute(query).scalar()
-    return None if found is None else int(found)
+    return [int(i) for i in conn.execute(query).scalars()]
