@@ -76,6 +76,29 @@ def test_duplicate_rule_ids_across_files(tmp_path: Path) -> None:
     assert "b.yaml:4:" in problem
 
 
+def test_one_pattern_claimed_by_two_makers_is_refused(tmp_path: Path) -> None:
+    """A favicon hash once named both Alibi (its own family) and Hikvision (an Alibi label)."""
+    _write(tmp_path, "a", RULE.format(name="a", rule_id="a-x", pattern="1876585825"))
+    other = RULE.format(name="b", rule_id="b-x", pattern="1876585825")
+    _write(tmp_path, "b", other.replace("vendor: Test", "vendor: Other"))
+    (problem,) = _problems(tmp_path)
+    assert "b.yaml:4:" in problem
+    assert "rule 'b-x' claims" in problem
+    assert "'a-x' gives to Test" in problem
+
+
+def test_one_pattern_in_one_makers_families_and_generic_is_allowed(tmp_path: Path) -> None:
+    _write(tmp_path, "a", RULE.format(name="a", rule_id="a-x", pattern="uc-httpd"))
+    _write(tmp_path, "b", RULE.format(name="b", rule_id="b-x", pattern="uc-httpd"))
+    generic = RULE.format(name="g", rule_id="g-x", pattern="uc-httpd")
+    _write(
+        tmp_path,
+        "g",
+        generic.replace("vendor: Test", "vendor: null").replace("firmware", "generic"),
+    )
+    assert _problems(tmp_path) == []
+
+
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
     _write(tmp_path, "t", "family: t\nvendor: A\nvendor: B\n")
     (problem,) = _problems(tmp_path)

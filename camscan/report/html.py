@@ -17,7 +17,6 @@ from camscan.report.common import (
     FAILED,
     LEGEND,
     WORDS,
-    address,
     attention,
     clause_list,
     counts,
@@ -69,7 +68,7 @@ def _policy_table(d: Device) -> str:
         head,
         (
             row([("nw", e(m.policy)), e(m.entity), ("nw", e(m.clause)), e(m.basis),
-                 e(m.certainty), e(m.via), e(m.source, 400)])
+                 e(m.certainty), e(m.via), ("dt", e(m.source, 400))])
             for m in d.policy.matches
         ),
     )  # fmt: skip
@@ -87,6 +86,15 @@ def _attempts(d: Device) -> str:
     return f"<h4>Probes that did not answer</h4><ul>{items}</ul>"
 
 
+def _address(d: Device) -> str:
+    """The address whole; for a camera behind a recorder 'behind 192.0.2.26 channel 1' on a
+    second line that wraps between words, so the cell stays as narrow as an address."""
+    shown = f"<span class='nw'>{e(d.address)}</span>"
+    if d.behind is not None:
+        shown += f"<br><small>{words(behind_text(d))}</small>"
+    return shown
+
+
 def _why(d: Device) -> str:
     """The compact list's last cell: the policy clause, or why the device is not identified."""
     if d.status is DeviceStatus.UNIDENTIFIED:
@@ -101,7 +109,7 @@ def _compact(devices: list[Device]) -> str:
     head = ["status", "address", "maker / label", "model", "location" if located else None,
             "policy clause"]  # fmt: skip
     rows = (
-        row([_tag(d), ("nw", e(address(d))), ("dt", words(maker(d))),
+        row([_tag(d), _address(d), ("dt", words(maker(d))),
              ("dt", words(d.identification.model)),
              ("dt", words(location(d))) if located else None, _why(d)], d.status.value)
         for d in devices
@@ -114,11 +122,11 @@ def _inventory(devices: list[Device]) -> str:
     head = ["status", "address", "MAC", "location" if located else None, "maker", "model",
             "firmware", "type", ("noprint", "ports")]  # fmt: skip
     rows = (
-        row([_tag(d), ("nw", e(address(d))), ("nw", e(mac(d)) or "—"),
+        row([_tag(d), _address(d), ("nw", e(mac(d)) or "—"),
              ("dt", words(location(d))) if located else None, ("dt", words(maker(d))),
              ("dt", words(d.identification.model)), ("dt", words(d.identification.firmware)),
              e(d.identification.device_type),
-             ("nw noprint", e(" ".join(str(p) for p in ports(d))) or "—")], d.status.value)
+             ("noprint", words(" ".join(str(p) for p in ports(d))))], d.status.value)
         for d in devices
     )  # fmt: skip
     return table(head, rows, ident="devices")
@@ -135,11 +143,11 @@ def _evidence(d: Device) -> str:
         f"confidence {ident.confidence:.2f}",
     ]
     if d.location is not None:
-        facts.append(f"location {e(location(d))} ({e(d.location.source)})")
+        facts.append(f"location {words(location(d))} ({e(d.location.source)})")
     if d.channels is not None:
         facts.append(e(describe(d.channels)))
     if d.behind is not None:
-        facts.append(e(f"{behind_text(d)} ({d.behind.api})"))
+        facts.append(words(f"{behind_text(d)} ({d.behind.api})"))
     if open_ports := ports(d):
         facts.append("ports " + " ".join(str(p) for p in open_ports))
     ack = (
@@ -149,7 +157,7 @@ def _evidence(d: Device) -> str:
     )
     return (
         f"<details class='device' id='device-{e(d.address)}'><summary>{_tag(d)} "
-        f"<span class='nw'>{e(address(d))}</span> — {e(maker(d))} {e(ident.model)}</summary>"
+        f"{_address(d)} — {e(maker(d))} {e(ident.model)}</summary>"
         f"<p class='meta'>{' · '.join(facts)}</p>{ack}{_policy_table(d)}"
         f"<h4>Evidence</h4>{_evidence_table(d)}{_attempts(d)}</details>"
     )

@@ -23,7 +23,9 @@ CSP = (
 # Words break only between words; tokens (addresses, MACs, ports, clauses: class nw) never
 # wrap at all. Only device-supplied free text (class dt) may break inside a word, and only when
 # the table cannot fit otherwise (a hostile 300-character token must not push the page
-# sideways). Print: A4 portrait, evidence stays folded.
+# sideways); a policy's source URL may break anywhere too. Print: A4 portrait, evidence stays
+# folded; print and windows narrower than 60em leave out the ports column (class noprint), and
+# such windows get tables in smaller type.
 CSS = """
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:1240px;padding:0 1em;
@@ -60,6 +62,7 @@ details{margin:.3em 0;border:1px solid #ddd;padding:.2em .6em}
 summary{cursor:pointer}
 code{font-size:.9em}
 .legend{color:#555;font-size:.9em}
+@media (max-width:60em){.noprint{display:none}table{font-size:.9em}th,td{padding:.15em .3em}}
 @page{size:A4 portrait;margin:12mm}
 @media print{
 body{font-size:8pt;margin:0;max-width:none;padding:0}

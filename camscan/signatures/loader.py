@@ -155,7 +155,13 @@ def load_families(dirs: Iterable[Path]) -> tuple[list[tuple[Path, Family]], list
                 problems.append(Problem(path, 1, f"family {family.family!r} must match file name"))
             loaded[family.family] = (path, family)
     problems += _duplicate_rule_ids(list(loaded.values()))
+    problems += _contested_patterns(list(loaded.values()))
     return list(loaded.values()), problems
+
+
+def _rule_line(path: Path, index: int) -> int | None:
+    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    return _line_of(node, ("rules", index, "id"))
 
 
 def _duplicate_rule_ids(families: list[tuple[Path, Family]]) -> list[Problem]:
@@ -164,14 +170,38 @@ def _duplicate_rule_ids(families: list[tuple[Path, Family]]) -> list[Problem]:
     for path, family in families:
         for index, rule in enumerate(family.rules):
             if rule.id in seen:
-                node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-                line = _line_of(node, ("rules", index, "id"))
                 problems.append(
                     Problem(
-                        path, line, f"duplicate rule id {rule.id!r} (also in {seen[rule.id].name})"
+                        path,
+                        _rule_line(path, index),
+                        f"duplicate rule id {rule.id!r} (also in {seen[rule.id].name})",
                     )
                 )
             seen[rule.id] = path
+    return problems
+
+
+def _contested_patterns(families: list[tuple[Path, Family]]) -> list[Problem]:
+    """The same signal, match and pattern claimed by two makers' families: one fact must
+    have one owner (a label of another maker is a ``brand`` rule in that maker's family).
+    Vendorless (generic) rules may repeat a maker's pattern to name software or a class."""
+    seen: dict[tuple[str, str, str], tuple[str, str]] = {}
+    problems = []
+    for path, family in families:
+        if family.vendor is None:
+            continue
+        for index, rule in enumerate(family.rules):
+            key = (rule.signal, str(rule.match), rule.pattern)
+            other = seen.setdefault(key, (family.vendor, rule.id))
+            if other[0] != family.vendor:
+                problems.append(
+                    Problem(
+                        path,
+                        _rule_line(path, index),
+                        f"rule {rule.id!r} claims the {rule.signal} pattern {rule.pattern!r} "
+                        f"that rule {other[1]!r} gives to {other[0]}",
+                    )
+                )
     return problems
 
 
