@@ -12,6 +12,7 @@ Every ``target`` test runs on SQLite and on a real PostgreSQL server.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from camscan.models import (
     AttemptStatus,
@@ -23,8 +24,11 @@ from camscan.models import (
     ScanDocument,
 )
 from camscan.store import History, StoreTarget
+from tests.pgserver import PW_VAR
+from tests.report.cli_env import cli_env, run_camscan
 from tests.report.sample_docs import NDAA_HIK, axis_camera, building
 
+__all__ = ["cli_env"]
 NVR = "192.0.2.27"
 SHARED_SERIAL = "IP8M2496EB0000000001"
 
@@ -70,3 +74,18 @@ def test_a_night_without_macs_keeps_identity_and_acknowledgement(target: StoreTa
         changed = h.compare(runs[second], runs[swapped])
     assert [s.key for s in changed.new] == [f"behind:{NVR}#1"]
     assert [s.key for s in changed.gone] == ["mac:9c:8e:cd:42:5c:01"]
+
+
+def test_history_of_a_device_shows_its_label_and_mac(target: StoreTarget, cli_env: Path) -> None:
+    """NEWUSER2 #14: `history --device` showed neither the label nor a MAC the key is not."""
+    with History(target, site="hq") as h:
+        h.record(_night(mac=True))
+    env = {} if target.password is None else {
+        PW_VAR: target.password, "CAMSCAN_HISTORY_PASSWORD_ENV": PW_VAR}  # fmt: skip
+    out = run_camscan("history", "--db", str(target), "--site", "hq", "--device",
+                      "203.0.113.141", env=env)  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert " 203.0.113.141 behind 192.0.2.27 channel 1 Dahua (sold as Amcrest) IP8M-2496EB " in (
+        out.stdout
+    )
+    assert " mac " not in out.stdout  # keyed by its MAC already: not repeated
