@@ -207,13 +207,17 @@ def prune_command(keep: str, db: str | None, site: str | None, config_file: str 
 
 @history_command.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--force", is_flag=True, help="Record a document the site has recorded already.")
 @db_options
 def import_command(
-    files: tuple[str, ...], db: str | None, site: str | None, config_file: str | None
-) -> None:
+    files: tuple[str, ...], force: bool, db: str | None, site: str | None,
+    config_file: str | None,
+) -> None:  # fmt: skip
     """Record saved scan documents (`scan -f json`) as runs of one site, in the order given.
 
-    Each run is dated by the document's finish time and gets the site's acknowledgements.
+    Each run is dated by the document's finish time and gets the site's acknowledgements. A
+    document the site has recorded already (same start, finish, scope and devices) is skipped,
+    saying so, unless --force: importing a folder twice does not double the history.
     """
     history = open_history(**_inherit(db, site, config_file), must_exist=False, new_site=True)
     if history.site == SITE_ALL:
@@ -222,6 +226,14 @@ def import_command(
     with run_lock(history.target, history.site), history:
         for name in files:
             doc = history.apply_acks(load_document(name), date.today())
+            if not force and (earlier := history.recorded_as(doc)) is not None:
+                click.echo(
+                    f"{clean(name)}: already recorded as run {earlier} of site "
+                    f"{clean(history.site)} (same start, finish, scope and devices); skipped "
+                    "(--force records it again)",
+                    err=True,
+                )
+                continue
             when = doc.finished_at or doc.started_at
             stamp = when.astimezone(UTC).isoformat(timespec="seconds") if when else None
             run_id = history.record(doc, recorded_at=stamp)

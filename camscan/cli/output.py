@@ -127,6 +127,8 @@ def resolve_options(
     except ConfigError as exc:
         raise CamscanUsageError(str(exc)) from exc
     out_path = Path(output) if output else config.output.file
+    if out_path is not None and not out_path.parent.is_dir():  # found out before, not after, a scan
+        raise CamscanUsageError(f"cannot write {out_path}: no such directory {out_path.parent}")
     chosen = fmt or config.output.format
     if chosen is None:
         if out_path is not None:

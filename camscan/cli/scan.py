@@ -38,6 +38,8 @@ from camscan.scope import (
     ScopeError,
     build_scope,
     interface_info,
+    parse_target,
+    public_intervals,
     read_target_file,
 )
 from camscan.snmp import SnmpTarget
@@ -106,15 +108,40 @@ def _community(given: str | None, env_name: str | None, file: Path | None) -> st
         raise CamscanUsageError(str(exc)) from None
 
 
-def _infra_targets(hosts: list[str], opts: OutputOptions) -> list[SnmpTarget]:
-    """--infra hosts and [[infra]] tables, secrets read now (exit 2 before any packet)."""
+def _infra_targets(hosts: list[str], opts: OutputOptions, allow_public: bool) -> list[SnmpTarget]:
+    """--infra hosts and [[infra]] tables, secrets read now and every agent's address checked
+    as targets are (a globally routable one needs --allow-public): exit 2 before any packet."""
     from camscan.infra.config import infra_targets
     from camscan.secrets import SecretError
 
     try:
-        return infra_targets(_split(hosts), list(opts.config.infra))
+        targets = infra_targets(_split(hosts), list(opts.config.infra))
     except (SecretError, ValueError) as exc:
         raise CamscanUsageError(str(exc)) from None
+    for target in [] if allow_public else targets:
+        try:
+            public = public_intervals(parse_target(target.host, _resolve_host))
+        except ScopeError as exc:
+            raise CamscanUsageError(f"infra agent {target.host}: {exc}") from None
+        if public:
+            raise CamscanUsageError(
+                f"infra agent {target.host} is a globally routable address; querying public "
+                "addresses needs --allow-public (and authorisation)"
+            )
+    return targets
+
+
+def _check_imports(paths: tuple[Path, ...]) -> None:
+    """Refuse an --import file camscan cannot read (unknown format, not parseable) before any
+    packet, with the whole reason; a file in a known format with bad records goes on (they
+    are skipped and counted in the scan document)."""
+    from camscan.imports import ImportFileError, read_import
+
+    for path in paths:
+        try:
+            read_import(path)
+        except ImportFileError as exc:
+            raise CamscanUsageError(f"--import {exc}") from None
 
 
 @click.command("scan", cls=_ScanCommand)
@@ -332,11 +359,12 @@ def scan_cmd(
 
     load_signatures(signature_dirs)  # bad signature files: exit 2 before any packet is sent
 
-    infra = _infra_targets(list(infra_hosts), opts)
+    infra = _infra_targets(list(infra_hosts), opts, allow_public)
     if infra and "infra" not in chosen:
         chosen.append("infra")
     if import_files and "import" not in chosen:
         chosen.append("import")
+    _check_imports(import_files)
     raise_open_files_limit()  # before default_concurrency() reads it
     settings = ScanSettings(
         scope=scope,

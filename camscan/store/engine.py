@@ -45,6 +45,25 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("camscan")) / "history.sqlite3"
 
 
+def sqlite_directory(path: Path) -> None:
+    """Make sure an SQLite history's directory exists: only the default file's is created.
+
+    A ``--db`` or ``[history] db`` in a directory that does not exist is a mistake (a typo in a
+    cron line would start a fresh, empty history elsewhere) and raises :class:`HistoryError`."""
+    if path.absolute() == default_db_path().absolute():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(
+                f"{path}: cannot create history database: {exc.strerror or exc}"
+            ) from None
+    elif not path.parent.is_dir():
+        raise HistoryError(
+            f"{path}: cannot create history database: no such directory {path.parent} "
+            "(camscan creates only the default history's directory)"
+        )
+
+
 def default_site() -> str:
     """The site a run is filed under when none is configured: this host's short name."""
     name = socket.gethostname().split(".")[0].strip().lower()

@@ -8,6 +8,7 @@ runs its own transaction. ``site="all"`` reads every site; recording needs one s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from camscan.store.engine import (
     default_site,
     make_engine,
     parse_target,
+    sqlite_directory,
 )
 from camscan.store.estate import build_estate
 from camscan.store.identity import DeviceState, assign_keys
@@ -43,6 +45,20 @@ _MIGRATION_LOCK = 0x63616D74
 def now_iso() -> str:
     """The current UTC time as history stores it."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _create_sqlite(path: Path) -> None:
+    """Create a new SQLite history file, readable by its owner only (0600, like the reports),
+    in a directory :func:`sqlite_directory` accepts; :class:`HistoryError` says why not."""
+    sqlite_directory(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise HistoryError(
+            f"{path}: cannot create history database: {exc.strerror or exc}"
+        ) from None
 
 
 def _check_sqlite(path: Path) -> bool:
@@ -107,12 +123,7 @@ class History:
         """Open (creating or migrating) the database."""
         legacy = False
         if self.target.path is not None:
-            try:
-                self.target.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise HistoryError(
-                    f"{self.target.path}: cannot create history database: {exc.strerror or exc}"
-                ) from None
+            _create_sqlite(self.target.path)
             legacy = _check_sqlite(self.target.path)
         engine = make_engine(self.target)
         try:
@@ -240,6 +251,18 @@ class History:
                 "tool": doc.tool.model_dump_json(),
             }
             return ingest.write_run(conn, site_id, run, entries, shared)
+
+    def recorded_as(self, doc: ScanDocument) -> int | None:
+        """The run of this site that recorded ``doc`` already: same start, finish and scope, and
+        the same devices (None also for a document without a start time)."""
+        if doc.started_at is None:
+            return None
+        end = doc.finished_at.isoformat() if doc.finished_at else None
+        with self.transaction() as conn:
+            like = queries.runs_like(conn, self._writing_site(), doc.started_at.isoformat(),
+                                     end, json.dumps(doc.scope))  # fmt: skip
+        keys = set(self.keys_for(doc)) if like else set()
+        return next((r for r in like if set(self.states(r)) == keys), None)
 
     def mark_notified(self, run_id: int, delivered: bool) -> None:
         """Say whether the run's mail was delivered (a failed one is mailed again next run)."""

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from camscan.store.engine import HistoryError, HistoryLocked, StoreTarget
+from camscan.store.engine import HistoryError, HistoryLocked, StoreTarget, sqlite_directory
 
 _HELD: dict[Path, int] = {}
 
@@ -29,8 +29,8 @@ def run_lock(target: StoreTarget | Path, site: str) -> Iterator[None]:
         return
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in site)
     lock = db.with_name(f"{db.name}.{safe}.lock")
+    sqlite_directory(db)
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
         key = lock.resolve()
         fd = -1 if key in _HELD else os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:

@@ -249,3 +249,19 @@ def prune(conn: Connection, cutoff: str, site: str | None) -> int:
     )
     conn.execute(delete(runs).where(runs.c.id.in_(doomed_list)))
     return len(doomed)
+
+
+def runs_like(
+    conn: Connection, site: str, started_at: str, finished_at: str | None, scope: str
+) -> list[int]:
+    """The runs of ``site`` with these start and finish times (ISO text, as stored) and scope
+    (JSON, as stored), oldest first."""
+    query = (
+        select(runs.c.id)
+        .join(sites, sites.c.id == runs.c.site_id)
+        .where(sites.c.name == site, runs.c.started_at == started_at, runs.c.scope == scope)
+        .where(runs.c.finished_at.is_(None) if finished_at is None
+               else runs.c.finished_at == finished_at)
+        .order_by(runs.c.id)
+    )  # fmt: skip
+    return [int(i) for i in conn.execute(query).scalars()]

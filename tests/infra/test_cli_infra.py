@@ -176,3 +176,32 @@ def test_snmp_community_env_unset_is_exit_2() -> None:
     )
     assert result.exit_code == 2
     assert "$CAMSCAN_TEST_NO_COMMUNITY is not set" in result.stderr
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("given", ["--infra", "[[infra]] host"])
+def test_a_globally_routable_infra_agent_is_refused_before_any_packet(
+    tmp_path: Path, given: str
+) -> None:
+    """NEWUSER2 #5: infra agents bypassed the public-address guard that targets obey. The scan
+    runs in a network namespace of its own with no route, so even a regression sends
+    nothing."""
+    (tmp_path / "community").write_text("audit-ro\n")
+    host = 'host = "8.8.8.8"\n' if given != "--infra" else ""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[infra]]\n{host}community_file = "{tmp_path / "community"}"\n')
+    extra = ["--infra", "8.8.8.8"] if given == "--infra" else []
+    argv = ["unshare", "--net", sys.executable, "-m", "camscan", "scan", "--no-db",
+            "--config", str(config), *extra, "-m", "tcp", "--ports", "9", "--probes", "none",
+            "--timeout", "1", "-f", "json", "-o", str(tmp_path / "out.json"),
+            "127.0.0.1"]  # fmt: skip
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode == 2, refused.stderr
+    assert (
+        "infra agent 8.8.8.8 is a globally routable address; querying public addresses needs "
+        "--allow-public" in refused.stderr
+    )
+    assert not (tmp_path / "out.json").exists()
+    allowed = subprocess.run([*argv[:-1], "--allow-public", "127.0.0.1"], capture_output=True,
+                             text=True, timeout=120, check=False)  # fmt: skip
+    assert allowed.returncode != 2, allowed.stderr  # with --allow-public it is tried

@@ -121,3 +121,26 @@ def test_scan_import_gives_mac_and_hostname(tmp_path: Path) -> None:
     assert device["mac_source"] == "import dnsmasq.leases (dnsmasq)"
     assert "import" in doc["methods"]
     assert device["identification"]["mac_vendor"]  # the OUI is now evidence
+
+
+@pytest.mark.parametrize(
+    "content", [bytes(range(256)) * 4, b"", b'{"hosts": []}', b"<?xml version='1.0'?><html/>"]
+)
+def test_scan_refuses_an_unusable_import_file_before_scanning(
+    tmp_path: Path, content: bytes
+) -> None:
+    """NEWUSER2 #6: such a file did not stop the run; the scan went ahead, ended "INCOMPLETE"
+    (exit 3/5) and cut the reason off mid-word. Now: exit 2, the whole reason, nothing scanned."""
+    bad = tmp_path / "typo.bin"
+    bad.write_bytes(content)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(
+        main,
+        ["scan", "--no-db", "--import", str(bad), "-m", "tcp", "--ports", "9",
+         "--probes", "none", "-f", "json", "-o", str(out), f"{fresh_loopback()}/32"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    (line,) = [x for x in result.stderr.splitlines() if "--import" in x]
+    assert line.startswith(f"Error: --import {bad}: ")
+    assert line.endswith(("or a dnsmasq lease file)", "not <nmaprun>"))
+    assert not out.exists()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -99,12 +100,17 @@ def test_every_command_group_passes_its_options_on_or_has_none() -> None:
     assert checked == ["history"]
 
 
-@pytest.mark.parametrize("bad", ["proc", "file-parent"])
+@pytest.mark.parametrize("bad", ["proc", "file-parent", "missing-dir"])
 def test_a_db_path_that_cannot_be_created_is_one_line_and_exit_2_for_every_command(
     cli_env: Path, bad: str
 ) -> None:
+    """NEWUSER2 #8: a --db in a directory that does not exist (a typo) was created silently."""
     (cli_env / "afile").write_text("x")
-    db = "/proc/1/x.sqlite" if bad == "proc" else str(cli_env / "afile" / "x.sqlite")
+    db = {
+        "proc": "/proc/1/x.sqlite",
+        "file-parent": str(cli_env / "afile" / "x.sqlite"),
+        "missing-dir": str(cli_env / "typo" / "dir" / "x.sqlite"),
+    }[bad]
     doc = save(building([axis_camera()]), cli_env / "doc.json")
     commands = [
         # scan opens the store before its first packet (loopback, one closed port)
@@ -120,6 +126,23 @@ def test_a_db_path_that_cannot_be_created_is_one_line_and_exit_2_for_every_comma
         problem = [line for line in result.stderr.splitlines() if "history" in line]
         assert len(problem) == 1, (argv, result.stderr)
         assert re.search(f"{re.escape(db)}: cannot (create|open) history database: ", problem[0])
+    assert not (cli_env / "typo").exists()  # nothing created in a mistaken place
+
+
+def test_only_the_default_historys_directory_is_created_and_files_are_0600(
+    cli_env: Path,
+) -> None:
+    doc = save(building([axis_camera()]), cli_env / "doc.json")
+    default = cli_env / "data" / "camscan" / "history.sqlite3"
+    assert not default.parent.exists()
+    result = run_camscan("history", "import", "--site", "hq", str(doc))
+    assert result.exit_code == 0, result.output
+    assert default.is_file()
+    assert stat.S_IMODE(default.stat().st_mode) == 0o600
+    given = cli_env / "given.sqlite"
+    assert run_camscan("history", "--db", str(given), "import", "--site", "hq",
+                       str(doc)).exit_code == 0  # fmt: skip
+    assert stat.S_IMODE(given.stat().st_mode) == 0o600
 
 
 def test_a_site_without_runs_is_one_error_naming_the_sites_that_have_runs(
@@ -212,3 +235,15 @@ def test_diff_refuses_runs_of_two_sites(cli_env: Path, target: StoreTarget) -> N
     by_id = run_camscan("diff", str(depot[0]), str(depot[1]), *db, "-f", "json", env=env)
     assert by_id.exit_code == ExitCode.FINDINGS, by_id.output
     assert json.loads(by_id.stdout)["new_run"] == depot[1]
+
+
+def test_an_output_file_in_a_missing_directory_is_refused_before_the_scan(
+    cli_env: Path,
+) -> None:
+    """NEWUSER2 #8 (related): `-o` into a missing directory was found out only after the whole
+    scan (exit 5, and with --no-db the result was lost)."""
+    out = cli_env / "nonexist2" / "x.json"
+    result = run_camscan("scan", "--no-db", "-p", "9", "-o", str(out), "127.0.0.1")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert result.stderr.strip() == (f"Error: cannot write {out}: no such directory {out.parent}")
+    assert not out.parent.exists()
