@@ -17,7 +17,8 @@ from camscan.scope import address_key
 from camscan.words import plural
 
 # Device types counted as cameras in the summary (recorders are counted apart).
-CAMERA_TYPES = frozenset({"camera", "intercom", "encoder", "camera-or-recorder"})
+UNSURE = "camera-or-recorder"  # a video device whose type its evidence leaves open
+CAMERA_TYPES = frozenset({"camera", "intercom", "encoder", UNSURE})
 FAILED = frozenset(
     {AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.MALFORMED, AttemptStatus.CANCELLED}
 )
@@ -182,10 +183,15 @@ class Summary:
     recorders: list[str] = field(default_factory=list)  # see camscan.recorders.recorder_lines
     incomplete_at: list[str] = field(default_factory=list)  # incompletely probed addresses
     refused: list[str] = field(default_factory=list)  # 'recorder 192.0.2.26: login refused, …'
+    unsure: int = 0  # of the cameras, those typed camera-or-recorder
 
     def video(self) -> str:
-        """'4 cameras, 1 recorder': the one phrase every summary (line, demo, mail) uses."""
-        return f"{plural(self.cameras, 'camera')}, {plural(self.recorder_count, 'recorder')}"
+        """'4 cameras, 1 recorder' or '30 cameras (3 camera-or-recorder), 4 recorders': the one
+        phrase every summary (line, demo, mail) uses."""
+        unsure = f" ({self.unsure} {UNSURE})" if self.unsure else ""
+        return (
+            f"{plural(self.cameras, 'camera')}{unsure}, {plural(self.recorder_count, 'recorder')}"
+        )
 
     def line(self) -> str:
         """One line for stderr and cron mail."""
@@ -231,6 +237,7 @@ def summarize(doc: ScanDocument) -> Summary:
         devices=len(doc.devices),
         cameras=sum(1 for d in doc.devices if d.identification.device_type in CAMERA_TYPES),
         recorder_count=sum(1 for d in doc.devices if d.identification.device_type == "recorder"),
+        unsure=sum(1 for d in doc.devices if d.identification.device_type == UNSURE),
         restricted=verdicts.count(DeviceStatus.RESTRICTED),
         suspected=verdicts.count(DeviceStatus.SUSPECTED),
         acknowledged=verdicts.count(DeviceStatus.ACKNOWLEDGED),

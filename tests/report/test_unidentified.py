@@ -29,7 +29,13 @@ from camscan.notify import build_message
 from camscan.report import Format, render
 from camscan.report.common import summarize
 from tests.report.cli_env import cli_env, run_report, save
-from tests.report.sample_docs import building, clean_building, mixed_building, silent_device
+from tests.report.sample_docs import (
+    axis_camera,
+    building,
+    clean_building,
+    mixed_building,
+    silent_device,
+)
 
 __all__ = ["cli_env"]
 
@@ -146,3 +152,18 @@ def test_fail_on_unidentified(cli_env: Path) -> None:
     assert run_report(str(restricted), "--no-db", "--fail-on", "unidentified").exit_code == 1
     clean = save(clean_building(), cli_env / "c.json")
     assert run_report(str(clean), "--no-db", "--fail-on", "unidentified").exit_code == 0
+
+
+def test_summary_says_how_many_cameras_may_be_recorders() -> None:
+    """NEWUSER2 #7: a device typed camera-or-recorder counts as a camera, and the summary says
+    how many of them are (the same phrase in the summary line and the mail subject)."""
+    ident = Identification(vendor="Axis", device_type="camera-or-recorder")
+    unsure = axis_camera("192.0.2.60").model_copy(
+        update={"mac": "ac:cc:8e:00:00:60", "identification": ident}
+    )
+    doc = building([*clean_building().devices, unsure])
+    assert "2 cameras (1 camera-or-recorder), 0 recorders" in summarize(doc).line()
+    assert "1 camera, 0 recorders" in summarize(clean_building()).line()  # none: not said
+    email = EmailConfig.model_validate({"to": ["it@example.org"], "from": "camscan@example.org"})
+    mail = build_message(doc, email)
+    assert "(2 cameras (1 camera-or-recorder), 0 recorders)" in str(mail["Subject"])
