@@ -148,12 +148,14 @@ def history_command(
         recorder, _, channel = (s.behind or "").rpartition("#")
         where = f" behind {clean(recorder)} channel {clean(channel)}" if s.behind else ""
         where += _plugged(s)
+        maker = clean(s.vendor) or "unknown"
+        if s.brand and s.brand != s.vendor:
+            maker += f" (sold as {clean(s.brand, 60)})"
+        mac = f" mac {clean(s.mac, 40)}" if s.mac and not key.endswith(f"mac:{s.mac}") else ""
         click.echo(
             f"run {run.id} {clean(run.site)} {run.recorded_at} {clean(key)} {clean(s.address)}"
-            f"{where} "
-            f"{clean(s.vendor) or 'unknown'} {clean(s.model) or '—'} "
-            f"fw {clean(s.firmware) or '—'} ports {' '.join(map(str, s.ports)) or '-'}"
-            f"{flag}{ack}"
+            f"{where} {maker} {clean(s.model) or '—'} fw {clean(s.firmware) or '—'}{mac} "
+            f"ports {' '.join(map(str, s.ports)) or '-'}{flag}{ack}"
         )
 
 

@@ -188,8 +188,10 @@ class History:
         """The identity key of each device of ``doc`` at this site."""
         with self.transaction() as conn:
             site_id = ingest.site_id(conn, self._writing_site(), create=False)
-            ambiguous = ingest.ambiguous_for(conn, site_id) if site_id is not None else set()
-        return assign_keys(doc.devices, ambiguous)[0]
+            if site_id is None:
+                return assign_keys(doc.devices)[0]
+            ambiguous = ingest.ambiguous_for(conn, site_id)
+            return assign_keys(doc.devices, ambiguous, ingest.channel_keys(conn, site_id))[0]
 
     def states_of(self, doc: ScanDocument) -> dict[str, DeviceState]:
         """The devices of ``doc`` by their identity at this site."""
@@ -233,7 +235,8 @@ class History:
             site_id = ingest.site_id(conn, site, create=True)
             assert site_id is not None
             ingest.lock_site(conn, site_id)
-            keys, shared = assign_keys(doc.devices, ingest.ambiguous_for(conn, site_id))
+            keys, shared = assign_keys(doc.devices, ingest.ambiguous_for(conn, site_id),
+                                       ingest.channel_keys(conn, site_id))  # fmt: skip
             entries = [
                 ingest.Entry(DeviceState.of(d, k), d.observations)
                 for k, d in zip(keys, doc.devices, strict=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
@@ -88,17 +88,30 @@ def candidate_keys(device: Device) -> list[str]:
 
 
 def assign_keys(
-    devices: Sequence[Device], ambiguous: Iterable[str] = ()
+    devices: Sequence[Device],
+    ambiguous: Iterable[str] = (),
+    channels: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> tuple[list[str], set[str]]:
-    """Each device's key (in order) and the candidate keys found shared in this scan."""
+    """Each device's key (in order) and the candidate keys found shared in this scan.
+
+    ``channels``: the site's previous run's cameras behind recorders, ``"<recorder>#<channel>"``
+    → (key, model). A camera behind a recorder that has nothing better than its channel this
+    night (no MAC read, a serial shared or missing) keeps the key it had on that channel when
+    the model agrees and no device of this scan claims that key: one identity, whether or not
+    its MAC was read."""
     candidates = [candidate_keys(d) for d in devices]
     counts = Counter(k for keys in candidates for k in set(keys))
     shared = {k for k, n in counts.items() if n > 1}
     banned = shared | set(ambiguous)
     chosen: list[str] = []
     taken: set[str] = set()
-    for keys in candidates:
+    for device, keys in zip(devices, candidates, strict=True):
         key = next((k for k in keys if k not in banned), keys[-1])
+        where = key.removeprefix("behind:")
+        if device.behind is not None and where != key and channels and where in channels:
+            alias, model = channels[where]
+            if model == device.identification.model and alias not in counts:
+                key = alias
         n = 1
         while key in taken:  # two devices at one address: only a broken document does this
             n += 1

@@ -58,6 +58,22 @@ def ambiguous_for(conn: Connection, site: int) -> set[str]:
     return set(conn.execute(query).scalars())
 
 
+def channel_keys(conn: Connection, site: int) -> dict[str, tuple[str, str | None]]:
+    """The site's latest run's cameras behind recorders: ``"<recorder>#<channel>"`` → (identity
+    key, model); see :func:`camscan.store.identity.assign_keys`."""
+    from camscan.store.queries import spans_at
+
+    latest = select(func.max(runs.c.id)).where(runs.c.site_id == site).scalar_subquery()
+    join, present = spans_at(site, latest)
+    query = (
+        select(states.c.behind, devices.c.key, states.c.model)
+        .select_from(join.join(states, states.c.id == spans.c.state_id))
+        .join(devices, devices.c.id == spans.c.device_id)
+        .where(present, states.c.behind.is_not(None))
+    )
+    return {str(b): (str(k), m) for b, k, m in conn.execute(query)}
+
+
 def _state_row(s: DeviceState, device_id: int, digest: str) -> dict[str, Any]:
     return {
         "device_id": device_id, "digest": digest, "address": s.address, "mac": s.mac,

@@ -212,6 +212,7 @@ def test_history_says_which_poe_port_and_which_switch_port(
                       "serial:DS2CD0002", env=_env(target))  # fmt: skip
     assert cam.exit_code == 0, cam.output
     assert " 203.0.113.12 behind 192.0.2.26 channel 2 port PoE2 Hikvision " in cam.stdout
+    assert " mac 44:19:b6:0a:00:02 ports " in cam.stdout  # keyed by serial: the MAC is shown
     nvr = run_camscan("history", "--db", str(target), "--site", "depot", "--device", NVR,
                       env=_env(target))  # fmt: skip
     assert f" {NVR} at sw1 port 10 Hikvision " in nvr.stdout
