@@ -159,6 +159,7 @@ def test_machine_formats_and_email_carry_the_poe_port() -> None:
     rows = list(csv.DictReader(io.StringIO(render(doc, Format.CSV))))
     (row,) = (r for r in rows if r["address"] == POE)
     assert (row["switch"], row["port"], row["mac"]) == (NVR, "PoE3", HIK_MAC)
+    assert row["uplink"] == "cam-sw1 port p10 vlan 20"  # where the recorder plugs in
     from camscan.config import EmailConfig
 
     msg = build_message(

@@ -44,6 +44,7 @@ COLUMNS = (
     "methods_not_run",
     "behind",
     "channels",
+    "uplink",  # for a camera on a recorder's PoE port: where the recorder plugs in
 )
 
 
@@ -83,6 +84,7 @@ def render_csv(doc: ScanDocument) -> str:
                 not_run,
                 _cell(behind_text(d)),
                 _cell(describe(d.channels) if d.channels else None),
+                _cell(d.location.uplink if d.location else None),
             ]
         )
     return out.getvalue()

@@ -54,6 +54,11 @@ class _Column:
     least: int = FLOOR
 
 
+def _probe(name: str, port: int | None) -> str:
+    """'http/8080': a probe with its port, so two attempts of one probe read apart."""
+    return clean(name, 30) + ("" if port is None else f"/{port}")
+
+
 def _address(d: Device) -> str:
     shown = clean(d.address, 60)
     return f"{shown}\n{clean(behind_text(d), 80)}" if d.behind is not None else shown
@@ -165,7 +170,7 @@ def render_table(doc: ScanDocument, *, color: bool = False, width: int = 120) ->
     for d in flagged:
         if d.status is DeviceStatus.UNIDENTIFIED:
             failed = (
-                ", ".join(f"{clean(a.probe, 30)} {a.status.value}" for a in d.attempts)
+                ", ".join(f"{_probe(a.probe, a.port)} {a.status.value}" for a in d.attempts)
                 or "no probe ran"
             )
             console.print(Text(f"{clean(d.address)}  not identified: {failed}"))

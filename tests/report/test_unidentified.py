@@ -167,3 +167,13 @@ def test_summary_says_how_many_cameras_may_be_recorders() -> None:
     email = EmailConfig.model_validate({"to": ["it@example.org"], "from": "camscan@example.org"})
     mail = build_message(doc, email)
     assert "(2 cameras (1 camera-or-recorder), 0 recorders)" in str(mail["Subject"])
+
+
+def test_table_names_each_refused_probe_with_its_port() -> None:
+    """NEWUSER2 #14: "http refused, http refused" said nothing; each attempt with its port."""
+    tried = (("rtsp", 554), ("http", 80), ("http", 8080), ("onvif", 80))
+    refused = [ProbeAttempt(probe=p, port=n, status=AttemptStatus.REFUSED) for p, n in tried]
+    doc = building([silent_device().model_copy(update={"attempts": refused})])
+    out = render(doc, Format.TABLE, width=120)
+    line = next(x for x in out.splitlines() if x.startswith(f"{SILENT}  not identified"))
+    assert line.endswith("rtsp/554 refused, http/80 refused, http/8080 refused, onvif/80 refused")
