@@ -47,6 +47,21 @@ async def _addresses(host: str) -> list[str]:
     return [host, *dict.fromkeys(str(info[4][0]) for info in infos)]
 
 
+def _no_route(host: str, port: int) -> str | None:
+    """Why this host has no route to the agent ('Network is unreachable'), else None: a UDP
+    connect() only looks the route up, it sends nothing. Names are left to the SNMP read."""
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return None
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
 def _attempt(target: SnmpTarget, view: InfraView, elapsed: float) -> ProbeAttempt:
     what = target.auth.describe()
     if view.refused:
@@ -96,6 +111,8 @@ class InfraDiscovery:
 
         async def one(target: SnmpTarget) -> tuple[InfraView, float]:
             t0 = time.monotonic()
+            if why := _no_route(target.host, target.port):  # not "wrong community?"
+                return InfraView(target.host, failures=(why,), refused=True), 0.0
             try:
                 view = await _read(target, max(settings.timeout, 0.5))
             except Exception as exc:  # a broken agent never stops the scan

@@ -205,3 +205,5 @@ def test_a_globally_routable_infra_agent_is_refused_before_any_packet(
     allowed = subprocess.run([*argv[:-1], "--allow-public", "127.0.0.1"], capture_output=True,
                              text=True, timeout=120, check=False)  # fmt: skip
     assert allowed.returncode != 2, allowed.stderr  # with --allow-public it is tried
+    # ... and, with no route to it, said so rather than "no SNMP reply (wrong community?)"
+    assert "infra failed (8.8.8.8: Network is unreachable)" in allowed.stderr
