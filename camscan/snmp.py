@@ -162,7 +162,7 @@ def _failure(indication: Any, auth: SnmpAuth) -> SnmpFailure:
         return SnmpFailure("timeout", f"no SNMP reply ({hint})")
     if name in ("WrongDigest", "UnknownUserName", "DecryptionError", "UnsupportedSecurityLevel",
                 "AuthenticationFailure", "NotInTimeWindow", "UnknownSecurityName"):  # fmt: skip
-        return SnmpFailure("auth", f"SNMPv3 {auth.describe()} refused: {text} ({name})")
+        return SnmpFailure("auth", f"SNMP {auth.describe()} refused: {text} ({name})")
     return SnmpFailure("error", f"{name}: {text}")
 
 

@@ -23,11 +23,17 @@ import re
 from camscan.imports import ImportedHost
 from camscan.oui import normalise_mac
 
-_ISC_LEASE = re.compile(r"^lease\s+(\d{1,3}(?:\.\d{1,3}){3})\s*\{(.*?)^\}", re.M | re.S)
-_ISC_MAC = re.compile(r"^\s*hardware\s+ethernet\s+([0-9A-Fa-f:]{11,17})\s*;", re.M)
-_ISC_HOST = re.compile(r'^\s*client-hostname\s+"([^"\n]{1,253})"\s*;', re.M)
-_ISC_STATE = re.compile(r"^\s*binding\s+state\s+([a-z-]+)\s*;", re.M)
-_ISC_VCI = re.compile(r'^\s*set\s+vendor-class-identifier\s*=\s*"([^"\n]{1,255})"\s*;', re.M)
+# dhcpd writes one statement per line, but its grammar is free-form: a lease on one line
+# ("lease A { hardware ethernet M; }") is the same lease, so statements start after a line
+# start, ";" or "{", and a block ends at the first "}" that follows one of those (not at a "}"
+# inside a quoted host name).
+_ISC_LEASE = re.compile(r"^lease\s+(\d{1,3}(?:\.\d{1,3}){3})\s*\{(.*?[;{\n])[ \t]*\}", re.M | re.S)
+_ISC_STARTS = re.compile(r"^lease\s", re.M)
+_STMT = r"(?:^|[;{])\s*"
+_ISC_MAC = re.compile(_STMT + r"hardware\s+ethernet\s+([0-9A-Fa-f:]{11,17})\s*;", re.M)
+_ISC_HOST = re.compile(_STMT + r'client-hostname\s+"([^"\n]{1,253})"\s*;', re.M)
+_ISC_STATE = re.compile(_STMT + r"binding\s+state\s+([a-z-]+)\s*;", re.M)
+_ISC_VCI = re.compile(_STMT + r'set\s+vendor-class-identifier\s*=\s*"([^"\n]{1,255})"\s*;', re.M)
 _DNSMASQ = re.compile(
     r"^(\d+)\s+([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})\s+(\d{1,3}(?:\.\d{1,3}){3})\s+(\S+)(?:\s+\S+)?\s*$"
 )
@@ -65,8 +71,9 @@ def looks_like_dnsmasq(head: str) -> bool:
 def parse_isc(text: str) -> tuple[list[ImportedHost], int]:
     """ISC dhcpd.leases: the last block per address; free and abandoned leases skipped."""
     latest: dict[str, ImportedHost] = {}
-    skipped = 0
-    for match in _ISC_LEASE.finditer(text):
+    blocks = list(_ISC_LEASE.finditer(text))
+    skipped = max(0, len(_ISC_STARTS.findall(text)) - len(blocks))  # starts with no block
+    for match in blocks:
         address, body = _address(match.group(1)), match.group(2)
         state = _ISC_STATE.search(body)
         mac_m = _ISC_MAC.search(body)

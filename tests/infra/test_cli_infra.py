@@ -114,7 +114,7 @@ def test_wrong_v3_pass_phrase_is_a_clear_attempt_error(agent: str, tmp_path: Pat
     _code, out, err = scan(agent, config, {"SW_AUTH": "Wrong-Pass-123", "SW_PRIV": PRIV_PASS})
     attempt = infra_attempt(out)
     assert attempt["status"] == "error"
-    assert "refused" in str(attempt["reason"])
+    assert "SNMP v3 user audit sha256/aes256 refused: " in str(attempt["reason"])  # not "v3 v3"
     assert "Traceback" not in err
     for secret in (*SECRETS, "Wrong-Pass-123"):
         assert secret not in out + err

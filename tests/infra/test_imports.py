@@ -35,6 +35,22 @@ def test_isc_dhcpd_latest_block_wins_free_and_bad_skipped() -> None:
     assert first.hints == ("dhcp vendor class: udhcp 1.19.4",)
 
 
+def test_isc_dhcpd_lease_on_one_line_and_a_cut_off_lease_counted(tmp_path: Path) -> None:
+    """NEWUSER2 #6 (minor): a one-line lease was read as '0 hosts' with nothing skipped."""
+    path = tmp_path / "dhcpd.leases"
+    path.write_text(
+        'lease 192.0.2.20 { client-hostname "a}b"; hardware ethernet c0:56:e3:aa:00:20; }\n'
+        "lease 192.0.2.21 {\n  binding state active;\n  hardware ethernet 3c:ef:8c:aa:00:21;\n}\n"
+        "lease 192.0.2.22 {\n  hardware ethernet 3c:ef:8c:aa:00:22;\n"  # cut off: no "}"
+    )
+    result = read_import(path)
+    assert {h.address: (h.mac, h.hostnames) for h in result.hosts} == {
+        "192.0.2.20": ("c0:56:e3:aa:00:20", ()),  # the "}" in the name ends no block
+        "192.0.2.21": ("3c:ef:8c:aa:00:21", ()),
+    }
+    assert result.skipped == 1
+
+
 def test_kea_csv_by_header_declined_skipped() -> None:
     result = read_import(IMPORTS / "kea-leases4.csv")
     assert result.format == "kea-csv"
