@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 SMALL = REPO / "examples" / "lab" / "small.yaml"
 SUMMARY = re.compile(
     r"demo \((?P<where>[^,]+), 9 simulated hosts\): (?P<devices>\d+) devices, "
-    r"(?P<cameras>\d+) cameras?, (?P<recorders>\d+) recorders?, (?P<restricted>\d+) restricted"
+    r"(?P<cameras>\d+) cameras?(?: \(\d+ camera-or-recorder\))?, (?P<recorders>\d+) recorders?, "
+    r"(?P<restricted>\d+) restricted"
 )
 
 
